@@ -1,0 +1,55 @@
+import { useStore } from '../lib/useStore';
+import { rate } from '../store/reducer';
+import { formatBytes } from '../lib/format';
+import type { Socket } from '../store/model';
+
+const W = 220;
+const H = 44;
+
+/** bufferedAmount over the last samples: sends as ticks, the drain as the falling line. */
+function Chart({ s }: { s: Socket }) {
+  const pts = s.buffered;
+  if (pts.length < 2) return <svg class="chart" width={W} height={H} aria-hidden="true" />;
+  const t0 = pts[0].time;
+  const span = Math.max(1, pts[pts.length - 1].time - t0);
+  const max = Math.max(1, ...pts.map((p) => p.amount));
+  const x = (t: number) => ((t - t0) / span) * (W - 2) + 1;
+  const y = (a: number) => H - 2 - (a / max) * (H - 6);
+  const line = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.time).toFixed(1)},${y(p.amount).toFixed(1)}`).join('');
+  return (
+    <svg class="chart" width={W} height={H} role="img" aria-label={`bufferedAmount over time, peak ${formatBytes(max)}`}>
+      <path d={line} class="chart-line" />
+      {pts
+        .filter((p) => p.send)
+        .map((p) => (
+          <line x1={x(p.time)} x2={x(p.time)} y1={H - 1} y2={H - 5} class="chart-send" />
+        ))}
+      <text x={W - 2} y={9} text-anchor="end" class="chart-label">
+        peak {formatBytes(max)}
+      </text>
+    </svg>
+  );
+}
+
+export function Backpressure() {
+  const store = useStore();
+  const s = store.socket(store.primarySocket);
+  const now = Date.now();
+  return (
+    <div class="backpressure" aria-label="Backpressure and rate">
+      <div class="bp-stat">
+        <span class="bp-label">bufferedAmount</span>
+        <span class="bp-value" data-testid="buffered-amount">
+          {s ? s.bufferedAmount : 0}
+        </span>
+      </div>
+      {s && <Chart s={s} />}
+      <div class="bp-stat">
+        <span class="bp-label">frames/s</span>
+        <span class="bp-value" data-testid="rate">
+          ↓{s ? rate(s.recentIn, now) : 0} ↑{s ? rate(s.recentOut, now) : 0}
+        </span>
+      </div>
+    </div>
+  );
+}

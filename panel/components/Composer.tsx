@@ -1,0 +1,165 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useStore } from '../lib/useStore';
+import { lineColumn, minifyJson, parseComposer, prettyJson, validateClose, type ComposerMode } from '../lib/composer';
+import { formatBytes } from '../lib/format';
+
+const HISTORY_MAX = 50;
+
+export interface ComposerPersistence {
+  loadHistory(): Promise<string[]>;
+  saveHistory(h: string[]): void;
+}
+
+export function Composer({ persistence }: { persistence?: ComposerPersistence }) {
+  const store = useStore();
+  const [mode, setMode] = useState<ComposerMode>('text');
+  const [text, setText] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [history, setHistory] = useState<string[]>([]);
+  const [cursor, setCursor] = useState(-1);
+  const [code, setCode] = useState('1000');
+  const [reason, setReason] = useState('');
+  const area = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    void persistence?.loadHistory().then(setHistory);
+  }, [persistence]);
+
+  const sock = store.socket(store.primarySocket);
+  const parsed = useMemo(() => parseComposer(mode, text), [mode, text]);
+  const closeCheck = validateClose(code, reason);
+  const open = sock?.state === 'open';
+  const why = !sock ? 'Select a socket to send on.' : !open ? `The socket is ${sock.state}: frames can only go out while it is open.` : undefined;
+
+  const remember = (t: string) => {
+    const h = [t, ...history.filter((x) => x !== t)].slice(0, HISTORY_MAX);
+    setHistory(h);
+    setCursor(-1);
+    persistence?.saveHistory(h);
+  };
+
+  const act = async (kind: 'send' | 'inject') => {
+    if (!parsed.ok || busy) return;
+    setBusy(true);
+    const err = await store.act(kind, parsed.payload);
+    setBusy(false);
+    // on failure the text stays in the composer: nothing is lost
+    if (!err) remember(text);
+  };
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void act('send');
+      return;
+    }
+    const ta = e.currentTarget as HTMLTextAreaElement;
+    // Up/Down walk the history when the caret is on the first/last line, like a shell
+    if (e.key === 'ArrowUp' && !ta.value.slice(0, ta.selectionStart).includes('\n') && history.length) {
+      const c = Math.min(history.length - 1, cursor + 1);
+      setCursor(c);
+      setText(history[c]);
+      e.preventDefault();
+    } else if (e.key === 'ArrowDown' && !ta.value.slice(ta.selectionEnd).includes('\n') && cursor >= 0) {
+      const c = cursor - 1;
+      setCursor(c);
+      setText(c < 0 ? '' : history[c]);
+      e.preventDefault();
+    }
+  };
+
+  const status = !text
+    ? ''
+    : parsed.ok
+      ? `${formatBytes(parsed.bytes)}${mode === 'json' ? ' · valid JSON' : ''}`
+      : parsed.error;
+  const errorAt = !parsed.ok && parsed.position !== undefined ? lineColumn(text, parsed.position) : undefined;
+
+  return (
+    <div class="composer" role="form" aria-label="Send a frame">
+      <div class="composer-bar">
+        <select data-testid="composer-mode" aria-label="Frame format" value={mode} onChange={(e) => setMode(e.currentTarget.value as ComposerMode)}>
+          <option value="text">Text</option>
+          <option value="json">JSON</option>
+          <option value="hex">Binary (hex)</option>
+          <option value="base64">Binary (base64)</option>
+        </select>
+        {mode === 'json' && (
+          <>
+            <button data-testid="composer-pretty" disabled={!parsed.ok} onClick={() => setText(prettyJson(text) ?? text)}>
+              Pretty
+            </button>
+            <button data-testid="composer-minify" disabled={!parsed.ok} onClick={() => setText(minifyJson(text) ?? text)}>
+              Minify
+            </button>
+          </>
+        )}
+        <span class="composer-target" title={sock?.url}>
+          {sock ? `on #${sock.sid} ${sock.url}` : 'no socket selected'}
+        </span>
+        <span class="spacer" />
+        <span class={`composer-status ${text && !parsed.ok ? 'error' : ''}`} data-testid="composer-status" role="status">
+          {status}
+        </span>
+      </div>
+      <textarea
+        ref={area}
+        data-testid="composer-input"
+        class={text && !parsed.ok ? 'invalid' : ''}
+        aria-label="Frame to send"
+        aria-invalid={!!text && !parsed.ok}
+        placeholder={mode === 'hex' ? '48 65 6c 6c 6f' : mode === 'base64' ? 'SGVsbG8=' : mode === 'json' ? '{"type": "ping"}' : 'Type a frame; Ctrl+Enter sends, ↑/↓ history'}
+        value={text}
+        spellcheck={false}
+        onInput={(e) => {
+          setText(e.currentTarget.value);
+          setCursor(-1);
+        }}
+        onKeyDown={onKey}
+      />
+      {errorAt && <div class="composer-where">line {errorAt.line}, column {errorAt.column}</div>}
+      <div class="composer-actions">
+        <button
+          class="primary"
+          data-testid="composer-send"
+          disabled={!!why || !parsed.ok || busy}
+          title={why ?? (parsed.ok ? 'Send on the page’s socket (Ctrl+Enter)' : parsed.error)}
+          onClick={() => void act('send')}
+        >
+          Send
+        </button>
+        <button
+          data-testid="composer-inject"
+          disabled={!!why || !parsed.ok || busy}
+          title={why ?? 'Deliver to the page as if the server had sent it'}
+          onClick={() => void act('inject')}
+        >
+          Inject as received
+        </button>
+        {why && (
+          <span class="composer-why" data-testid="composer-why">
+            {why}
+          </span>
+        )}
+        <span class="spacer" />
+        <label>
+          code <input class="code" data-testid="close-code" value={code} onInput={(e) => setCode(e.currentTarget.value)} aria-label="Close code" />
+        </label>
+        <label>
+          reason <input class="reason" data-testid="close-reason" value={reason} onInput={(e) => setReason(e.currentTarget.value)} aria-label="Close reason" />
+        </label>
+        <button
+          data-testid="composer-close"
+          disabled={!sock || sock.state === 'closed' || sock.state === 'closing' || !closeCheck.ok}
+          title={!closeCheck.ok ? closeCheck.error : 'Close the page’s socket'}
+          onClick={() => {
+            if (closeCheck.ok) void store.closeSocket(closeCheck.code, closeCheck.code === undefined ? undefined : reason);
+          }}
+        >
+          Close socket
+        </button>
+        {!closeCheck.ok && <span class="composer-why error">{closeCheck.error}</span>}
+      </div>
+    </div>
+  );
+}

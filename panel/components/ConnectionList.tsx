@@ -1,0 +1,98 @@
+import { useStore } from '../lib/useStore';
+import { formatBytes, formatDuration, hostPath } from '../lib/format';
+import type { Socket } from '../store/model';
+
+function lifetime(s: Socket, now: number): string {
+  if (s.openedAt === undefined) return s.state === 'closed' ? 'never opened' : 'connecting…';
+  return formatDuration((s.closedAt ?? now) - s.openedAt);
+}
+
+export function ConnectionList() {
+  const store = useStore();
+  const { sockets, socketOrder, docs } = store.log;
+  const now = Date.now();
+  const all = store.selectedSockets.size === 0;
+  const move = (delta: number) => {
+    const i = socketOrder.indexOf(store.primarySocket ?? '');
+    const next = socketOrder[Math.max(0, Math.min(socketOrder.length - 1, i + delta))];
+    if (next) store.selectSocket(next);
+  };
+  let lastDoc = '';
+  return (
+    <div
+      class="connections"
+      role="listbox"
+      aria-label="WebSocket connections"
+      aria-multiselectable="true"
+      tabIndex={0}
+      onKeyDown={(e) => {
+        if (e.key === 'ArrowDown') move(1), e.preventDefault();
+        else if (e.key === 'ArrowUp') move(-1), e.preventDefault();
+        else if (e.key === 'Escape') store.selectAllSockets();
+      }}
+    >
+      <div
+        class={`conn-all ${all ? 'selected' : ''}`}
+        role="option"
+        aria-selected={all}
+        data-testid="connection-all"
+        onClick={() => store.selectAllSockets()}
+      >
+        All sockets ({socketOrder.length})
+      </div>
+      {socketOrder.length === 0 && (
+        <div class="empty-hint">
+          No WebSocket yet. Sockets the page opens appear here, including those opened before DevTools was; reload to
+          capture from the very start.
+        </div>
+      )}
+      {socketOrder.map((key) => {
+        const s = sockets.get(key)!;
+        const doc = docs.get(s.docId);
+        const marker = doc && s.docId !== lastDoc && docs.size > 1;
+        lastDoc = s.docId;
+        const selected = store.selectedSockets.has(key);
+        return (
+          <>
+            {marker && (
+              <div class="doc-marker" title={doc.url}>
+                {doc.frameId === 0 ? 'Page' : `Frame ${doc.frameId}`}: {hostPath(doc.url)}
+                {doc.gone ? ' (gone)' : ''}
+              </div>
+            )}
+            <div
+              class={`conn ${selected ? 'selected' : ''} ${store.primarySocket === key ? 'primary' : ''}`}
+              role="option"
+              aria-selected={selected}
+              data-testid="connection"
+              data-state={s.state}
+              data-url={s.url}
+              title={`${s.url}\nCreated at:\n${s.stack}`}
+              onClick={(e) => store.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
+            >
+              <div class="conn-line">
+                <span class={`badge ${s.state}`}>{s.state}</span>
+                <span class="conn-url">{hostPath(s.url)}</span>
+              </div>
+              <div class="conn-meta">
+                {s.protocol && <span title="negotiated subprotocol">{s.protocol} · </span>}
+                <span title="frames in / out">
+                  ↓{s.framesIn} {formatBytes(s.bytesIn)} ↑{s.framesOut} {formatBytes(s.bytesOut)}
+                </span>
+                <span> · {lifetime(s, now)}</span>
+                {s.code !== undefined && (
+                  <span class="close-info" data-testid="close-info">
+                    {' '}
+                    · {s.code}
+                    {s.reason ? ` “${s.reason}”` : ''}
+                  </span>
+                )}
+                {s.errored && <span class="warn"> · error</span>}
+              </div>
+            </div>
+          </>
+        );
+      })}
+    </div>
+  );
+}

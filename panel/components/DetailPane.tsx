@@ -1,0 +1,86 @@
+import { useMemo, useState } from 'preact/hooks';
+import { useStore } from '../lib/useStore';
+import { JsonTree } from './JsonTree';
+import { copyText } from '../lib/clipboard';
+import { formatBytes, formatClock, hexDump } from '../lib/format';
+import { checkJson } from '../lib/composer';
+
+type View = 'text' | 'json' | 'hex' | 'base64';
+
+export function DetailPane() {
+  const store = useStore();
+  const f = store.frame(store.selectedFrame);
+  const [view, setView] = useState<View | undefined>(undefined);
+  const [loading, setLoading] = useState(false);
+  const p = f?.payload;
+  const json = useMemo(() => (p?.type === 'text' && !p.truncated ? checkJson(p.data) : undefined), [p]);
+  if (!f)
+    return (
+      <div class="detail empty" data-testid="detail">
+        <div class="empty-hint">Select a frame to see it whole.</div>
+      </div>
+    );
+  const sock = store.socket(f.socketKey);
+  const binary = p && p.type !== 'text';
+  const views: View[] = !p ? [] : binary ? ['hex', 'base64'] : json?.ok ? ['json', 'text'] : ['text'];
+  const current = view && views.includes(view) ? view : views[0];
+  const body =
+    !p ? (
+      <pre class="detail-text">{f.preview}</pre>
+    ) : current === 'json' && json?.ok ? (
+      <JsonTree value={json.value} />
+    ) : current === 'hex' ? (
+      <pre class="detail-text mono" data-testid="hex-dump">
+        {p.data ? hexDump(p.data) : '(bytes not loaded yet)'}
+      </pre>
+    ) : (
+      <pre class="detail-text mono" data-testid="detail-text">
+        {p.data}
+      </pre>
+    );
+  return (
+    <div class="detail" data-testid="detail" role="region" aria-label="Frame detail">
+      <div class="detail-head">
+        <div class="tabs" role="tablist">
+          {views.map((vw) => (
+            <button role="tab" aria-selected={vw === current} class={vw === current ? 'active' : ''} data-testid={`view-${vw}`} onClick={() => setView(vw)}>
+              {vw === 'json' ? 'JSON' : vw === 'hex' ? 'Hex' : vw === 'base64' ? 'Base64' : 'Text'}
+            </button>
+          ))}
+        </div>
+        <span class="detail-meta">
+          {f.direction} · {f.kind}
+          {f.origin ? ` (${f.origin})` : ''} · {formatClock(f.time)}
+          {p ? ` · ${formatBytes(p.size)}` : ''}
+          {f.bufferedAmount !== undefined ? ` · bufferedAmount ${f.bufferedAmount}` : ''}
+          {sock ? ` · #${sock.sid}` : ''}
+        </span>
+        <span class="spacer" />
+        {p && (
+          <button title="Copy the payload" data-testid="copy-payload" onClick={() => copyText(p.data)}>
+            Copy
+          </button>
+        )}
+      </div>
+      {p?.truncated && (
+        <div class="notice info">
+          Showing the first {p.type === 'text' ? `${p.data.length.toLocaleString()} characters` : formatBytes(p.data.length * 0.75)} of{' '}
+          {formatBytes(p.size)}.{' '}
+          <button
+            data-testid="load-full"
+            disabled={loading}
+            onClick={async () => {
+              setLoading(true);
+              const err = await store.fetchFullPayload(f.id);
+              setLoading(false);
+              if (err) store.notify('error', err);
+            }}
+          >
+            {loading ? 'Loading…' : 'Load full payload'}
+          </button>
+        </div>
+      )}
+      <div class="detail-body">{body}</div>
+    </div>
+  );
+}

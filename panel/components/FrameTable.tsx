@@ -1,0 +1,154 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useStore } from '../lib/useStore';
+import { useVirtualizer } from '../lib/virtual';
+import { formatBytes, formatClock, formatRelative } from '../lib/format';
+import type { Frame } from '../store/model';
+
+const ROW = 21;
+const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
+
+/** Highlight filter matches in a preview (rendered as text nodes: page data is never HTML). */
+function highlight(text: string, re: RegExp | null): ComponentChildren {
+  if (!re) return text;
+  const out: ComponentChildren[] = [];
+  let last = 0;
+  re.lastIndex = 0;
+  for (let m = re.exec(text); m && out.length < 40; m = re.exec(text)) {
+    if (m[0] === '') {
+      re.lastIndex++;
+      continue;
+    }
+    out.push(text.slice(last, m.index), <mark>{m[0]}</mark>);
+    last = m.index + m[0].length;
+  }
+  out.push(text.slice(last));
+  return out;
+}
+
+export function FrameTable() {
+  const store = useStore();
+  const scroller = useRef<HTMLDivElement>(null);
+  const [follow, setFollow] = useState(true);
+  const ids = store.visible;
+  const v = useVirtualizer({ count: ids.length, estimateSize: () => ROW, overscan: 12, getScrollElement: () => scroller.current });
+
+  // Follow new frames until the user scrolls up; then offer "jump to latest".
+  useEffect(() => {
+    if (follow && ids.length && !store.sort.desc) v.scrollToIndex(ids.length - 1, { align: 'end' });
+  });
+  const onScroll = () => {
+    const el = scroller.current!;
+    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW * 1.5;
+    if (atEnd !== follow) setFollow(atEnd);
+  };
+
+  const select = (idx: number) => {
+    const id = ids[Math.max(0, Math.min(ids.length - 1, idx))];
+    if (id === undefined) return;
+    store.selectFrame(id);
+    v.scrollToIndex(ids.indexOf(id), { align: 'auto' });
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const cur = store.selectedFrame === undefined ? -1 : ids.indexOf(store.selectedFrame);
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 200) / ROW) - 1);
+    const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
+    if (e.key in moves) select(cur < 0 ? (moves[e.key] > 0 ? 0 : ids.length - 1) : cur + moves[e.key]);
+    else if (e.key === 'Home') select(0);
+    else if (e.key === 'End') select(ids.length - 1);
+    else if (e.key === 'Escape') store.selectFrame(undefined);
+    else return;
+    e.preventDefault();
+  };
+
+  const sortMark = (by: 'time' | 'size') => (store.sort.by === by ? (store.sort.desc ? ' ▼' : ' ▲') : '');
+  const re = store.compiled.regex;
+  const items = v.getVirtualItems();
+  const empty = store.log.frames.length === 0;
+
+  return (
+    <div class="frames">
+      <div class="frames-head" role="row">
+        <span class="c-dir" role="columnheader" />
+        <span class="c-time sortable" role="columnheader" onClick={() => store.setSort('time')} title="Sort by time">
+          Time{sortMark('time')}
+        </span>
+        <span class="c-size sortable" role="columnheader" onClick={() => store.setSort('size')} title="Sort by size">
+          Size{sortMark('size')}
+        </span>
+        <span class="c-kind" role="columnheader">
+          Kind
+        </span>
+        <span class="c-data" role="columnheader">
+          Data
+        </span>
+      </div>
+      <div
+        class="frames-body"
+        ref={scroller}
+        onScroll={onScroll}
+        tabIndex={0}
+        role="grid"
+        aria-label="Frames"
+        aria-rowcount={ids.length}
+        onKeyDown={onKey}
+      >
+        {empty && (
+          <div class="empty-hint big">
+            {store.connection === 'disconnected'
+              ? 'Reconnecting to the extension…'
+              : store.paused
+                ? 'Capture is paused. Press ▶ to record frames again.'
+                : 'Waiting for WebSocket frames. Interact with the page, or reload it to capture its sockets from the start.'}
+          </div>
+        )}
+        {!empty && ids.length === 0 && <div class="empty-hint big">No frame matches the filter.</div>}
+        <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
+          {items.map((it) => {
+            const f: Frame | undefined = store.frame(ids[it.index]);
+            if (!f) return null;
+            const sock = store.socket(f.socketKey);
+            return (
+              <div
+                key={f.id}
+                class={`frame-row ${f.direction} ${f.kind} ${store.selectedFrame === f.id ? 'selected' : ''}`}
+                role="row"
+                aria-selected={store.selectedFrame === f.id}
+                data-testid="frame"
+                data-direction={f.direction}
+                data-kind={f.kind}
+                style={{ transform: `translateY(${it.start}px)`, height: `${ROW}px` }}
+                onClick={() => store.selectFrame(f.id)}
+              >
+                <span class="c-dir" aria-label={f.direction}>
+                  {ARROWS[f.direction]}
+                </span>
+                <span class="c-time" title={formatClock(f.time)}>
+                  {formatRelative(f.time, sock?.openedAt ?? sock?.createdAt)}
+                </span>
+                <span class="c-size">{f.payload ? formatBytes(f.payload.size) : ''}</span>
+                <span class="c-kind">
+                  {f.kind}
+                  {f.origin === 'panel' ? ' (panel)' : ''}
+                </span>
+                <span class="c-data">{highlight(f.preview, re)}</span>
+              </div>
+            );
+          })}
+        </div>
+      </div>
+      {!follow && ids.length > 0 && (
+        <button
+          class="jump"
+          data-testid="jump-latest"
+          onClick={() => {
+            setFollow(true);
+            v.scrollToIndex(ids.length - 1, { align: 'end' });
+          }}
+        >
+          ↓ Jump to latest
+        </button>
+      )}
+    </div>
+  );
+}

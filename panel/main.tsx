@@ -1,0 +1,50 @@
+/**
+ * Panel entry: the only place that knows about the extension APIs. It builds the store, connects the transport,
+ * persists settings and follows the DevTools theme; the components only read the store.
+ */
+import { render } from 'preact';
+import browser from 'webextension-polyfill';
+import { App } from './components/App';
+import { StoreContext } from './lib/useStore';
+import { PortTransport } from './lib/transport';
+import { Store, type Settings } from './store/store';
+
+const SETTINGS_KEY = 'settings';
+const HISTORY_KEY = 'composerHistory';
+
+async function main() {
+  const theme = browser.devtools.panels.themeName;
+  document.documentElement.dataset.theme = theme === 'dark' ? 'dark' : 'light';
+  // Firefox tells us when the user switches theme; Chrome reloads the panel instead
+  browser.devtools.panels.onThemeChanged?.addListener((name: string) => {
+    document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
+  });
+
+  const saved = ((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? {}) as Partial<Settings>;
+  const transport = new PortTransport(browser.devtools.inspectedWindow.tabId);
+  const store = new Store(transport, saved);
+
+  // the filter, preserve-log and frame limit survive closing and reopening DevTools
+  let last = JSON.stringify(store.settings);
+  store.subscribe(() => {
+    const now = JSON.stringify(store.settings);
+    if (now === last) return;
+    last = now;
+    void browser.storage.local.set({ [SETTINGS_KEY]: store.settings });
+  });
+
+  const persistence = {
+    loadHistory: async () => ((await browser.storage.local.get(HISTORY_KEY))[HISTORY_KEY] ?? []) as string[],
+    saveHistory: (h: string[]) => void browser.storage.local.set({ [HISTORY_KEY]: h }),
+  };
+
+  render(
+    <StoreContext.Provider value={store}>
+      <App persistence={persistence} />
+    </StoreContext.Provider>,
+    document.getElementById('root')!,
+  );
+  transport.start(store);
+}
+
+void main();

@@ -1,0 +1,78 @@
+import type { Payload, SocketState } from '../../src/shared/protocol';
+
+export type FrameKind = 'text' | 'binary' | 'event' | 'injected';
+export type FrameDirection = 'sent' | 'received' | 'event';
+
+/** One row of the frame log: a message or a lifecycle event of one socket. */
+export interface Frame {
+  /** position in the whole log, stable across trimming */
+  id: number;
+  socketKey: string;
+  docId: string;
+  frameId: number;
+  seq: number;
+  time: number;
+  direction: FrameDirection;
+  kind: FrameKind;
+  /** one line of text for the table and the filter */
+  preview: string;
+  payload?: Payload;
+  /** event rows: what happened */
+  label?: string;
+  origin?: 'panel' | 'injected';
+  bufferedAmount?: number;
+}
+
+export interface BufferedSample {
+  time: number;
+  amount: number;
+  /** a send happened at this sample */
+  send?: boolean;
+}
+
+export interface Socket {
+  key: string;
+  docId: string;
+  frameId: number;
+  sid: number;
+  url: string;
+  protocols: string[];
+  protocol: string;
+  extensions: string;
+  state: SocketState;
+  createdAt: number;
+  openedAt?: number;
+  closedAt?: number;
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+  errored: boolean;
+  stack: string;
+  framesIn: number;
+  framesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  bufferedAmount: number;
+  /** bounded series for the backpressure chart */
+  buffered: BufferedSample[];
+  /** times of recent messages, for the rate readout */
+  recentIn: number[];
+  recentOut: number[];
+}
+
+export interface Doc {
+  docId: string;
+  frameId: number;
+  url: string;
+  /** events the page could not keep for us (its ring overflowed before we read them) */
+  dropped: number;
+  /** highest seq seen, to resume without duplicates after a reconnect */
+  lastSeq: number;
+  gone: boolean;
+  /** order of appearance, for "navigated to" markers */
+  index: number;
+}
+
+export function socketKey(docId: string, sid: number): string {
+  return `${docId}#${sid}`;
+}

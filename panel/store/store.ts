@@ -1,0 +1,324 @@
+/**
+ * The panel store: the log (reducer state) plus what the user chose — selection, filter, pause, settings — and
+ * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
+ * knows about ports (through the Transport interface, faked in tests).
+ */
+import type { BackgroundToPanel, OutgoingPayload, PageCommand, Payload } from '../../src/shared/protocol';
+import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
+import type { Frame, Socket } from './model';
+import {
+  applyPageMessage,
+  clearLog,
+  createLog,
+  dropOtherDocs,
+  frameById,
+  markDocGone,
+  setMaxFrames,
+  type LogState,
+} from './reducer';
+
+/** What the store needs from the outside world. */
+export interface Transport {
+  /** send a command to one document of the inspected tab; resolves with an error text or undefined */
+  command(frameId: number, docId: string, cmd: PageCommand): void;
+}
+
+export interface Settings {
+  preserveLog: boolean;
+  maxFrames: number;
+  filter: FilterSpec;
+}
+
+export interface Notice {
+  id: number;
+  level: 'error' | 'info';
+  text: string;
+}
+
+export type Connection = 'connecting' | 'connected' | 'disconnected';
+
+type Listener = () => void;
+
+export class Store {
+  readonly log: LogState;
+  /** frame ids that pass the filter and the socket selection, in log order */
+  visible: number[] = [];
+  selectedSockets = new Set<string>();
+  /** the socket the composer acts on */
+  primarySocket: string | undefined;
+  selectedFrame: number | undefined;
+  paused = false;
+  /** frames that arrived while paused and were not recorded */
+  pausedSkipped = 0;
+  settings: Settings;
+  compiled: CompiledFilter;
+  notices: Notice[] = [];
+  connection: Connection = 'connecting';
+  sort: { by: 'time' | 'size'; desc: boolean } = { by: 'time', desc: false };
+  version = 0;
+  private listeners = new Set<Listener>();
+  private nextReq = 1;
+  private pending = new Map<number, (error?: string) => void>();
+  private noticeId = 1;
+  private topDocId: string | undefined;
+
+  constructor(
+    private transport: Transport,
+    settings: Partial<Settings> = {},
+  ) {
+    this.settings = { preserveLog: false, maxFrames: 200_000, filter: EMPTY_FILTER, ...settings };
+    this.log = createLog(this.settings.maxFrames);
+    this.compiled = compileFilter(this.settings.filter.text);
+  }
+
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.listeners) l();
+  }
+
+  // ------------------------------------------------------------------ ingest
+  receive(msg: BackgroundToPanel): void {
+    if (msg.type === 'frame-gone') {
+      markDocGone(this.log, msg.docId);
+      return this.changed();
+    }
+    if (msg.type === 'route-error') {
+      if (msg.reqId !== undefined) this.settle(msg.reqId, msg.error);
+      else this.notify('error', msg.error);
+      return;
+    }
+    const m = msg.message;
+    if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'));
+    if (m.type === 'payload') return this.settlePayload(m.reqId, m);
+    if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId);
+    if (this.paused && m.type === 'events') {
+      // keep lastSeq moving so resuming does not replay what the user chose not to record
+      const doc = this.log.docs.get(m.docId);
+      const fresh = m.events.filter((e) => !doc || e.seq > doc.lastSeq);
+      const lifecycle = fresh.filter((e) => e.kind !== 'message' && e.kind !== 'buffered');
+      this.pausedSkipped += fresh.length - lifecycle.length;
+      if (!lifecycle.length) {
+        if (doc && fresh.length) doc.lastSeq = fresh[fresh.length - 1].seq;
+        return this.changed();
+      }
+    }
+    const before = this.log.nextId;
+    const base = this.log.base;
+    const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
+    if (subscribe) this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
+    if (this.log.base !== base) this.visible = this.visible.filter((id) => id >= this.log.base);
+    for (let id = Math.max(before, this.log.base); id < this.log.nextId; id++) {
+      const f = frameById(this.log, id);
+      if (f && this.passes(f)) this.visible.push(id);
+    }
+    if (!this.primarySocket) this.autoSelect();
+    this.changed();
+  }
+
+  private onNewTopDocument(docId: string): void {
+    const previous = this.topDocId;
+    this.topDocId = docId;
+    if (previous && !this.settings.preserveLog) {
+      dropOtherDocs(this.log, new Set([docId]));
+      this.selectedSockets.clear();
+      this.primarySocket = undefined;
+      this.selectedFrame = undefined;
+      this.refilter();
+    }
+  }
+
+  setConnection(c: Connection): void {
+    this.connection = c;
+    this.changed();
+  }
+
+  /** After a reconnect the background forgets everything; ask each known document to resume after its last seq. */
+  knownDocs(): { frameId: number; docId: string; since: number }[] {
+    return [...this.log.docs.values()].filter((d) => !d.gone).map((d) => ({ frameId: d.frameId, docId: d.docId, since: d.lastSeq }));
+  }
+
+  private autoSelect(): void {
+    // follow the newest socket until the user picks one
+    const order = this.log.socketOrder;
+    for (let i = order.length - 1; i >= 0; i--) {
+      const s = this.log.sockets.get(order[i]);
+      if (s && s.state !== 'closed') {
+        this.primarySocket = s.key;
+        return;
+      }
+    }
+    if (order.length) this.primarySocket = order[order.length - 1];
+  }
+
+  // ------------------------------------------------------------------ view
+  private passes(f: Frame): boolean {
+    if (this.selectedSockets.size && !this.selectedSockets.has(f.socketKey)) return false;
+    const { direction, invert } = this.settings.filter;
+    if (direction !== 'all' && f.direction !== direction) return false;
+    const test = this.compiled.test;
+    if (!test) return true;
+    const hit = test(f.preview) || (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data));
+    return invert ? !hit : hit;
+  }
+
+  refilter(): void {
+    const out: number[] = [];
+    for (const f of this.log.frames) if (this.passes(f)) out.push(f.id);
+    if (this.sort.by === 'size') {
+      const size = (id: number) => frameById(this.log, id)?.payload?.size ?? -1;
+      out.sort((a, b) => size(a) - size(b));
+    }
+    if (this.sort.desc) out.reverse();
+    this.visible = out;
+    this.changed();
+  }
+
+  setSort(by: 'time' | 'size'): void {
+    this.sort = this.sort.by === by ? { by, desc: !this.sort.desc } : { by, desc: by === 'size' };
+    this.refilter();
+  }
+
+  setFilter(patch: Partial<FilterSpec>): void {
+    this.settings = { ...this.settings, filter: { ...this.settings.filter, ...patch } };
+    this.compiled = compileFilter(this.settings.filter.text);
+    this.refilter();
+  }
+
+  selectSocket(key: string, mode: 'only' | 'toggle' = 'only'): void {
+    if (mode === 'toggle') {
+      if (this.selectedSockets.has(key)) this.selectedSockets.delete(key);
+      else this.selectedSockets.add(key);
+    } else this.selectedSockets = new Set([key]);
+    this.primarySocket = key;
+    this.refilter();
+  }
+
+  selectAllSockets(): void {
+    this.selectedSockets.clear();
+    this.refilter();
+  }
+
+  selectFrame(id: number | undefined): void {
+    this.selectedFrame = id;
+    this.changed();
+  }
+
+  socket(key: string | undefined): Socket | undefined {
+    return key ? this.log.sockets.get(key) : undefined;
+  }
+
+  frame(id: number | undefined): Frame | undefined {
+    return id === undefined ? undefined : frameById(this.log, id);
+  }
+
+  // ------------------------------------------------------------------ toolbar
+  setPaused(p: boolean): void {
+    this.paused = p;
+    if (!p) this.pausedSkipped = 0;
+    this.changed();
+  }
+
+  clear(): void {
+    clearLog(this.log);
+    this.visible = [];
+    this.selectedFrame = undefined;
+    this.pausedSkipped = 0;
+    if (this.primarySocket && !this.log.sockets.has(this.primarySocket)) this.primarySocket = undefined;
+    for (const k of [...this.selectedSockets]) if (!this.log.sockets.has(k)) this.selectedSockets.delete(k);
+    this.changed();
+  }
+
+  setPreserveLog(v: boolean): void {
+    this.settings = { ...this.settings, preserveLog: v };
+    this.changed();
+  }
+
+  setMaxFrames(n: number): void {
+    setMaxFrames(this.log, n);
+    this.settings = { ...this.settings, maxFrames: this.log.maxFrames };
+    this.refilter();
+  }
+
+  // ------------------------------------------------------------------ notices
+  notify(level: Notice['level'], text: string): void {
+    this.notices = [...this.notices.slice(-4), { id: this.noticeId++, level, text }];
+    this.changed();
+  }
+
+  dismiss(id: number): void {
+    this.notices = this.notices.filter((n) => n.id !== id);
+    this.changed();
+  }
+
+  // ------------------------------------------------------------------ actions on the page's socket
+  private request(sock: Socket, cmd: PageCommand & { reqId: number }): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      this.pending.set(cmd.reqId, resolve);
+      this.transport.command(sock.frameId, sock.docId, cmd);
+      // a page that went away never answers
+      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).'), 5000);
+    });
+  }
+
+  private settle(reqId: number, error?: string): void {
+    const p = this.pending.get(reqId);
+    if (!p) return;
+    this.pending.delete(reqId);
+    p(error);
+  }
+
+  private payloadWaiters = new Map<number, (r: { payload?: Payload; error?: string }) => void>();
+
+  private settlePayload(reqId: number, m: { payload?: Payload; error?: string }): void {
+    const w = this.payloadWaiters.get(reqId);
+    if (!w) return;
+    this.payloadWaiters.delete(reqId);
+    w(m);
+  }
+
+  /** Fetch a truncated frame's whole payload from the page; replaces the preview in the log on success. */
+  fetchFullPayload(frameId: number): Promise<string | undefined> {
+    const f = this.frame(frameId);
+    const sock = f && this.socket(f.socketKey);
+    if (!f || !sock) return Promise.resolve('That frame is no longer in the log.');
+    const reqId = this.nextReq++;
+    return new Promise((resolve) => {
+      this.payloadWaiters.set(reqId, (r) => {
+        if (r.payload) {
+          f.payload = r.payload;
+          this.changed();
+        }
+        resolve(r.error);
+      });
+      this.transport.command(sock.frameId, sock.docId, { cmd: 'payload', reqId, seq: f.seq });
+      setTimeout(() => this.settlePayload(reqId, { error: 'No answer from the page (it may have navigated).' }), 15000);
+    });
+  }
+
+  /** Send or inject on the primary socket. Resolves with an error text (also shown as a notice) or undefined. */
+  async act(kind: 'send' | 'inject', payload: OutgoingPayload): Promise<string | undefined> {
+    const sock = this.socket(this.primarySocket);
+    if (!sock) return this.fail('Select a socket first: nothing was sent.');
+    const error = await this.request(sock, { cmd: kind, reqId: this.nextReq++, sid: sock.sid, payload });
+    if (error) this.notify('error', error);
+    return error;
+  }
+
+  async closeSocket(code?: number, reason?: string): Promise<string | undefined> {
+    const sock = this.socket(this.primarySocket);
+    if (!sock) return this.fail('Select a socket first.');
+    const error = await this.request(sock, { cmd: 'close', reqId: this.nextReq++, sid: sock.sid, code, reason });
+    if (error) this.notify('error', error);
+    return error;
+  }
+
+  private fail(text: string): string {
+    this.notify('error', text);
+    return text;
+  }
+}

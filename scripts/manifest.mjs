@@ -1,0 +1,22 @@
+// The one place where Chrome and Firefox differ: derive each browser's manifest from the root manifest.json.
+import fs from 'node:fs';
+
+export const GECKO_ID = 'ws-lens@ws-lens.dev';
+
+export function readManifest(root = process.cwd()) {
+  return JSON.parse(fs.readFileSync(`${root}/manifest.json`, 'utf8'));
+}
+
+/** @param {'chrome' | 'firefox'} browser */
+export function manifestFor(browser, base = readManifest()) {
+  const m = structuredClone(base);
+  if (browser === 'chrome') return m;
+  // Firefox MV3 runs the background as an event page: `scripts`, not `service_worker` (crxjs reads scripts[0]).
+  const { service_worker, ...rest } = m.background;
+  m.background = { ...rest, scripts: [service_worker] };
+  m.browser_specific_settings = {
+    gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
+    gecko_android: { strict_min_version: '142.0' },
+  };
+  return m;
+}

@@ -1,0 +1,97 @@
+/**
+ * WS Lens background: a per-tab router between DevTools panels and the content bridges of that tab's frames.
+ * It holds nothing that must survive: the MV3 service worker (Chrome) or event page (Firefox) may be stopped at
+ * any time; every port then disconnects, the panel reconnects, and the bridges resubscribe on its request.
+ * Routing is keyed by the sender's tab as the browser reports it, never by anything a page says, so a page
+ * cannot reach another tab or make the extension act.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import {
+  PORT_BRIDGE,
+  PORT_PANEL,
+  envelope,
+  isLensMessage,
+  isPageToPanel,
+  isPanelToBackground,
+  type BackgroundToBridge,
+  type BackgroundToPanel,
+} from '../shared/protocol';
+
+const panels = new Map<number, Runtime.Port>();
+const bridges = new Map<number, Map<number, Runtime.Port>>();
+
+function tellBridges(tabId: number, message: BackgroundToBridge): void {
+  // without a frameId this reaches every frame's bridge in the tab; tabs without our bridge just reject
+  browser.tabs.sendMessage(tabId, message).catch(() => {});
+}
+
+function toPanel(tabId: number, message: BackgroundToPanel): void {
+  panels.get(tabId)?.postMessage(message);
+}
+
+function onPanel(port: Runtime.Port): void {
+  let tabId: number | undefined;
+  port.onMessage.addListener((msg: unknown) => {
+    if (!isPanelToBackground(msg)) return;
+    if (msg.type === 'panel-hello') {
+      tabId = msg.tabId;
+      panels.set(tabId, port);
+      tellBridges(tabId, envelope({ type: 'panel-present' as const }));
+      return;
+    }
+    if (tabId === undefined) return;
+    const bridge = bridges.get(tabId)?.get(msg.frameId);
+    if (bridge) bridge.postMessage(msg.message);
+    else
+      port.postMessage(
+        envelope({
+          type: 'route-error' as const,
+          frameId: msg.frameId,
+          docId: msg.message.docId,
+          reqId: 'reqId' in msg.message ? msg.message.reqId : undefined,
+          error: 'That frame is gone (it navigated or was removed); nothing was sent.',
+        }),
+      );
+  });
+  port.onDisconnect.addListener(() => {
+    if (tabId === undefined || panels.get(tabId) !== port) return;
+    panels.delete(tabId);
+    tellBridges(tabId, envelope({ type: 'panel-gone' as const }));
+  });
+}
+
+function onBridge(port: Runtime.Port): void {
+  const tabId = port.sender?.tab?.id;
+  const frameId = port.sender?.frameId ?? 0;
+  if (tabId === undefined) return port.disconnect();
+  let frames = bridges.get(tabId);
+  if (!frames) bridges.set(tabId, (frames = new Map()));
+  frames.set(frameId, port);
+  let docId = '';
+  port.onMessage.addListener((msg: unknown) => {
+    if (!isPageToPanel(msg)) return;
+    if (msg.type === 'hello') docId = msg.doc.docId;
+    toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message: msg }));
+  });
+  port.onDisconnect.addListener(() => {
+    const current = bridges.get(tabId);
+    // a navigation reuses the frameId: only forget the port if it is still the one on record
+    if (current?.get(frameId) === port) current.delete(frameId);
+    if (docId) toPanel(tabId, envelope({ type: 'frame-gone' as const, frameId, docId }));
+  });
+}
+
+browser.runtime.onConnect.addListener((port) => {
+  if (port.name === PORT_PANEL) onPanel(port);
+  else if (port.name === PORT_BRIDGE) onBridge(port);
+});
+
+// A bridge starting up asks whether anyone is listening to its tab; the answer is the only thing it acts on.
+browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender) => {
+  if (!isLensMessage(msg) || msg.type !== 'bridge-hello' || sender.tab?.id === undefined) return undefined;
+  return Promise.resolve({ panel: panels.has(sender.tab.id) });
+});
+
+browser.tabs.onRemoved.addListener((tabId) => {
+  bridges.delete(tabId);
+});

@@ -1,0 +1,79 @@
+/**
+ * WS Lens content bridge (ISOLATED world, document_start, every frame). A few lines of plumbing: it takes the
+ * hook's private MessagePort from the one-time handshake, and while a DevTools panel watches this tab it relays
+ * page -> background over a runtime port and panel commands back. It never acts on what the page says.
+ */
+import browser, { type Runtime } from 'webextension-polyfill';
+import {
+  HANDSHAKE_KEY,
+  PORT_BRIDGE,
+  envelope,
+  isBackgroundToBridge,
+  isPageToPanel,
+  isPanelToPage,
+  type PageToPanel,
+  type PanelToPage,
+} from '../shared/protocol';
+
+let hookPort: MessagePort | undefined;
+let docId = '';
+let bg: Runtime.Port | undefined;
+
+// Capturing listener registered before any page script: it runs first for the handshake and stops it, so the
+// page never sees that one message. Only the first handshake is taken: the hook runs before any page script, so a
+// later one is a forgery.
+window.addEventListener(
+  'message',
+  (e) => {
+    const d = e.data as Record<string, unknown> | null;
+    if (e.source !== window || !d || typeof d !== 'object' || d[HANDSHAKE_KEY] !== true) return;
+    e.stopImmediatePropagation();
+    if (hookPort || !e.ports[0] || typeof d.docId !== 'string') return;
+    hookPort = e.ports[0];
+    docId = d.docId;
+    hookPort.onmessage = (m) => {
+      if (bg && isPageToPanel(m.data)) bg.postMessage(m.data);
+    };
+    void browser.runtime
+      .sendMessage(envelope({ type: 'bridge-hello' }))
+      .then((reply) => {
+        if ((reply as { panel?: boolean } | undefined)?.panel) attach();
+      })
+      .catch(() => {});
+  },
+  true,
+);
+
+function toHook(message: PanelToPage): void {
+  hookPort?.postMessage(message);
+}
+
+function attach(): void {
+  if (bg || !hookPort) return;
+  bg = browser.runtime.connect({ name: PORT_BRIDGE });
+  bg.onMessage.addListener((msg: unknown) => {
+    if (isPanelToPage(msg)) toHook(msg);
+  });
+  // The background went away (the MV3 service worker was stopped, or the panel closed): stop paying for
+  // streaming. The panel reconnects and resubscribes from the last seq it has; the page ring covers the gap.
+  bg.onDisconnect.addListener(detach);
+  const hello: PageToPanel = envelope({ type: 'hello' as const, doc: { docId, url: location.href } });
+  bg.postMessage(hello);
+}
+
+browser.runtime.onMessage.addListener((msg: unknown) => {
+  if (!isBackgroundToBridge(msg)) return;
+  if (msg.type === 'panel-present') attach();
+  else detach();
+});
+
+function detach(): void {
+  if (!bg) return;
+  try {
+    bg.disconnect();
+  } catch {
+    // already gone with the service worker
+  }
+  bg = undefined;
+  toHook(envelope({ type: 'command' as const, docId, cmd: 'unsubscribe' as const }));
+}

@@ -1,0 +1,341 @@
+/**
+ * WS Lens page hook. Runs in the page's MAIN world at document_start in every frame, as a self-contained classic
+ * script (built by crxjs as a standalone IIFE: no loader, no `import()`), so it wraps `WebSocket` before the page's
+ * first script. It must be invisible: no globals, no extra events on `window` after the one-time handshake,
+ * native-identical constructor/prototype/statics/errors. It records into a ring (cheap) and only encodes and posts
+ * while a DevTools panel is subscribed, in batches of about 16 ms.
+ */
+import { natives, NativeWebSocket, isArrayBuffer } from './natives';
+import { Ring } from './ring';
+import { encodePayload, rawSize, snapshot, base64ToBytes, utf8Length, type RawData } from './encode';
+import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel } from '../shared/protocol';
+
+const RING_CAPACITY = 50_000;
+const RING_BYTES = 64 * 1024 * 1024;
+const FLUSH_MS = 16;
+/** flush at once when this many events wait, so a flood does not build one huge message */
+const FLUSH_EARLY = 4096;
+/** cap one posted message, by events and by preview bytes */
+const BATCH_EVENTS = 2000;
+const BATCH_BYTES = 2 * 1024 * 1024;
+
+(function install() {
+  const w = globalThis as unknown as Window & { WebSocket: typeof WebSocket };
+  const N = natives;
+  const docId = N.String(N.timeOrigin) + '-' + N.String(N.mathRandom()).slice(2, 10);
+
+  // ---------------------------------------------------------------- recording
+  const ring = new Ring(RING_CAPACITY, RING_BYTES);
+  let subscribed = false;
+  /** next seq to post to the subscriber */
+  let cursor = 0;
+  let dropped = 0;
+  ring.onEvict = (seq) => {
+    if (subscribed && seq >= cursor) {
+      dropped++;
+      cursor = seq + 1;
+    }
+  };
+
+  const sockets: (WebSocket | undefined)[] = [];
+  const ids = new N.WeakMap<WebSocket, number>();
+  let nextSid = 1;
+  const draining: number[] = []; // sids whose bufferedAmount is above 0
+  const lastBuffered: number[] = [];
+  let injecting = false;
+
+  const now = () => N.timeOrigin + N.perfNow();
+
+  function record(sid: number, event: Record<string, unknown>, raw?: RawData): void {
+    event.sid = sid;
+    event.time = now();
+    ring.push(event, raw, raw === undefined ? 0 : rawSize(raw));
+    if (subscribed) schedule(ring.next - cursor >= FLUSH_EARLY);
+  }
+
+  function creationStack(): string {
+    const stack = N.String(new N.Error().stack || '');
+    const lines = N.stringSplit(stack, '\n');
+    let out = '';
+    // drop the "Error" line and the hook's own frames (the first two, whatever the engine's format)
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i];
+      if (line === 'Error' || N.stringIndexOf(line, 'extension://') >= 0) continue;
+      out += (out ? '\n' : '') + line;
+    }
+    return out;
+  }
+
+  function track(ws: WebSocket, protocols: unknown): void {
+    const sid = nextSid++;
+    N.weakMapSet(ids, ws, sid);
+    sockets[sid] = ws;
+    const list: string[] = [];
+    if (typeof protocols === 'string') list[0] = protocols;
+    else if (N.isArray(protocols)) for (let i = 0; i < protocols.length; i++) list[i] = N.String(protocols[i]);
+    record(sid, { kind: 'created', url: N.wsUrl(ws), protocols: list, stack: creationStack() });
+    // The hook's listeners are added at construction, before any page listener: they see every event first and
+    // cannot be removed by the page (it has no reference to them).
+    N.addEventListener(ws, 'open', () =>
+      record(sid, { kind: 'open', protocol: N.wsProtocol(ws), extensions: N.wsExtensions(ws) }),
+    );
+    N.addEventListener(ws, 'message', (e: MessageEvent) => {
+      const origin = injecting ? 'injected' : undefined;
+      const data = e.data as RawData;
+      record(sid, origin ? { kind: 'message', direction: 'received', origin } : { kind: 'message', direction: 'received' }, data);
+    });
+    N.addEventListener(ws, 'error', () => record(sid, { kind: 'error' }));
+    N.addEventListener(ws, 'close', (e: CloseEvent) => {
+      record(sid, { kind: 'close', code: e.code, reason: e.reason, wasClean: e.wasClean });
+      sockets[sid] = undefined;
+    });
+  }
+
+  function recordSend(ws: WebSocket, data: unknown, origin?: 'panel'): void {
+    const sid = N.weakMapGet(ids, ws);
+    if (sid === undefined) return;
+    const amount = N.wsBufferedAmount(ws);
+    const event: Record<string, unknown> = { kind: 'message', direction: 'sent', bufferedAmount: amount };
+    if (origin) event.origin = origin;
+    record(sid, event, snapshot(data));
+    if (amount > 0) watchDrain(sid, amount);
+  }
+
+  // bufferedAmount is sampled after each send and then every tick until it drains to 0, so the panel can draw
+  // backpressure over time, not a single number.
+  function watchDrain(sid: number, amount: number): void {
+    for (let i = 0; i < draining.length; i++) if (draining[i] === sid) return;
+    draining[draining.length] = sid;
+    lastBuffered[sid] = amount;
+    schedule(false);
+  }
+  function sampleDrains(): void {
+    let keep = 0;
+    for (let i = 0; i < draining.length; i++) {
+      const sid = draining[i];
+      const ws = sockets[sid];
+      const amount = ws ? N.wsBufferedAmount(ws) : 0;
+      if (amount !== lastBuffered[sid]) {
+        lastBuffered[sid] = amount;
+        record(sid, { kind: 'buffered', amount });
+      }
+      if (amount > 0 && ws) draining[keep++] = sid;
+    }
+    draining.length = keep;
+  }
+
+  // ---------------------------------------------------------------- the wrapper
+  // A Proxy keeps `name`, `length`, `prototype`, the static constants and `instanceof` native; the construct trap
+  // passes `newTarget` through so `class X extends WebSocket` builds an X. Native errors (SyntaxError for a bad
+  // URL) are thrown by the native constructor itself, before we track anything.
+  const Hooked = new Proxy(NativeWebSocket, {
+    construct(target, args, newTarget) {
+      const ws = N.reflectConstruct(target, args, newTarget === Hooked ? target : newTarget) as WebSocket;
+      track(ws, args[1]);
+      return ws;
+    },
+  });
+  const proto = NativeWebSocket.prototype;
+  // `ws.constructor === WebSocket` must hold for the page's view of WebSocket, which is now the Proxy
+  const ctorDesc = N.getOwnPropertyDescriptor(proto, 'constructor');
+  if (ctorDesc) N.defineProperty(proto, 'constructor', { ...ctorDesc, value: Hooked });
+
+  // send/close are wrapped by Proxies too, so `name`, `length` and `toString` keep their native look; the native
+  // call runs first, so its exceptions (InvalidStateError while CONNECTING) reach the page unchanged.
+  const wrappedSend = new Proxy(N.wsSend, {
+    apply(target, self, args) {
+      const result = N.reflectApply(target, self, args);
+      recordSend(self as WebSocket, args[0]);
+      return result;
+    },
+  });
+  const wrappedClose = new Proxy(N.wsClose, {
+    apply(target, self, args) {
+      const sid = N.weakMapGet(ids, self as WebSocket);
+      const before = sid === undefined ? -1 : N.wsReadyState(self as WebSocket);
+      const result = N.reflectApply(target, self, args);
+      if (sid !== undefined && before < 2 && N.wsReadyState(self as WebSocket) === 2) record(sid, { kind: 'state', state: 'closing' });
+      return result;
+    },
+  });
+  const sendDesc = N.getOwnPropertyDescriptor(proto, 'send');
+  const closeDesc = N.getOwnPropertyDescriptor(proto, 'close');
+  if (sendDesc) N.defineProperty(proto, 'send', { ...sendDesc, value: wrappedSend });
+  if (closeDesc) N.defineProperty(proto, 'close', { ...closeDesc, value: wrappedClose });
+  const globalDesc = N.getOwnPropertyDescriptor(w, 'WebSocket');
+  N.defineProperty(w, 'WebSocket', { ...(globalDesc || { writable: true, configurable: true, enumerable: false }), value: Hooked });
+
+  // ---------------------------------------------------------------- the channel to the content bridge
+  // One window.postMessage hands a private MessagePort to the isolated-world bridge (which swallows that event in
+  // a capturing listener registered before any page script); everything after goes over the port.
+  const channel = new N.MessageChannel();
+  const port = channel.port1;
+  const post = (msg: PageToPanel) => N.portPostMessage(port, msg);
+
+  N.addEventListener(port, 'message', (e: MessageEvent) => onCommand(e.data));
+  N.portStart(port);
+  N.windowPostMessage(w, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
+
+  // ---------------------------------------------------------------- flushing
+  let timer = false;
+  function schedule(now_: boolean): void {
+    if (now_) {
+      flush();
+      return;
+    }
+    if (timer) return;
+    timer = true;
+    N.setTimeout(tick, FLUSH_MS);
+  }
+  function tick(): void {
+    timer = false;
+    if (draining.length) sampleDrains();
+    if (subscribed) flush();
+    if (draining.length) schedule(false);
+  }
+
+  function flush(replay = false): void {
+    while (subscribed && cursor < ring.next) {
+      const events: unknown[] = [];
+      let bytes = 0;
+      while (cursor < ring.next && events.length < BATCH_EVENTS && bytes < BATCH_BYTES) {
+        const entry = ring.get(cursor);
+        if (!entry) {
+          cursor++;
+          continue;
+        }
+        if (entry.raw !== undefined && typeof entry.raw !== 'string' && !isArrayBuffer(entry.raw) && !entry.blobBytes) {
+          // A Blob must be read before it can be shown; wait for it so the order of events is kept.
+          readBlob(entry);
+          break;
+        }
+        const out = entry.raw === undefined ? entry.event : { ...entry.event, payload: encodePayload(entry.raw, true, entry.blobBytes) };
+        events[events.length] = out;
+        bytes += entry.rawBytes > 16384 ? 16384 : entry.rawBytes + 64;
+        cursor++;
+      }
+      if (!events.length) return;
+      post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, events: events as never, dropped, replay: replay || undefined });
+      dropped = 0;
+      const head = ring.get(cursor);
+      if (head && head.blobReading) return;
+    }
+  }
+
+  function readBlob(entry: ReturnType<Ring['get']> & object): void {
+    if (entry.blobReading) return;
+    entry.blobReading = true;
+    N.promiseThen(
+      N.blobArrayBuffer(entry.raw as Blob),
+      (buf: ArrayBuffer) => {
+        entry.blobBytes = new N.Uint8Array(buf);
+        entry.blobReading = false;
+        schedule(false);
+      },
+      () => {
+        entry.blobBytes = new N.Uint8Array(0);
+        entry.blobReading = false;
+        schedule(false);
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- commands from the panel
+  function result(reqId: number, error?: string): void {
+    post(
+      error === undefined
+        ? { source: SOURCE, v: PROTOCOL_VERSION, type: 'result', docId, reqId, ok: true }
+        : { source: SOURCE, v: PROTOCOL_VERSION, type: 'result', docId, reqId, ok: false, error },
+    );
+  }
+
+  const STATE_NAMES = ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'];
+
+  function toData(payload: OutgoingPayload, forBinaryType?: string): string | ArrayBuffer | Blob {
+    if (payload.type === 'text') return N.String(payload.data);
+    const bytes = base64ToBytes(N.String(payload.data));
+    return forBinaryType === 'blob' ? new N.Blob([bytes]) : (bytes.buffer as ArrayBuffer);
+  }
+
+  function onCommand(msg: unknown): void {
+    // The port is private to the bridge, but check shape anyway: a bad message is ignored, never thrown on.
+    if (typeof msg !== 'object' || msg === null) return;
+    const m = msg as Record<string, unknown>;
+    if (m.source !== SOURCE || m.type !== 'command') return;
+    if (m.cmd === 'subscribe') {
+      const since = typeof m.since === 'number' ? m.since : -1;
+      subscribed = true;
+      const want = since + 1;
+      cursor = want < ring.first ? ring.first : want > ring.next ? ring.next : want;
+      dropped = want < ring.first ? ring.first - want : 0;
+      flush(true);
+      if (dropped) post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, events: [], dropped, replay: true });
+      dropped = 0;
+      return;
+    }
+    if (m.cmd === 'unsubscribe') {
+      subscribed = false;
+      return;
+    }
+    if (m.docId !== docId) return;
+    const reqId = typeof m.reqId === 'number' ? m.reqId : 0;
+    if (m.cmd === 'payload') {
+      const entry = ring.get(typeof m.seq === 'number' ? m.seq : -1);
+      const reply = (payload?: ReturnType<typeof encodePayload>, error?: string) =>
+        post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'payload', docId, reqId, seq: m.seq as number, payload, error });
+      if (!entry || entry.raw === undefined) return reply(undefined, 'This frame is no longer held by the page (it fell out of the page-side buffer).');
+      if (typeof entry.raw !== 'string' && !isArrayBuffer(entry.raw) && !entry.blobBytes) {
+        N.promiseThen(N.blobArrayBuffer(entry.raw as Blob), (buf: ArrayBuffer) => reply(encodePayload(entry.raw as RawData, false, new N.Uint8Array(buf))));
+        return;
+      }
+      return reply(encodePayload(entry.raw, false, entry.blobBytes));
+    }
+    const sid = typeof m.sid === 'number' ? m.sid : -1;
+    const ws = sockets[sid];
+    if (!ws) return result(reqId, 'Socket #' + sid + ' is closed or gone; nothing was done.');
+    const state = N.wsReadyState(ws);
+    if (m.cmd === 'send') {
+      if (state !== 1) return result(reqId, 'Not sent: the socket is ' + STATE_NAMES[state] + ' (it must be OPEN). Your frame is kept in the composer.');
+      try {
+        const data = toData(m.payload as OutgoingPayload);
+        N.reflectApply(N.wsSend, ws, [data]);
+        recordSend(ws, data, 'panel');
+        return result(reqId);
+      } catch (err) {
+        return result(reqId, 'Not sent: ' + N.String((err as Error)?.message ?? err));
+      }
+    }
+    if (m.cmd === 'inject') {
+      if (state !== 1) return result(reqId, 'Not injected: the socket is ' + STATE_NAMES[state] + '; a real server could not send on it now.');
+      try {
+        const data = toData(m.payload as OutgoingPayload, N.wsBinaryType(ws));
+        const url = N.wsUrl(ws);
+        const origin = N.stringSlice(url, 0, N.stringIndexOf(url, '/', 6));
+        injecting = true;
+        try {
+          N.dispatchEvent(ws, new N.MessageEvent('message', { data, origin }));
+        } finally {
+          injecting = false;
+        }
+        return result(reqId);
+      } catch (err) {
+        return result(reqId, 'Not injected: ' + N.String((err as Error)?.message ?? err));
+      }
+    }
+    if (m.cmd === 'close') {
+      const code = m.code === undefined ? undefined : m.code;
+      const reason = m.reason === undefined ? '' : N.String(m.reason);
+      if (code !== undefined && (typeof code !== 'number' || !(code === 1000 || (code >= 3000 && code <= 4999))))
+        return result(reqId, 'Close code must be 1000 or between 3000 and 4999 (got ' + N.String(code) + ').');
+      if (utf8Length(reason) > 123) return result(reqId, 'Close reason must be at most 123 bytes of UTF-8 (got ' + utf8Length(reason) + ').');
+      if (state >= 2) return result(reqId, 'The socket is already ' + STATE_NAMES[state] + '.');
+      try {
+        N.reflectApply(N.wsClose, ws, code === undefined ? [] : [code, reason]);
+        record(sid, { kind: 'state', state: 'closing' });
+        return result(reqId);
+      } catch (err) {
+        return result(reqId, 'Not closed: ' + N.String((err as Error)?.message ?? err));
+      }
+    }
+  }
+})();

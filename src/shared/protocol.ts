@@ -1,0 +1,230 @@
+/**
+ * The one protocol module: every message that crosses a boundary (page hook <-> content bridge <-> background
+ * <-> panel) is typed here. Unions are named by direction. Everything coming from the page is untrusted data:
+ * the guards below only check shape, never grant authority; commands only ever originate in the panel.
+ */
+
+export const PROTOCOL_VERSION = 1;
+export const SOURCE = 'ws-lens' as const;
+
+/** Where a socket stands; mirrors WebSocket.readyState 0..3. */
+export type SocketState = 'connecting' | 'open' | 'closing' | 'closed';
+export const STATE_BY_READY_STATE: readonly SocketState[] = ['connecting', 'open', 'closing', 'closed'];
+
+/**
+ * How a payload travels. Text stays text (exact, lone surrogates included: structured clone keeps them);
+ * binary is base64. Either may be a preview: `size` is always the full size (UTF-16 code units for text, bytes
+ * for binary) and `truncated` says the full payload must be fetched with a `payload` command.
+ */
+export interface Payload {
+  /** 'blob' is binary that the page sent or received as a Blob. */
+  type: 'text' | 'binary' | 'blob';
+  /** text, or base64 of the (possibly cut) bytes */
+  data: string;
+  size: number;
+  truncated: boolean;
+}
+
+/** Limits for what travels eagerly; the rest stays in the page's ring and is fetched on demand. */
+export const TEXT_PREVIEW_CHARS = 16 * 1024;
+export const BINARY_PREVIEW_BYTES = 8 * 1024;
+
+interface EventBase {
+  /** per-document sequence number, strictly increasing: lets a reconnecting panel resume without loss or dups */
+  seq: number;
+  /** socket id, unique within one document */
+  sid: number;
+  /** wall clock, ms since epoch, high resolution (performance.timeOrigin + performance.now()) */
+  time: number;
+}
+
+export interface CreatedEvent extends EventBase {
+  kind: 'created';
+  url: string;
+  protocols: string[];
+  /** where the page created the socket (an Error stack, trimmed of the hook's own frames) */
+  stack: string;
+}
+export interface OpenEvent extends EventBase {
+  kind: 'open';
+  protocol: string;
+  extensions: string;
+}
+export interface MessageEvent_ extends EventBase {
+  kind: 'message';
+  direction: 'sent' | 'received';
+  payload: Payload;
+  /** how the frame came about, when not from the page itself */
+  origin?: 'panel' | 'injected';
+  /** bufferedAmount right after a send */
+  bufferedAmount?: number;
+}
+export interface ErrorEvent_ extends EventBase {
+  kind: 'error';
+}
+export interface StateEvent extends EventBase {
+  kind: 'state';
+  state: SocketState;
+}
+export interface CloseEvent_ extends EventBase {
+  kind: 'close';
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+export interface BufferedEvent extends EventBase {
+  kind: 'buffered';
+  amount: number;
+}
+
+export type CaptureEvent =
+  | CreatedEvent
+  | OpenEvent
+  | MessageEvent_
+  | ErrorEvent_
+  | StateEvent
+  | CloseEvent_
+  | BufferedEvent;
+
+/** Identity of one document (one run of the hook). A reload or navigation makes a new one. */
+export interface DocInfo {
+  docId: string;
+  url: string;
+  /** true for the top-level document of the tab (set by the background from the sender's frameId) */
+  top?: boolean;
+  frameId?: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Page (MAIN world hook) -> panel. Carried over the MessageChannel, then the runtime ports, unchanged but for the
+// `frameId` the background adds from the port's sender (never trusted from the page).
+
+export type PageToPanel =
+  | { source: typeof SOURCE; v: number; type: 'hello'; doc: DocInfo }
+  | {
+      source: typeof SOURCE;
+      v: number;
+      type: 'events';
+      docId: string;
+      events: CaptureEvent[];
+      /** events that fell out of the page's ring before anyone read them */
+      dropped: number;
+      /** true when this batch is a replay from the ring (sent on subscribe) */
+      replay?: boolean;
+    }
+  | { source: typeof SOURCE; v: number; type: 'result'; docId: string; reqId: number; ok: boolean; error?: string }
+  | {
+      source: typeof SOURCE;
+      v: number;
+      type: 'payload';
+      docId: string;
+      reqId: number;
+      seq: number;
+      payload?: Payload;
+      error?: string;
+    };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Panel -> page. Commands name their target document; the background routes them by (tabId, frameId) and the hook
+// ignores a command whose docId is not its own (a stale panel after a navigation).
+
+export type PageCommand =
+  | { cmd: 'subscribe'; since: number }
+  | { cmd: 'unsubscribe' }
+  | { cmd: 'send'; reqId: number; sid: number; payload: OutgoingPayload }
+  | { cmd: 'inject'; reqId: number; sid: number; payload: OutgoingPayload }
+  | { cmd: 'close'; reqId: number; sid: number; code?: number; reason?: string }
+  | { cmd: 'payload'; reqId: number; seq: number };
+
+/** A frame the panel wants sent or injected: text, or bytes in base64. */
+export interface OutgoingPayload {
+  type: 'text' | 'binary';
+  data: string;
+}
+
+export type PanelToPage = { source: typeof SOURCE; v: number; type: 'command'; docId: string } & PageCommand;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Panel <-> background: the panel introduces itself for its inspected tab; the background tells it about the
+// documents it can reach and forwards page messages with their frameId.
+
+export type PanelToBackground =
+  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number }
+  | { source: typeof SOURCE; v: number; type: 'to-frame'; frameId: number; message: PanelToPage };
+
+export type BackgroundToPanel =
+  | { source: typeof SOURCE; v: number; type: 'from-frame'; frameId: number; message: PageToPanel }
+  | { source: typeof SOURCE; v: number; type: 'frame-gone'; frameId: number; docId: string }
+  | { source: typeof SOURCE; v: number; type: 'route-error'; frameId: number; docId: string; reqId?: number; error: string };
+
+/** Background -> content bridges of a tab, by tabs.sendMessage: a panel came or went. */
+export type BackgroundToBridge =
+  | { source: typeof SOURCE; v: number; type: 'panel-present' }
+  | { source: typeof SOURCE; v: number; type: 'panel-gone' };
+
+/** Content bridge -> background over runtime.sendMessage at start-up: is a panel listening to my tab? */
+export type BridgeToBackground = { source: typeof SOURCE; v: number; type: 'bridge-hello' };
+
+// ---------------------------------------------------------------------------------------------------------------
+
+export function envelope<T extends object>(body: T): T & { source: typeof SOURCE; v: number } {
+  return { source: SOURCE, v: PROTOCOL_VERSION, ...body };
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null;
+}
+
+/** Shape check for anything claiming to be ours. It proves nothing about who sent it. */
+export function isLensMessage(x: unknown): x is { source: typeof SOURCE; v: number; type: string } {
+  return isObject(x) && x.source === SOURCE && x.v === PROTOCOL_VERSION && typeof x.type === 'string';
+}
+
+const PAGE_TO_PANEL_TYPES = new Set(['hello', 'events', 'result', 'payload']);
+
+export function isPageToPanel(x: unknown): x is PageToPanel {
+  if (!isLensMessage(x) || !PAGE_TO_PANEL_TYPES.has(x.type)) return false;
+  const m = x as Record<string, unknown>;
+  switch (x.type) {
+    case 'hello':
+      return isObject(m.doc) && typeof m.doc.docId === 'string' && typeof m.doc.url === 'string';
+    case 'events':
+      return typeof m.docId === 'string' && Array.isArray(m.events) && typeof m.dropped === 'number';
+    default:
+      return typeof m.docId === 'string' && typeof m.reqId === 'number';
+  }
+}
+
+const COMMANDS = new Set(['subscribe', 'unsubscribe', 'send', 'inject', 'close', 'payload']);
+
+export function isPanelToPage(x: unknown): x is PanelToPage {
+  return (
+    isLensMessage(x) &&
+    x.type === 'command' &&
+    typeof (x as Record<string, unknown>).docId === 'string' &&
+    COMMANDS.has((x as Record<string, unknown>).cmd as string)
+  );
+}
+
+export function isPanelToBackground(x: unknown): x is PanelToBackground {
+  if (!isLensMessage(x)) return false;
+  const m = x as Record<string, unknown>;
+  if (x.type === 'panel-hello') return typeof m.tabId === 'number';
+  if (x.type === 'to-frame') return typeof m.frameId === 'number' && isPanelToPage(m.message);
+  return false;
+}
+
+export function isBackgroundToPanel(x: unknown): x is BackgroundToPanel {
+  return isLensMessage(x) && (x.type === 'from-frame' || x.type === 'frame-gone' || x.type === 'route-error');
+}
+
+export function isBackgroundToBridge(x: unknown): x is BackgroundToBridge {
+  return isLensMessage(x) && (x.type === 'panel-present' || x.type === 'panel-gone');
+}
+
+/** Port names, so each side knows who is calling. */
+export const PORT_PANEL = 'ws-lens/panel';
+export const PORT_BRIDGE = 'ws-lens/bridge';
+
+/** The one-time handshake that hands the MessageChannel port from the hook to the bridge. */
+export const HANDSHAKE_KEY = '__wsLensHandshake_v1';

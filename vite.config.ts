@@ -1,0 +1,33 @@
+import { defineConfig } from 'vite';
+import preact from '@preact/preset-vite';
+import { crx } from '@crxjs/vite-plugin';
+// @ts-expect-error plain ESM helper shared with the build scripts
+import { manifestFor } from './scripts/manifest.mjs';
+
+const browser = (process.env.WS_LENS_BROWSER ?? 'chrome') as 'chrome' | 'firefox';
+
+export default defineConfig({
+  plugins: [
+    preact(),
+    crx({
+      manifest: manifestFor(browser),
+      browser,
+      // Both content scripts are built as self-contained classic scripts. crxjs's default loader would
+      // `await import()` them: too late for the hook (after the page's first script in Chrome) and broken in
+      // Firefox (the relative import resolves against the page's URL); a late bridge loses early events.
+      contentScripts: { standaloneFiles: ['src/page/hook.ts', 'src/content/bridge.ts'] },
+    }),
+  ],
+  build: {
+    outDir: `dist/${browser}`,
+    emptyOutDir: true,
+    // the panel page is only named inside devtools.panels.create(), so crxjs cannot find it from the manifest
+    rolldownOptions: { input: { panel: 'panel/index.html' } },
+    assetsInlineLimit: 0,
+    sourcemap: false,
+    minify: true,
+    target: 'es2022',
+  },
+  // the crxjs dev server is Chrome-only; Firefox uses `vite build --watch` with web-ext run
+  server: { port: 5173, strictPort: true },
+});
