@@ -26,9 +26,11 @@ export function ConnectionList() {
       aria-multiselectable="true"
       tabIndex={0}
       onKeyDown={(e) => {
-        if (e.key === 'ArrowDown') move(1), e.preventDefault();
-        else if (e.key === 'ArrowUp') move(-1), e.preventDefault();
-        else if (e.key === 'Escape') store.selectAllSockets();
+        const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+        if (step) {
+          move(step);
+          e.preventDefault();
+        } else if (e.key === 'Escape') store.selectAllSockets();
       }}
     >
       <div

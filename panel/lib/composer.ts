@@ -27,15 +27,99 @@ export function lineColumn(text: string, position: number): { line: number; colu
   return { line, column: position - before.lastIndexOf('\n') };
 }
 
+/**
+ * Offset of the first syntax error in `text`, found by a small JSON scanner: engines disagree on whether their
+ * messages carry a position at all (recent V8 often says only "Unexpected token"), and the composer must show it.
+ */
+export function findJsonError(text: string): number | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const lit = (word: string) => (text.startsWith(word, i) ? (i += word.length) : fail());
+  const str = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (i >= text.length) fail();
+    i++;
+  };
+  const num = () => {
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail();
+        str();
+        ws();
+        if (text[i] !== ':') fail();
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return void i++;
+        else fail();
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') return str();
+    if (c === 't') return void lit('true');
+    if (c === 'f') return void lit('false');
+    if (c === 'n') return void lit('null');
+    if (c === '-' || (c >= '0' && c <= '9')) return num();
+    fail();
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : undefined;
+  } catch (at) {
+    return typeof at === 'number' ? at : undefined;
+  }
+}
+
 export function checkJson(text: string): { ok: true; value: unknown } | { ok: false; error: string; position?: number } {
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (e) {
     const message = (e as Error).message;
-    const position = jsonErrorPosition(text, message);
+    const position = findJsonError(text) ?? jsonErrorPosition(text, message);
     if (position === undefined) return { ok: false, error: `Invalid JSON: ${message}` };
     const { line, column } = lineColumn(text, position);
-    return { ok: false, error: `Invalid JSON at line ${line}, column ${column}: ${message}`, position };
+    const near = text.slice(position, position + 12).split('\n')[0];
+    return { ok: false, error: `Invalid JSON at line ${line}, column ${column}${near ? ` near "${near}"` : ' (unexpected end)'}`, position };
   }
 }
 

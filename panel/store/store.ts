@@ -97,20 +97,28 @@ export class Store {
     if (m.type === 'payload') return this.settlePayload(m.reqId, m);
     if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId);
     if (this.paused && m.type === 'events') {
-      // keep lastSeq moving so resuming does not replay what the user chose not to record
+      // lifecycle events (open, close, error) still apply so the socket list stays true; frames are skipped
       const doc = this.log.docs.get(m.docId);
       const fresh = m.events.filter((e) => !doc || e.seq > doc.lastSeq);
       const lifecycle = fresh.filter((e) => e.kind !== 'message' && e.kind !== 'buffered');
       this.pausedSkipped += fresh.length - lifecycle.length;
-      if (!lifecycle.length) {
-        if (doc && fresh.length) doc.lastSeq = fresh[fresh.length - 1].seq;
-        return this.changed();
-      }
+      const before = this.log.nextId;
+      const base = this.log.base;
+      applyPageMessage(this.log, msg.frameId, { ...m, events: lifecycle });
+      // the skipped messages count as seen: resuming must not replay them
+      const seen = this.log.docs.get(m.docId);
+      if (seen && fresh.length) seen.lastSeq = Math.max(seen.lastSeq, fresh[fresh.length - 1].seq);
+      return this.afterApply(before, base);
     }
     const before = this.log.nextId;
     const base = this.log.base;
     const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
     if (subscribe) this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
+    this.afterApply(before, base);
+  }
+
+  /** Extend the filtered view with the frames added since `before`, and forget trimmed ones. */
+  private afterApply(before: number, base: number): void {
     if (this.log.base !== base) this.visible = this.visible.filter((id) => id >= this.log.base);
     for (let id = Math.max(before, this.log.base); id < this.log.nextId; id++) {
       const f = frameById(this.log, id);
@@ -135,11 +143,6 @@ export class Store {
   setConnection(c: Connection): void {
     this.connection = c;
     this.changed();
-  }
-
-  /** After a reconnect the background forgets everything; ask each known document to resume after its last seq. */
-  knownDocs(): { frameId: number; docId: string; since: number }[] {
-    return [...this.log.docs.values()].filter((d) => !d.gone).map((d) => ({ frameId: d.frameId, docId: d.docId, since: d.lastSeq }));
   }
 
   private autoSelect(): void {

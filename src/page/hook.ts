@@ -5,7 +5,7 @@
  * native-identical constructor/prototype/statics/errors. It records into a ring (cheap) and only encodes and posts
  * while a DevTools panel is subscribed, in batches of about 16 ms.
  */
-import { natives, NativeWebSocket, isArrayBuffer } from './natives';
+import { natives, captureWebSocket, isArrayBuffer } from './natives';
 import { Ring } from './ring';
 import { encodePayload, rawSize, snapshot, base64ToBytes, utf8Length, type RawData } from './encode';
 import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel } from '../shared/protocol';
@@ -21,7 +21,8 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 
 (function install() {
   const w = globalThis as unknown as Window & { WebSocket: typeof WebSocket };
-  const N = natives;
+  const N = { ...natives, ...captureWebSocket() };
+  const NativeWebSocket = N.NativeWebSocket;
   const docId = N.String(N.timeOrigin) + '-' + N.String(N.mathRandom()).slice(2, 10);
 
   // ---------------------------------------------------------------- recording
@@ -158,6 +159,23 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       return result;
     },
   });
+  // A Proxy's toString drops the function's name ("function () { [native code] }"). Answer for each wrapper with
+  // its target's native text; the toString wrapper answers for itself too, so it looks native as well.
+  const nativeToString = Function.prototype.toString;
+  const masks = new N.WeakMap<object, object>();
+  const wrappedToString = new Proxy(nativeToString, {
+    apply(target, self, args) {
+      const real = typeof self === 'function' ? N.weakMapGet(masks, self) : undefined;
+      return N.reflectApply(target, real === undefined ? self : real, args);
+    },
+  });
+  N.weakMapSet(masks, Hooked, NativeWebSocket);
+  N.weakMapSet(masks, wrappedSend, N.wsSend);
+  N.weakMapSet(masks, wrappedClose, N.wsClose);
+  N.weakMapSet(masks, wrappedToString, nativeToString);
+  const toStringDesc = N.getOwnPropertyDescriptor(Function.prototype, 'toString');
+  if (toStringDesc) N.defineProperty(Function.prototype, 'toString', { ...toStringDesc, value: wrappedToString });
+
   const sendDesc = N.getOwnPropertyDescriptor(proto, 'send');
   const closeDesc = N.getOwnPropertyDescriptor(proto, 'close');
   if (sendDesc) N.defineProperty(proto, 'send', { ...sendDesc, value: wrappedSend });

@@ -18,29 +18,19 @@ function getter(proto: object, name: string): (self: unknown) => unknown {
   return uncurry(d.get);
 }
 
-export const NativeWebSocket = g.WebSocket;
-const wsProto = NativeWebSocket.prototype;
-
 export const natives = {
   reflectApply: Reflect.apply,
   reflectConstruct: Reflect.construct,
   defineProperty: Object.defineProperty,
   getOwnPropertyDescriptor: Object.getOwnPropertyDescriptor,
-  wsSend: wsProto.send,
-  wsClose: wsProto.close,
-  wsReadyState: getter(wsProto, 'readyState') as (ws: WebSocket) => number,
-  wsBufferedAmount: getter(wsProto, 'bufferedAmount') as (ws: WebSocket) => number,
-  wsUrl: getter(wsProto, 'url') as (ws: WebSocket) => string,
-  wsProtocol: getter(wsProto, 'protocol') as (ws: WebSocket) => string,
-  wsExtensions: getter(wsProto, 'extensions') as (ws: WebSocket) => string,
-  wsBinaryType: getter(wsProto, 'binaryType') as (ws: WebSocket) => string,
   addEventListener: uncurry(EventTarget.prototype.addEventListener) as (t: EventTarget, type: string, fn: (e: never) => void) => void,
   dispatchEvent: uncurry(EventTarget.prototype.dispatchEvent),
   MessageEvent: g.MessageEvent,
   MessageChannel: g.MessageChannel,
   portPostMessage: uncurry(MessagePort.prototype.postMessage),
   portStart: uncurry(MessagePort.prototype.start),
-  windowPostMessage: uncurry(g.postMessage) as (w: unknown, msg: unknown, origin: string, transfer: Transferable[]) => void,
+  // absent outside a window (unit tests); the hook only runs in windows
+  windowPostMessage: uncurry(g.postMessage ?? (() => {})) as (w: unknown, msg: unknown, origin: string, transfer: Transferable[]) => void,
   setTimeout: g.setTimeout.bind(g),
   perfNow: performance.now.bind(performance),
   timeOrigin: performance.timeOrigin,
@@ -74,6 +64,23 @@ export const natives = {
   String: g.String,
   isArray: Array.isArray,
 };
+
+/** The WebSocket natives, captured by the hook when it installs (kept apart so the encoders load anywhere). */
+export function captureWebSocket() {
+  const NativeWebSocket = g.WebSocket;
+  const wsProto = NativeWebSocket.prototype;
+  return {
+    NativeWebSocket,
+    wsSend: wsProto.send,
+    wsClose: wsProto.close,
+    wsReadyState: getter(wsProto, 'readyState') as (ws: WebSocket) => number,
+    wsBufferedAmount: getter(wsProto, 'bufferedAmount') as (ws: WebSocket) => number,
+    wsUrl: getter(wsProto, 'url') as (ws: WebSocket) => string,
+    wsProtocol: getter(wsProto, 'protocol') as (ws: WebSocket) => string,
+    wsExtensions: getter(wsProto, 'extensions') as (ws: WebSocket) => string,
+    wsBinaryType: getter(wsProto, 'binaryType') as (ws: WebSocket) => string,
+  };
+}
 
 /** `x instanceof C` without consulting the page-writable `Symbol.hasInstance` or prototype chain tricks. */
 export function isArrayBuffer(x: unknown): x is ArrayBuffer {

@@ -1,0 +1,127 @@
+// @vitest-environment happy-dom
+/**
+ * The real panel components in a DOM, fed by a fake transport: the testing-contract testids, the composer's
+ * validation and what a click sends.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { act, cleanup, fireEvent, render } from '@testing-library/preact';
+import { App } from '../../panel/components/App';
+import { StoreContext } from '../../panel/lib/useStore';
+import { Store, type Transport } from '../../panel/store/store';
+import type { PageCommand } from '../../src/shared/protocol';
+import { envelope } from '../../src/shared/protocol';
+import { events, fromFrame, hello, socketLife, text } from './fixtures';
+
+class FakeTransport implements Transport {
+  sent: PageCommand[] = [];
+  command(_f: number, _d: string, cmd: PageCommand) {
+    this.sent.push(cmd);
+  }
+}
+
+// happy-dom does no layout: give elements a viewport size so the virtualiser has rows to render
+for (const p of ['offsetHeight', 'clientHeight']) Object.defineProperty(HTMLElement.prototype, p, { configurable: true, get: () => 400 });
+for (const p of ['offsetWidth', 'clientWidth']) Object.defineProperty(HTMLElement.prototype, p, { configurable: true, get: () => 800 });
+
+const frame = () => new Promise((r) => requestAnimationFrame(() => r(undefined)));
+
+async function mount() {
+  const t = new FakeTransport();
+  const store = new Store(t);
+  const view = render(
+    <StoreContext.Provider value={store}>
+      <App />
+    </StoreContext.Provider>,
+  );
+  await act(async () => {
+    store.receive(fromFrame(hello('d')));
+    store.receive(fromFrame(events('d', socketLife())));
+    await frame();
+  });
+  return { t, store, view };
+}
+
+afterEach(async () => {
+  await act(() => cleanup());
+});
+
+describe('panel in a page', () => {
+  it('shows the socket with its state and url', async () => {
+    const { view } = await mount();
+    const conn = view.getByTestId('connection');
+    expect(conn.dataset.state).toBe('open');
+    expect(conn.dataset.url).toBe('ws://127.0.0.1/echo');
+  });
+
+  it('renders frames with their direction (virtualised rows)', async () => {
+    const { view } = await mount();
+    const rows = view.queryAllByTestId('frame');
+    expect(rows.map((r) => r.dataset.direction)).toEqual(['event', 'event', 'sent', 'received']);
+  });
+
+  it('shows the frame in the detail pane as a JSON tree when selected', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.selectFrame(store.log.frames[3].id);
+      await frame();
+    });
+    const detail = view.getByTestId('detail');
+    expect(detail.querySelector('[data-testid=json-tree]')).not.toBeNull();
+    expect(detail.textContent).toContain('"hello"');
+  });
+
+  it('blocks invalid JSON with its position and sends valid text', async () => {
+    const { t, view, store } = await mount();
+    await act(async () => {
+      fireEvent.change(view.getByTestId('composer-mode'), { target: { value: 'json' } });
+      fireEvent.input(view.getByTestId('composer-input'), { target: { value: '{"a": }' } });
+      await frame();
+    });
+    expect(view.getByTestId('composer-status').textContent).toMatch(/line 1, column 7/);
+    expect((view.getByTestId('composer-send') as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => {
+      fireEvent.input(view.getByTestId('composer-input'), { target: { value: '{"a": 1}' } });
+      await frame();
+    });
+    await act(async () => {
+      fireEvent.click(view.getByTestId('composer-send'));
+      await frame();
+    });
+    const cmd = t.sent.at(-1) as Extract<PageCommand, { cmd: 'send' }>;
+    expect(cmd).toMatchObject({ cmd: 'send', sid: 1, payload: { type: 'text', data: '{"a": 1}' } });
+    await act(async () => {
+      store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: cmd.reqId, ok: true })));
+      await frame();
+    });
+  });
+
+  it('says why sending is disabled on a closed socket', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.receive(fromFrame(events('d', [{ kind: 'close', code: 1006, reason: '', wasClean: false }], 4)));
+      await frame();
+    });
+    expect(view.getByTestId('composer-why').textContent).toMatch(/closed/);
+    expect(view.getByTestId('connection').dataset.state).toBe('closed');
+  });
+
+  it('shows bufferedAmount for the selected socket', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'sent', payload: text('x'), bufferedAmount: 4096 }], 4)));
+      await frame();
+    });
+    expect(view.getByTestId('buffered-amount').textContent).toBe('4096');
+  });
+
+  it('renders page data as text, never HTML', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('<img src=x onerror=alert(1)>') }], 4)));
+      store.selectFrame(store.log.frames.at(-1)!.id);
+      await frame();
+    });
+    expect(view.container.querySelector('img')).toBeNull();
+    expect(view.getByTestId('detail').textContent).toContain('<img src=x onerror=alert(1)>');
+  });
+});

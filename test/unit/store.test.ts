@@ -1,0 +1,104 @@
+import { describe, expect, it, vi } from 'vitest';
+import { Store, type Transport } from '../../panel/store/store';
+import type { PageCommand } from '../../src/shared/protocol';
+import { envelope } from '../../src/shared/protocol';
+import { events, fromFrame, hello, socketLife, text } from './fixtures';
+
+/** A fake transport that records commands; tests answer them as the page would. */
+class FakeTransport implements Transport {
+  sent: { frameId: number; docId: string; cmd: PageCommand }[] = [];
+  command(frameId: number, docId: string, cmd: PageCommand) {
+    this.sent.push({ frameId, docId, cmd });
+  }
+}
+
+function setup() {
+  const t = new FakeTransport();
+  const store = new Store(t);
+  store.receive(fromFrame(hello('d')));
+  store.receive(fromFrame(events('d', socketLife())));
+  return { t, store };
+}
+
+describe('panel store', () => {
+  it('subscribes to a document that says hello, from the start', () => {
+    const { t } = setup();
+    expect(t.sent[0]).toEqual({ frameId: 0, docId: 'd', cmd: { cmd: 'subscribe', since: -1 } });
+  });
+
+  it('follows the newest live socket for the composer', () => {
+    const { store } = setup();
+    expect(store.primarySocket).toBe('d#1');
+  });
+
+  it('filters by text, regex, direction and invert', () => {
+    const { store } = setup();
+    store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('{"type":"chat","body":"Hi"}') }], 4)));
+    const shown = () => store.visible.map((id) => store.frame(id)!.preview);
+    store.setFilter({ text: 'CHAT' });
+    expect(shown()).toEqual(['{"type":"chat","body":"Hi"}']);
+    store.setFilter({ text: '/"hello":\\d/' });
+    expect(shown()).toHaveLength(2);
+    store.setFilter({ direction: 'sent' });
+    expect(shown()).toEqual(['{"hello":1}']);
+    store.setFilter({ text: 'hello', direction: 'all', invert: true });
+    expect(shown()).not.toContain('{"hello":1}');
+    store.setFilter({ text: '/(/', invert: false });
+    expect(store.compiled.error).toMatch(/Invalid regular expression/);
+    expect(shown()).toEqual([]);
+  });
+
+  it('applies the filter to frames that arrive later', () => {
+    const { store } = setup();
+    store.setFilter({ text: 'needle' });
+    store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('a needle') }], 4)));
+    store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('hay') }], 5)));
+    expect(store.visible.map((id) => store.frame(id)!.preview)).toEqual(['a needle']);
+  });
+
+  it('sends on the selected socket and reports the page’s refusal as a notice', async () => {
+    const { t, store } = setup();
+    const done = store.act('send', { type: 'text', data: 'x' });
+    const last = t.sent.at(-1)!;
+    expect(last.cmd).toMatchObject({ cmd: 'send', sid: 1, payload: { type: 'text', data: 'x' } });
+    const reqId = (last.cmd as { reqId: number }).reqId;
+    store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId, ok: false, error: 'Not sent: the socket is CLOSED' })));
+    expect(await done).toBe('Not sent: the socket is CLOSED');
+    expect(store.notices.at(-1)?.text).toBe('Not sent: the socket is CLOSED');
+  });
+
+  it('a page that never answers gives a clear message, not a hang', async () => {
+    vi.useFakeTimers();
+    const { store } = setup();
+    const done = store.act('send', { type: 'text', data: 'x' });
+    vi.advanceTimersByTime(6000);
+    expect(await done).toMatch(/No answer from the page/);
+    vi.useRealTimers();
+  });
+
+  it('pause skips messages but keeps lifecycle events, and does not replay them on resume', () => {
+    const { store } = setup();
+    store.setPaused(true);
+    store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('while paused') }, { kind: 'close', code: 1000, reason: '', wasClean: true }], 4)));
+    expect(store.pausedSkipped).toBe(1);
+    expect(store.log.frames.map((f) => f.preview)).not.toContain('while paused');
+    expect(store.socket('d#1')!.state).toBe('closed');
+  });
+
+  it('a new top document drops the old log unless preserve-log is on', () => {
+    const { store } = setup();
+    store.receive(fromFrame(hello('d2', 'http://127.0.0.1/next')));
+    expect(store.log.sockets.size).toBe(0);
+    store.setPreserveLog(true);
+    store.receive(fromFrame(events('d2', socketLife())));
+    store.receive(fromFrame(hello('d3')));
+    expect(store.log.sockets.size).toBe(1);
+  });
+
+  it('sorts by size', () => {
+    const { store } = setup();
+    store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('a much longer frame') }], 4)));
+    store.setSort('size');
+    expect(store.frame(store.visible[0])!.preview).toBe('a much longer frame');
+  });
+});
