@@ -1,0 +1,90 @@
+// The real other end: an HTTP server for the test pages and a `ws` WebSocket server, both on 127.0.0.1.
+//   /echo   echoes every frame exactly (text as text, binary as binary)
+//   /burst  "go:N" -> N small text frames m0..m{N-1}; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames
+//   /close  "close:CODE:REASON" -> the server closes with that code and reason
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+
+const pagesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pages');
+
+export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
+  /** every frame the server received, by path: lets tests prove what did (or did not) go out */
+  const received = new Map();
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, 'http://x');
+    const name = u.pathname === '/' ? 'demo.html' : u.pathname.slice(1);
+    const file = path.join(pagesDir, path.basename(name));
+    if (!/^[\w-]+\.html$/.test(path.basename(name)) || !fs.existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(fs.readFileSync(file));
+  });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  server.on('upgrade', (req, socket, head) =>
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const where = new URL(req.url, 'http://x').pathname;
+      if (!received.has(where)) received.set(where, []);
+      const log = received.get(where);
+      ws.on('message', (data, isBinary) => {
+        const textData = isBinary ? null : data.toString();
+        log.push(isBinary ? `<binary ${data.length}>` : textData);
+        if (where === '/burst') {
+          let m;
+          if ((m = /^go:(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send('m' + i);
+          else if ((m = /^big:(\d+)$/.exec(textData ?? ''))) ws.send('x'.repeat(Number(m[1])));
+          else if ((m = /^bin:(\d+):(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send(Buffer.alloc(Number(m[2]), i & 0xff));
+          else if ((m = /^rate:(\d+):(\d+)$/.exec(textData ?? ''))) sustained(ws, Number(m[1]), Number(m[2]));
+        } else if (where === '/close') {
+          const m = /^close:(\d+):(.*)$/.exec(textData ?? '');
+          if (m) ws.close(Number(m[1]), m[2]);
+        } else ws.send(data, { binary: isBinary });
+      });
+    }),
+  );
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: p } = server.address();
+      resolve({
+        port: p,
+        origin: `http://${host}:${p}`,
+        wsOrigin: `ws://${host}:${p}`,
+        received: (where) => received.get(where) ?? [],
+        close: () =>
+          new Promise((r) => {
+            for (const c of wss.clients) c.terminate();
+            wss.close();
+            server.close(() => r());
+            server.closeAllConnections?.();
+          }),
+      });
+    });
+  });
+}
+
+/** `perSecond` frames a second for `seconds`, each stamped with the server's send time (for latency). */
+function sustained(ws, perSecond, seconds) {
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((perSecond * tickMs) / 1000));
+  const end = Date.now() + seconds * 1000;
+  let n = 0;
+  const timer = setInterval(() => {
+    if (Date.now() >= end || ws.readyState !== 1) {
+      clearInterval(timer);
+      if (ws.readyState === 1) ws.send('rate-done:' + n);
+      return;
+    }
+    for (let i = 0; i < perTick; i++) ws.send(`r${n++}@${Date.now()}`);
+  }, tickMs);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const s = await startServer({ port: Number(process.argv[2] || 0) });
+  console.log('listening', s.origin);
+}

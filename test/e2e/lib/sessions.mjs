@@ -1,0 +1,289 @@
+// One Session interface over both browsers, so each end-to-end scenario is written once:
+//   goto(url), pageEval(fnSource, ...args), waitForPage(fnSource), openPanel(), panelEval(fnSource, ...args),
+//   waitForPanel(fnSource), screenshotPanel(file), serviceWorkerStop?(), close()
+// Chromium: puppeteer-core drives the real DevTools frontend (auto-opened, headless=new). Firefox: Marionette drives
+// the real toolbox from the chrome context. fnSource is a function's source text; panel functions get the panel's
+// window first.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { connectMarionette } from './marionette.mjs';
+import { chromiumPath, firefoxPath } from '../../../scripts/env.mjs';
+
+export const PANEL_TITLE = 'WebSockets';
+export const GECKO_ID = 'ws-lens@ws-lens.dev';
+const FIXED_UUID = '5c0a1d7e-7e57-4a11-9e00-000000000001';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `fn` until it returns something truthy; on timeout say what was last seen. */
+export async function waitFor(fn, { timeout = 10000, interval = 100, message = 'condition' } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  let lastError;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > end)
+      throw new Error(`timed out after ${timeout} ms waiting for ${message}; last value ${JSON.stringify(last)}${lastError ? `; last error ${lastError.message}` : ''}`);
+    await sleep(interval);
+  }
+}
+
+const CHROME_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1280,900'];
+
+function withWaiters(session) {
+  session.waitForPage = (src, opts = {}) => waitFor(() => session.pageEval(src), { message: `page: ${src}`, ...opts });
+  session.waitForPanel = (src, opts = {}) => waitFor(() => session.panelEval(src), { message: `panel: ${src}`, ...opts });
+  return session;
+}
+
+// ----------------------------------------------------------------------------------------------------- Chromium
+export async function launchChromium({ extDir, devtools = true } = {}) {
+  const executablePath = chromiumPath();
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
+  const browser = await puppeteer.launch({
+    executablePath,
+    headless: true, // --headless=new: loads extensions and opens DevTools
+    devtools: devtools && !!extDir, // --auto-open-devtools-for-tabs
+    userDataDir,
+    // puppeteer adds --disable-extensions by default
+    ignoreDefaultArgs: extDir ? ['--disable-extensions'] : [],
+    args: [...CHROME_FLAGS, ...(extDir ? [`--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`] : [])],
+    protocolTimeout: 60000,
+  });
+  let extId;
+  if (extDir) {
+    const sw = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'), { timeout: 15000 });
+    extId = new URL(sw.url()).host;
+  }
+  const page = (await browser.pages()).find((p) => !p.url().startsWith('devtools://')) ?? (await browser.newPage());
+  let panelFrame;
+  let devtoolsPage;
+
+  const session = {
+    browserName: 'chromium',
+    version: await browser.version(),
+    extId,
+    browser,
+    page,
+    async goto(url) {
+      await page.goto(url, { waitUntil: 'load', timeout: 20000 });
+    },
+    pageEval(src, ...args) {
+      return page.evaluate(`(${src})(...${JSON.stringify(args)})`);
+    },
+    async openPanel() {
+      // DevTools auto-opens for the tab; its frontend is ES modules with no UI global: import the legacy UI
+      // module inside the DevTools page, and poll, because InspectorView.instance() throws until it has booted.
+      const dtTarget = await browser.waitForTarget((t) => t.url().startsWith('devtools://devtools/bundled/devtools_app.html'), { timeout: 15000 });
+      devtoolsPage = await dtTarget.asPage();
+      const tabId = await waitFor(
+        () =>
+          devtoolsPage.evaluate(async (extId) => {
+            const { InspectorView } = await import('./ui/legacy/legacy.js');
+            return InspectorView.InspectorView.instance().tabbedPane.tabIds().find((id) => id.startsWith(`chrome-extension://${extId}`));
+          }, extId),
+        { timeout: 15000, message: 'the WebSockets panel tab in DevTools' },
+      );
+      await devtoolsPage.evaluate(async (id) => {
+        const { InspectorView } = await import('./ui/legacy/legacy.js');
+        await InspectorView.InspectorView.instance().showPanel(id);
+      }, tabId);
+      panelFrame = await waitFor(() => devtoolsPage.frames().find((f) => f.url().startsWith(`chrome-extension://${extId}/panel/index.html`)), {
+        timeout: 15000,
+        message: 'the panel frame',
+      });
+      await waitFor(() => panelFrame.evaluate(() => !!document.querySelector('.app')), { message: 'the panel to render' });
+    },
+    panelEval(src, ...args) {
+      if (!panelFrame) throw new Error('panel not open');
+      return panelFrame.evaluate(`(${src})(window, ...${JSON.stringify(args)})`);
+    },
+    /** Dock DevTools to the bottom of a wide window, as a developer usually has it, for screenshots. */
+    async screenshotPanel(file, { width = 1280, height = 720 } = {}) {
+      await devtoolsPage.setViewport({ width, height });
+      await devtoolsPage.evaluate(async () => {
+        const { DockController } = await import('./ui/legacy/legacy.js');
+        DockController.DockController.instance().setDockSide('undocked');
+      });
+      await sleep(400);
+      await devtoolsPage.screenshot({ path: file });
+    },
+    async setTheme(theme) {
+      // DevTools' own theme setting; the panel reads devtools.panels.themeName when it loads
+      await devtoolsPage.evaluate(async (theme) => {
+        const Common = await import('./core/common/common.js');
+        Common.Settings.Settings.instance().moduleSetting('ui-theme').set(theme);
+      }, theme);
+    },
+    async reloadPanel() {
+      await panelFrame.evaluate(() => location.reload());
+      await sleep(300);
+      panelFrame = await waitFor(() => devtoolsPage.frames().find((f) => f.url().startsWith(`chrome-extension://${extId}/panel/index.html`) && !f.detached), {
+        message: 'the panel frame after reload',
+      });
+      await waitFor(() => panelFrame.evaluate(() => !!document.querySelector('.app')), { message: 'the panel to render' });
+    },
+    /** Stop the extension's MV3 service worker, as Chrome does after 30 s idle; verify it really went. */
+    async serviceWorkerStop() {
+      const cdp = await page.createCDPSession();
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      await cdp.detach();
+      await waitFor(async () => !browser.targets().some((t) => t.type() === 'service_worker' && t.url().includes(extId)), {
+        timeout: 10000,
+        message: 'the service worker to stop',
+      });
+    },
+    async close() {
+      await browser.close().catch(() => browser.process()?.kill('SIGKILL'));
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+  return withWaiters(session);
+}
+
+// ----------------------------------------------------------------------------------------------------- Firefox
+export async function launchFirefox({ extDir } = {}) {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
+  const port = 28000 + Math.floor(Math.random() * 2000);
+  const prefs = {
+    'marionette.port': port,
+    'browser.shell.checkDefaultBrowser': false,
+    'datareporting.policy.dataSubmissionEnabled': false,
+    'browser.startup.homepage_override.mstone': 'ignore',
+    'toolkit.telemetry.reportingpolicy.firstRun': false,
+    'app.update.disabledForTesting': true,
+    'browser.aboutwelcome.enabled': false,
+    'devtools.toolbox.host': 'bottom',
+    'devtools.toolbox.footer.height': 600,
+    // a fixed moz-extension:// UUID so panel URLs are predictable
+    'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
+  };
+  fs.writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
+  const ff = spawn(firefoxPath(), ['--headless', '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  ff.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20000)));
+  const exited = new Promise((r) => ff.once('exit', r));
+  let m;
+  try {
+    m = await connectMarionette(port);
+  } catch (e) {
+    ff.kill('SIGKILL');
+    throw new Error(`Firefox did not start Marionette: ${e.message}\n${stderr.slice(-2000)}`);
+  }
+  const send = (cmd, params = {}, timeoutMs = 30000) =>
+    Promise.race([m.send(cmd, params), sleep(timeoutMs).then(() => Promise.reject(new Error(`Marionette ${cmd} timed out after ${timeoutMs} ms`)))]);
+  const sess = await send('WebDriver:NewSession', { capabilities: { alwaysMatch: { acceptInsecureCerts: true } } });
+  if (extDir) await send('Addon:Install', { path: extDir, temporary: true });
+  let context = 'content';
+  const setContext = async (value) => {
+    if (context !== value) await send('Marionette:SetContext', { value });
+    context = value;
+  };
+  // Run an async function in the chrome (browser UI) context. Marionette's content and chrome contexts are
+  // separate; every call states which one it needs.
+  const chromeEval = async (body, args = []) => {
+    await setContext('chrome');
+    return (await send('WebDriver:ExecuteAsyncScript', { script: body, args }, 60000)).value;
+  };
+
+  const session = {
+    browserName: 'firefox',
+    version: sess.capabilities.browserVersion,
+    async goto(url) {
+      await setContext('content');
+      await send('WebDriver:Navigate', { url });
+    },
+    async pageEval(src, ...args) {
+      await setContext('content');
+      const r = await send('WebDriver:ExecuteAsyncScript', {
+        script: `const done = arguments[arguments.length - 1];
+          Promise.resolve().then(() => (${src})(...${JSON.stringify(args)})).then((v) => done({ v }), (e) => done({ e: String(e && e.stack || e) }));`,
+        args: [],
+      });
+      if (r.value.e) throw new Error(r.value.e);
+      return r.value.v;
+    },
+    async openPanel() {
+      const r = await chromeEval(
+        `const [title, resolve] = arguments;
+        (async () => {
+          const { require } = ChromeUtils.importESModule('resource://devtools/shared/loader/Loader.sys.mjs');
+          const { gDevTools } = require('devtools/client/framework/devtools');
+          const win = Services.wm.getMostRecentWindow('navigator:browser');
+          const toolbox = await gDevTools.showToolboxForTab(win.gBrowser.selectedTab, { toolId: 'webconsole' });
+          let tool;
+          for (let i = 0; i < 150 && !tool; i++) {
+            tool = toolbox.getAdditionalTools().find((t) => t.label === title);
+            if (!tool) await new Promise((r) => win.setTimeout(r, 100));
+          }
+          if (!tool) return resolve({ error: 'no ' + title + ' panel among ' + toolbox.getAdditionalTools().map((t) => t.label) });
+          await toolbox.selectTool(tool.id);
+          // wait until the panel's extension <browser> has loaded the panel page
+          for (let i = 0; i < 150; i++) {
+            const f = toolbox.doc.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
+            const b = f && f.contentDocument && f.contentDocument.getElementById('webext-panels-browser');
+            if (b && b.currentURI && b.currentURI.spec.endsWith('/panel/index.html')) return resolve({ ok: true });
+            await new Promise((r) => win.setTimeout(r, 100));
+          }
+          resolve({ error: 'panel page did not load' });
+        })().catch((e) => resolve({ error: String(e) + ' ' + e.stack }));`,
+        [PANEL_TITLE],
+      );
+      if (r.error) throw new Error(`Firefox openPanel: ${r.error}`);
+      await waitFor(() => session.panelEval(`(w) => !!w.document.querySelector('.app')`), { message: 'the panel to render' });
+    },
+    async panelEval(src, ...args) {
+      // Marionette cannot switch into the extension panel's remote <browser>; a message-manager frame script can
+      // run code there. No eval in it (the extension CSP forbids it), so the function source is inlined.
+      const r = await chromeEval(
+        `const [src, args, resolve] = arguments;
+        const win = Services.wm.getMostRecentWindow('navigator:browser');
+        const tb = [...win.document.querySelectorAll('browser')].find((b) => b.currentURI && b.currentURI.spec === 'about:devtools-toolbox');
+        const iframe = tb && tb.contentDocument.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
+        const ext = iframe && iframe.contentDocument.getElementById('webext-panels-browser');
+        if (!ext) { resolve({ error: 'panel not open' }); return; }
+        const mm = ext.messageManager;
+        const tag = 'wslens:' + Math.random();
+        mm.addMessageListener(tag, function l(msg) { mm.removeMessageListener(tag, l); resolve(msg.data); });
+        const code = '(async () => { let r; try { r = { value: await (' + src + ')(content, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
+        mm.loadFrameScript('data:,' + encodeURIComponent(code), false);`,
+        [src, args],
+      );
+      if (r.error) throw new Error(`panelEval: ${r.error}`);
+      return r.value;
+    },
+    async screenshotPanel(file) {
+      await setContext('chrome');
+      const r = await send('WebDriver:TakeScreenshot', { full: false, hash: false });
+      fs.writeFileSync(file, Buffer.from(r.value, 'base64'));
+    },
+    async close() {
+      try {
+        await send('Marionette:Quit', { flags: ['eForceQuit'] }, 5000);
+      } catch {
+        // fall through to kill
+      }
+      m.close();
+      const timer = setTimeout(() => ff.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+  return withWaiters(session);
+}
+
+export function launchSession(browserName, opts) {
+  return browserName === 'firefox' ? launchFirefox(opts) : launchChromium(opts);
+}

@@ -1,0 +1,233 @@
+// End-to-end scenarios, each written once and run in both browsers with the built extension, the real DevTools
+// panel and a real `ws` server on 127.0.0.1. Each takes (session, ctx) and throws on failure.
+import assert from 'node:assert/strict';
+
+// ---- small panel helpers (run inside the panel document; fn sources must be self-contained)
+const rowsSrc = `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ({ dir: r.dataset.direction, kind: r.dataset.kind, text: r.querySelector('.c-data').textContent }))`;
+const connsSrc = `(w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => ({ state: c.dataset.state, url: c.dataset.url, text: c.textContent }))`;
+
+/** Set a form control's value the way a user would (preact listens to input/change). */
+const typeSrc = `(w, testid, value, eventName) => {
+  const el = w.document.querySelector('[data-testid=' + testid + ']');
+  if (!el) throw new Error('no ' + testid);
+  const proto = el.tagName === 'TEXTAREA' ? w.HTMLTextAreaElement.prototype : el.tagName === 'SELECT' ? w.HTMLSelectElement.prototype : w.HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+  el.dispatchEvent(new w.Event(eventName || 'input', { bubbles: true }));
+  return true;
+}`;
+const clickSrc = `(w, testid, index) => {
+  const els = w.document.querySelectorAll('[data-testid=' + testid + ']');
+  const el = els[index || 0];
+  if (!el) throw new Error('no ' + testid);
+  if (el.disabled) throw new Error(testid + ' is disabled: ' + el.title);
+  el.click();
+  return true;
+}`;
+const clickRowSrc = `(w, needle, dir) => {
+  const row = [...w.document.querySelectorAll('[data-testid=frame]')].reverse().find((r) => r.textContent.includes(needle) && (!dir || r.dataset.direction === dir));
+  if (!row) throw new Error('no row with ' + needle);
+  row.click();
+  return true;
+}`;
+
+const rows = (s) => s.panelEval(rowsSrc);
+const conns = (s) => s.panelEval(connsSrc);
+const type = (s, testid, value, ev) => s.panelEval(typeSrc, testid, value, ev);
+const click = (s, testid, index) => s.panelEval(clickSrc, testid, index);
+const clickRow = (s, needle, dir) => s.panelEval(clickRowSrc, needle, dir);
+const text = (s, testid) => s.panelEval(`(w, id) => { const el = w.document.querySelector('[data-testid=' + id + ']'); return el ? el.textContent : null; }`, testid);
+const waitRow = (s, needle, dir) =>
+  s.waitForPanel(
+    `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes(${JSON.stringify(needle)}) ${dir ? `&& r.dataset.direction === ${JSON.stringify(dir)}` : ''})`,
+  );
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Send from the composer and wait for the panel to take it. */
+async function composeAndSend(s, value, mode = 'text') {
+  await type(s, 'composer-mode', mode, 'change');
+  await type(s, 'composer-input', value);
+  await s.waitForPanel(`(w) => !w.document.querySelector('[data-testid=composer-send]').disabled`);
+  await click(s, 'composer-send');
+}
+
+export const scenarios = {
+  /** Issue 2's flow: first-script socket captured, panel sends, echo in page and panel, page closes with a code. */
+  async 'capture from the first script, send from the panel, close with a code'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.waitForPage(`() => (window.__received || []).includes('first-script-hello')`);
+    await s.openPanel(); // opened after the page's traffic: the page ring replays it
+    await waitRow(s, 'first-script-hello', 'received');
+    const r = await rows(s);
+    const created = r.findIndex((x) => x.text.startsWith('new WebSocket('));
+    const sent = r.findIndex((x) => x.dir === 'sent' && x.text === 'first-script-hello');
+    assert.ok(created === 0 && sent > created, `the socket's whole life is there from its creation: ${JSON.stringify(r)}`);
+    const [c] = await conns(s);
+    assert.equal(c.state, 'open');
+    assert.match(c.url, /^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+
+    await composeAndSend(s, 'sent-by-panel');
+    await s.waitForPage(`() => window.__received.includes('sent-by-panel')`);
+    await waitRow(s, 'sent-by-panel', 'received');
+    await waitRow(s, 'sent-by-panel', 'sent');
+
+    await s.pageEval(`() => window.__ws.close(4001, 'done here')`);
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]').dataset.state === 'closed'`);
+    await waitRow(s, 'close 4001 "done here"', 'event');
+  },
+
+  /** Bad input: invalid JSON, invalid close, sending on a closed socket — clear messages, nothing lost. */
+  async 'bad input gets a clear message and loses nothing'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await type(s, 'composer-mode', 'json', 'change');
+    await type(s, 'composer-input', '{"a": 1,\n "b": }');
+    const status = await text(s, 'composer-status');
+    assert.match(status, /Invalid JSON at line 2, column 7/);
+    assert.equal(await s.panelEval(`(w) => w.document.querySelector('[data-testid=composer-send]').disabled`), true);
+    await type(s, 'close-code', '1001');
+    assert.equal(await s.panelEval(`(w) => w.document.querySelector('[data-testid=composer-close]').disabled`), true);
+    assert.match(await s.panelEval(`(w) => w.document.querySelector('.composer-actions').textContent`), /1000 or 3000-4999/);
+    await type(s, 'close-code', '1000');
+    // the page closes its socket: the composer says why it cannot send, and keeps the text
+    await type(s, 'composer-mode', 'text', 'change');
+    await type(s, 'composer-input', 'keep me');
+    await s.pageEval(`() => window.__ws.close()`);
+    await s.waitForPanel(`(w) => /closed/.test((w.document.querySelector('[data-testid=composer-why]') || {}).textContent || '')`);
+    assert.equal(await s.panelEval(`(w) => w.document.querySelector('[data-testid=composer-input]').value`), 'keep me');
+  },
+
+  /** Inject as received: the page's handlers get a real MessageEvent; the log marks it injected. */
+  async 'inject a frame as if the server sent it'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await type(s, 'composer-input', '{"fake":"server"}');
+    await click(s, 'composer-inject');
+    await s.waitForPage(`() => window.__received.includes('{"fake":"server"}')`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame][data-kind=injected]')].some((r) => r.textContent.includes('fake'))`);
+  },
+
+  /** Binary both ways: page sends bytes and a Blob; the panel shows them in hex; panel sends hex; echo is binary. */
+  async 'binary frames: hex view and sending bytes'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.pageEval(`() => { window.__ws.binaryType = 'arraybuffer'; window.__ws.send(new Uint8Array([0xde, 0xad, 0xbe, 0xef])); window.__ws.send(new Blob([new Uint8Array([1, 2, 3])])); }`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=frame][data-kind=binary]').length >= 4`);
+    await clickRow(s, 'Binary, 4 bytes');
+    await s.waitForPanel(`(w) => /de ad be ef/.test((w.document.querySelector('[data-testid=hex-dump]') || {}).textContent || '')`);
+    await clickRow(s, 'Blob, 3 bytes');
+    await s.waitForPanel(`(w) => /01 02 03/.test((w.document.querySelector('[data-testid=hex-dump]') || {}).textContent || '')`);
+    await composeAndSend(s, '48 69 ff', 'hex');
+    await s.waitForPage(`() => window.__received.some((d) => Object.prototype.toString.call(d) === '[object ArrayBuffer]' && new Uint8Array(d).join() === '72,105,255')`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame][data-direction=received][data-kind=binary]')].some((r) => r.textContent.includes('3 bytes'))`);
+  },
+
+  /** Filter: plain text and /regex/, direction, and the JSON tree in the detail pane. */
+  async 'filter and JSON detail'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.pageEval(`() => { window.__ws.send(JSON.stringify({ type: 'chat', user: { name: 'Ada' } })); window.__ws.send('plain words'); }`);
+    await waitRow(s, 'plain words', 'received');
+    await type(s, 'filter-input', '/"type":"chat"/');
+    await s.waitForPanel(`(w) => { const r = [...w.document.querySelectorAll('[data-testid=frame]')]; return r.length === 2 && r.every((x) => x.textContent.includes('chat')); }`);
+    await type(s, 'filter-direction', 'received', 'change');
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=frame]').length === 1`);
+    await clickRow(s, 'chat');
+    await s.waitForPanel(`(w) => { const t = w.document.querySelector('[data-testid=detail] [data-testid=json-tree]'); return t && t.querySelector('[data-path="$.user.name"]') && t.textContent.includes('"Ada"'); }`);
+    await type(s, 'filter-direction', 'all', 'change');
+    await type(s, 'filter-input', '');
+  },
+
+  /** bufferedAmount: a big send shows a non-zero value sampled after the send, then drains to 0. */
+  async 'bufferedAmount is sampled after a send until it drains'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.pageEval(`() => { const big = 'y'.repeat(8 * 1024 * 1024); window.__ws.send(big); window.__bufferedAfterSend = window.__ws.bufferedAmount; }`);
+    const after = await s.pageEval(`() => window.__bufferedAfterSend`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame][data-direction=sent]')].some((r) => r.textContent.includes('8.0 MB'))`, { timeout: 20000 });
+    await clickRow(s, '8.0 MB', 'sent');
+    const meta = await s.waitForPanel(`(w) => { const m = w.document.querySelector('.detail-meta'); return m && /sent/.test(m.textContent) && m.textContent; }`);
+    const shown = Number(/bufferedAmount (\d+)/.exec(meta)?.[1]);
+    assert.equal(shown, after, `the panel shows the bufferedAmount the page saw right after send (${after})`);
+    // it drains to 0, and the readout says so
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=buffered-amount]').textContent === '0'`, { timeout: 20000 });
+    if (after > 0) await s.waitForPanel(`(w) => w.document.querySelector('.chart path') !== null`);
+  },
+
+  /** A 10 MB frame: a preview at once, the whole payload on demand. */
+  async 'a 10 MB frame shows a preview and loads in full on demand'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.pageEval(`() => window.__ws.send('z'.repeat(10 * 1024 * 1024 - 4) + 'END!')`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame][data-direction=received]')].some((r) => r.textContent.includes('10.0 MB'))`, { timeout: 30000 });
+    await clickRow(s, '10.0 MB');
+    await s.waitForPanel(`(w) => !!w.document.querySelector('[data-testid=load-full]')`);
+    await click(s, 'load-full');
+    await s.waitForPanel(`(w) => { const t = w.document.querySelector('[data-testid=detail-text]'); return t && t.textContent.length === 10 * 1024 * 1024 && t.textContent.endsWith('END!'); }`, { timeout: 30000 });
+  },
+
+  /** Invisibility: the conformance page records identical results with and without the extension. */
+  async 'the page cannot tell WebSocket is wrapped'(s, { origin, plain }) {
+    await s.goto(`${origin}/conformance.html`);
+    const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 15000 });
+    assert.ok(!withExt.failed, withExt.failed);
+    const native = await plain(`${origin}/conformance.html`);
+    assert.ok(!native.failed, native.failed);
+    assert.deepEqual(withExt, native);
+  },
+
+  /** A hostile page: tampered globals after load, forged messages, HTML payloads. */
+  async 'a hostile page cannot break, steer or inject into it'(s, { origin, server }) {
+    await s.goto(`${origin}/hostile.html`);
+    await s.openPanel();
+    await waitRow(s, 'hostile-1', 'received');
+    await pause(500);
+    const seen = server.received('/echo').filter((m) => m.includes('forged'));
+    assert.deepEqual(seen, [], 'forged commands made nothing go out on the socket');
+    assert.equal(await s.pageEval(`() => window.__ws.readyState`), 1, 'forged close did nothing');
+    assert.equal(await s.panelEval(`(w) => w.document.querySelectorAll('img').length`), 0, 'HTML payloads render as text');
+    assert.equal(await s.pageEval(`() => !!window.__pwned`), false);
+    // the panel still drives the socket on this page
+    await composeAndSend(s, 'still-works');
+    await s.waitForPage(`() => window.__received.includes('still-works')`);
+  },
+
+  /** Sockets in iframes (same-origin and srcdoc) are captured too. */
+  async 'sockets in iframes, including srcdoc'(s, { origin }) {
+    await s.goto(`${origin}/iframes.html`);
+    await s.openPanel();
+    await waitRow(s, 'from-srcdoc', 'received');
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=connection]').length >= 2`);
+  },
+
+  /** Chromium: the MV3 service worker is stopped mid-session; no frame is lost or doubled. */
+  async 'service worker stopped mid-session: nothing lost or doubled'(s, { origin }) {
+    if (!s.serviceWorkerStop) return 'skipped: Firefox has no service worker (an event page)';
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.pageEval(`() => { for (let i = 0; i < 20; i++) window.__ws.send('before-' + i); }`);
+    await waitRow(s, 'before-19', 'received');
+    await s.serviceWorkerStop();
+    await s.pageEval(`() => { for (let i = 0; i < 20; i++) window.__ws.send('during-' + i); }`);
+    await waitRow(s, 'during-19', 'received');
+    // the table is virtualised: count through the filter instead of reading rows
+    const count = async (pattern) => {
+      await type(s, 'filter-input', pattern);
+      await s.panelEval(`(w) => new Promise((r) => w.requestAnimationFrame(() => w.requestAnimationFrame(() => r(true))))`);
+      return s.waitForPanel(`(w) => { const m = /^([\\d,]+) \\//.exec(w.document.querySelector('[data-testid=counts]').textContent); return m && Number(m[1].replace(/,/g, '')); }`);
+    };
+    for (const phase of ['before', 'during']) {
+      for (let i = 0; i < 20; i += 7) {
+        assert.equal(await count(`/^${phase}-${i}$/`), 2, `${phase}-${i}: once sent, once received`);
+      }
+      assert.equal(await count(`/^${phase}-\\d+$/`), 40, `${phase}: 20 sent and 20 received, none lost or doubled`);
+    }
+    assert.equal(await count('/^first-script-hello$/'), 2);
+  },
+};
