@@ -45,6 +45,8 @@ async function main() {
     document.getElementById('root')!,
   );
   transport.start(store);
+  // for diagnostics and the benchmark (latency, ingest rate): the panel is an extension page, out of the page's reach
+  (window as unknown as { __wsLens: unknown }).__wsLens = { store };
 }
 
 void main();

@@ -127,9 +127,9 @@ export function FrameTable() {
                   {formatRelative(f.time, sock?.openedAt ?? sock?.createdAt)}
                 </span>
                 <span class="c-size">{f.payload ? formatBytes(f.payload.size) : ''}</span>
-                <span class="c-kind">
+                <span class="c-kind" title={f.origin === 'panel' ? 'sent from the WS Lens panel' : undefined}>
                   {f.kind}
-                  {f.origin === 'panel' ? ' (panel)' : ''}
+                  {f.origin === 'panel' ? ' · panel' : ''}
                 </span>
                 <span class="c-data">{highlight(f.preview, re)}</span>
               </div>

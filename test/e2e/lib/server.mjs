@@ -15,6 +15,11 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   const received = new Map();
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
+    if (u.pathname === '/favicon.ico') {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
     const name = u.pathname === '/' ? 'demo.html' : u.pathname.slice(1);
     const file = path.join(pagesDir, path.basename(name));
     if (!/^[\w-]+\.html$/.test(path.basename(name)) || !fs.existsSync(file)) {

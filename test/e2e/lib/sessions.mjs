@@ -45,12 +45,12 @@ function withWaiters(session) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Chromium
-export async function launchChromium({ extDir, devtools = true } = {}) {
+export async function launchChromium({ extDir, devtools = true, headless = true } = {}) {
   const executablePath = chromiumPath();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
   const browser = await puppeteer.launch({
     executablePath,
-    headless: true, // --headless=new: loads extensions and opens DevTools
+    headless, // true is --headless=new: it loads extensions and opens DevTools
     devtools: devtools && !!extDir, // --auto-open-devtools-for-tabs
     userDataDir,
     // puppeteer adds --disable-extensions by default
@@ -108,7 +108,7 @@ export async function launchChromium({ extDir, devtools = true } = {}) {
     },
     /** Dock DevTools to the bottom of a wide window, as a developer usually has it, for screenshots. */
     async screenshotPanel(file, { width = 1280, height = 720 } = {}) {
-      await devtoolsPage.setViewport({ width, height });
+      if (process.env.DISPLAY === undefined) await devtoolsPage.setViewport({ width, height });
       await devtoolsPage.evaluate(async () => {
         const { DockController } = await import('./ui/legacy/legacy.js');
         DockController.DockController.instance().setDockSide('undocked');
@@ -151,7 +151,7 @@ export async function launchChromium({ extDir, devtools = true } = {}) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Firefox
-export async function launchFirefox({ extDir } = {}) {
+export async function launchFirefox({ extDir, headless = true } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
   const port = 28000 + Math.floor(Math.random() * 2000);
   const prefs = {
@@ -168,7 +168,7 @@ export async function launchFirefox({ extDir } = {}) {
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
   };
   fs.writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
-  const ff = spawn(firefoxPath(), ['--headless', '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
+  const ff = spawn(firefoxPath(), [...(headless ? ['--headless'] : []), '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
