@@ -45,7 +45,7 @@ function withWaiters(session) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Chromium
-export async function launchChromium({ extDir, devtools = true, headless = true } = {}) {
+export async function launchChromium({ extDir, devtools = true, headless = true, extraArgs = [] } = {}) {
   const executablePath = chromiumPath();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
   const browser = await puppeteer.launch({
@@ -55,7 +55,7 @@ export async function launchChromium({ extDir, devtools = true, headless = true 
     userDataDir,
     // puppeteer adds --disable-extensions by default
     ignoreDefaultArgs: extDir ? ['--disable-extensions'] : [],
-    args: [...CHROME_FLAGS, ...(extDir ? [`--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`] : [])],
+    args: [...CHROME_FLAGS, ...extraArgs, ...(extDir ? [`--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`] : [])],
     protocolTimeout: 60000,
   });
   let extId;

@@ -1,0 +1,62 @@
+// npm run screenshots: the README's pictures of the real panel, taken from a real session on the demo page,
+// in DevTools' light and dark themes (Chromium) and in Firefox's toolbox.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ensureBrowsers, ensureNodeModules, root, run } from './env.mjs';
+
+ensureNodeModules();
+ensureBrowsers(['chromium', 'firefox']);
+if (!run(process.execPath, ['scripts/build.mjs']).ok) process.exit(1);
+const { startServer } = await import('../test/e2e/lib/server.mjs');
+const { launchSession, launchChromium } = await import('../test/e2e/lib/sessions.mjs');
+
+const out = path.join(root, 'docs', 'screenshots');
+fs.mkdirSync(out, { recursive: true });
+const server = await startServer();
+
+/** A realistic moment: the demo page's traffic, a frame sent from the panel, a JSON frame open in the detail pane. */
+async function stage(s) {
+  await s.goto(`${server.origin}/`);
+  await s.openPanel();
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes('subscribe'))`);
+  await s.pageEval(`() => { window.__ws.send(new Uint8Array([0x82, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f])); window.__ws.send(JSON.stringify({ type: 'order', id: 42, items: [{ sku: 'A-1', qty: 2 }, { sku: 'B-7', qty: 1 }], total: 31.5 })); }`);
+  await new Promise((r) => setTimeout(r, 2300));
+  await s.panelEval(`(w) => {
+    const row = [...w.document.querySelectorAll('[data-testid=frame]')].find((r) => r.textContent.includes('"order"') && r.dataset.direction === 'received');
+    row.click();
+    const ta = w.document.querySelector('[data-testid=composer-input]');
+    Object.getOwnPropertyDescriptor(w.HTMLTextAreaElement.prototype, 'value').set.call(ta, '{"type": "ping", "n": 99}');
+    ta.dispatchEvent(new w.Event('input', { bubbles: true }));
+    const mode = w.document.querySelector('[data-testid=composer-mode]');
+    Object.getOwnPropertyDescriptor(w.HTMLSelectElement.prototype, 'value').set.call(mode, 'json');
+    mode.dispatchEvent(new w.Event('change', { bubbles: true }));
+  }`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+const ext = (b) => path.join(root, 'dist', b);
+try {
+  for (const theme of ['light', 'dark']) {
+    // DevTools follows the system theme by default; --force-dark-mode makes the system dark
+    const s = await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] });
+    try {
+      await stage(s);
+      const file = path.join(out, `panel-chromium-${theme}.png`);
+      await s.screenshotPanel(file);
+      console.log(`wrote ${path.relative(root, file)}`);
+    } finally {
+      await s.close();
+    }
+  }
+  const f = await launchSession('firefox', { extDir: ext('firefox') });
+  try {
+    await stage(f);
+    const file = path.join(out, 'panel-firefox.png');
+    await f.screenshotPanel(file);
+    console.log(`wrote ${path.relative(root, file)}`);
+  } finally {
+    await f.close();
+  }
+} finally {
+  await server.close();
+}
