@@ -230,4 +230,77 @@ export const scenarios = {
     }
     assert.equal(await count('/^first-script-hello$/'), 2);
   },
+
+  /** Real client libraries, unchanged, against their real servers: they work and their frames are shown. */
+  async 'socket.io-client and graphql-ws work unchanged and are captured'(s, { origin }) {
+    await s.goto(`${origin}/libraries.html`);
+    await s.openPanel();
+    const results = await s.waitForPage(
+      `() => { const r = window.__results; return r.socketio.length >= 2 && r.graphql.includes('complete') && r.graphql.includes('Hello, WS Lens!') && r; }`,
+      { timeout: 15000 },
+    );
+    assert.deepEqual([...results.socketio].sort(), ['ack:hi from socket.io', 'echo: hi from socket.io']);
+    assert.deepEqual(results.graphql.filter((x) => x.startsWith('countdown')), ['countdown:3', 'countdown:2', 'countdown:1', 'countdown:0']);
+    // Engine.IO packets ("42[...]" event, "43" ack) and graphql-ws messages, both directions
+    await waitRow(s, '420["chat message","hi from socket.io"]', 'sent'); // event with ack id 0
+    await waitRow(s, '42["chat message","echo: hi from socket.io"]', 'received');
+    await waitRow(s, '430[{"received":"hi from socket.io"}]', 'received'); // the ack
+    await waitRow(s, '"type":"connection_init"', 'sent');
+    await waitRow(s, '"type":"complete"', 'received');
+    const urls = (await conns(s)).map((c) => c.url);
+    assert.ok(urls.some((u) => u.includes('/socket.io/?EIO=4&transport=websocket')), urls.join(' '));
+    assert.ok(urls.some((u) => u.endsWith('/graphql')), urls.join(' '));
+    const gql = (await conns(s)).find((c) => c.url.endsWith('/graphql'));
+    assert.match(gql.text, /graphql-transport-ws/, 'negotiated subprotocol shown');
+  },
+
+  /** Reload: the new document replaces the log, or, with preserve log, joins it. */
+  async 'reload: a new document, and preserve log'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.goto(`${origin}/first-script.html`);
+    await s.waitForPage(`() => window.__received.includes('first-script-hello')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=connection]').length === 1 && w.document.querySelector('[data-testid=connection]').dataset.state === 'open'`);
+    await click(s, 'preserve-log');
+    await s.goto(`${origin}/first-script.html`);
+    await s.waitForPage(`() => window.__received.includes('first-script-hello')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=connection]').length === 2`);
+    await s.waitForPanel(`(w) => /\(gone\)/.test(w.document.querySelector('.connections').textContent)`);
+    await click(s, 'preserve-log'); // leave the setting as found: it persists in extension storage
+  },
+
+  /** The filter survives closing and reopening the panel. */
+  async 'the filter survives reopening the panel'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await type(s, 'filter-input', '/hello$/i');
+    await type(s, 'filter-direction', 'received', 'change');
+    await pause(300); // settings are written to extension storage on change
+    await s.reopenPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=filter-input]').value === '/hello$/i' && w.document.querySelector('[data-testid=filter-direction]').value === 'received'`);
+    // and it applies: only the received hello is listed (the page's ring replayed the rest)
+    await s.waitForPanel(`(w) => { const r = w.document.querySelectorAll('[data-testid=frame]'); return r.length === 1 && r[0].dataset.direction === 'received'; }`);
+    await type(s, 'filter-input', '');
+    await type(s, 'filter-direction', 'all', 'change');
+    await pause(300);
+  },
+
+  /** A page that floods frames: every one reaches the panel (or is counted), and the panel stays responsive. */
+  async 'a flood of 50,000 frames is captured whole'(s, { origin }) {
+    await s.goto(`${origin}/blank.html`);
+    await s.openPanel();
+    await s.pageEval(`() => { window.__n = 0; const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send('go:50000'); ws.onmessage = () => window.__n++; }`);
+    await s.waitForPage(`() => window.__n === 50000`, { timeout: 30000 });
+    const counted = await s.waitForPanel(
+      `(w) => { const t = w.document.querySelector('[data-testid=counts]').textContent.replace(/,/g, ''); const m = /(\\d+) frames/.exec(t); return m && Number(m[1]) >= 50003 && t.trim(); }`,
+      { timeout: 30000 },
+    );
+    assert.match(counted, /^50003 \/ 50003 frames$/, 'created + open + the "go" request + 50,000 received, nothing dropped');
+    // still responsive: a filter over 50,000 frames answers
+    await type(s, 'filter-input', '/^m49999$/');
+    await s.waitForPanel(`(w) => { const r = w.document.querySelectorAll('[data-testid=frame]'); return r.length === 1 && r[0].textContent.includes('m49999'); }`);
+    await type(s, 'filter-input', '');
+  },
 };

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
+import { attachLibraryServers, serveVendor } from './libservers.mjs';
 
 const pagesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pages');
 
@@ -15,6 +16,7 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   const received = new Map();
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
+    if (serveVendor(u.pathname, res)) return;
     if (u.pathname === '/favicon.ico') {
       res.writeHead(204);
       res.end();
@@ -31,7 +33,11 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
     res.end(fs.readFileSync(file));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
-  server.on('upgrade', (req, socket, head) =>
+  const libs = attachLibraryServers(server);
+  server.on('upgrade', (req, socket, head) => {
+    const pathname = new URL(req.url, 'http://x').pathname;
+    if (libs.handles(pathname)) return;
+    if (pathname === '/graphql') return libs.graphql.handleUpgrade(req, socket, head, (ws) => libs.graphql.emit('connection', ws, req));
     wss.handleUpgrade(req, socket, head, (ws) => {
       const where = new URL(req.url, 'http://x').pathname;
       if (!received.has(where)) received.set(where, []);
@@ -50,8 +56,8 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
           if (m) ws.close(Number(m[1]), m[2]);
         } else ws.send(data, { binary: isBinary });
       });
-    }),
-  );
+    });
+  });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -63,6 +69,7 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
         received: (where) => received.get(where) ?? [],
         close: () =>
           new Promise((r) => {
+            void libs.close();
             for (const c of wss.clients) c.terminate();
             wss.close();
             server.close(() => r());

@@ -123,7 +123,8 @@ export async function launchChromium({ extDir, devtools = true, headless = true,
         Common.Settings.Settings.instance().moduleSetting('ui-theme').set(theme);
       }, theme);
     },
-    async reloadPanel() {
+    /** A fresh panel document, as after closing and reopening DevTools (headless cannot reopen DevTools itself). */
+    async reopenPanel() {
       await panelFrame.evaluate(() => location.reload());
       await sleep(300);
       panelFrame = await waitFor(() => devtoolsPage.frames().find((f) => f.url().startsWith(`chrome-extension://${extId}/panel/index.html`) && !f.detached), {
@@ -262,6 +263,17 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
       );
       if (r.error) throw new Error(`panelEval: ${r.error}`);
       return r.value;
+    },
+    /** Close the toolbox and open it again: a fresh panel document. */
+    async reopenPanel() {
+      await chromeEval(
+        `const resolve = arguments[arguments.length - 1];
+        const { require } = ChromeUtils.importESModule('resource://devtools/shared/loader/Loader.sys.mjs');
+        const { gDevTools } = require('devtools/client/framework/devtools');
+        const win = Services.wm.getMostRecentWindow('navigator:browser');
+        gDevTools.closeToolboxForTab(win.gBrowser.selectedTab).then(() => resolve(true), (e) => resolve(String(e)));`,
+      );
+      await session.openPanel();
     },
     async screenshotPanel(file) {
       await setContext('chrome');
