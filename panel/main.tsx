@@ -5,12 +5,14 @@
 import { render } from 'preact';
 import browser from 'webextension-polyfill';
 import { App } from './components/App';
+import type { SavedMessage } from './components/Composer';
 import { StoreContext } from './lib/useStore';
 import { PortTransport } from './lib/transport';
 import { Store, type Settings } from './store/store';
 
 const SETTINGS_KEY = 'settings';
 const HISTORY_KEY = 'composerHistory';
+const SAVED_KEY = 'savedMessages';
 
 async function main() {
   const theme = browser.devtools.panels.themeName;
@@ -36,6 +38,8 @@ async function main() {
   const persistence = {
     loadHistory: async () => ((await browser.storage.local.get(HISTORY_KEY))[HISTORY_KEY] ?? []) as string[],
     saveHistory: (h: string[]) => void browser.storage.local.set({ [HISTORY_KEY]: h }),
+    loadSaved: async () => ((await browser.storage.local.get(SAVED_KEY))[SAVED_KEY] ?? []) as SavedMessage[],
+    saveSaved: (list: SavedMessage[]) => void browser.storage.local.set({ [SAVED_KEY]: list }),
   };
 
   render(

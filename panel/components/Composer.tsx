@@ -5,9 +5,17 @@ import { formatBytes } from '../lib/format';
 
 const HISTORY_MAX = 50;
 
+export interface SavedMessage {
+  name: string;
+  mode: ComposerMode;
+  text: string;
+}
+
 export interface ComposerPersistence {
   loadHistory(): Promise<string[]>;
   saveHistory(h: string[]): void;
+  loadSaved(): Promise<SavedMessage[]>;
+  saveSaved(list: SavedMessage[]): void;
 }
 
 export function Composer({ persistence }: { persistence?: ComposerPersistence }) {
@@ -19,11 +27,26 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
   const [cursor, setCursor] = useState(-1);
   const [code, setCode] = useState('1000');
   const [reason, setReason] = useState('');
+  const [saved, setSaved] = useState<SavedMessage[]>([]);
   const area = useRef<HTMLTextAreaElement>(null);
 
   useEffect(() => {
     void persistence?.loadHistory().then(setHistory);
+    void persistence?.loadSaved().then(setSaved);
   }, [persistence]);
+
+  const saveCurrent = () => {
+    const firstLine = text.trim().split('\n')[0];
+    const name = firstLine.length > 40 ? `${firstLine.slice(0, 40)}…` : firstLine;
+    const list = [{ name, mode, text }, ...saved.filter((m) => m.text !== text || m.mode !== mode)].slice(0, 100);
+    setSaved(list);
+    persistence?.saveSaved(list);
+  };
+  const removeSaved = (i: number) => {
+    const list = saved.filter((_, j) => j !== i);
+    setSaved(list);
+    persistence?.saveSaved(list);
+  };
 
   const sock = store.socket(store.primarySocket);
   const parsed = useMemo(() => parseComposer(mode, text), [mode, text]);
@@ -93,6 +116,32 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
               Minify
             </button>
           </>
+        )}
+        <select
+          data-testid="saved-messages"
+          aria-label="Saved messages"
+          title="Saved messages (kept in extension storage)"
+          value=""
+          onChange={(e) => {
+            const m = saved[Number(e.currentTarget.value)];
+            if (m) {
+              setMode(m.mode);
+              setText(m.text);
+            }
+          }}
+        >
+          <option value="">Saved ({saved.length})</option>
+          {saved.map((m, i) => (
+            <option value={String(i)}>{m.name}</option>
+          ))}
+        </select>
+        <button data-testid="save-message" disabled={!text} title="Keep this frame in the saved messages" onClick={saveCurrent}>
+          Save
+        </button>
+        {saved.some((m) => m.text === text && m.mode === mode) && (
+          <button title="Remove from saved messages" onClick={() => removeSaved(saved.findIndex((m) => m.text === text && m.mode === mode))}>
+            Unsave
+          </button>
         )}
         <span class="composer-target" title={sock?.url}>
           {sock ? `on #${sock.sid} ${sock.url}` : 'no socket selected'}

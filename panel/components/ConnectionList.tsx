@@ -1,5 +1,5 @@
 import { useStore } from '../lib/useStore';
-import { formatBytes, formatDuration, hostPath } from '../lib/format';
+import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
 import type { Socket } from '../store/model';
 
 function lifetime(s: Socket, now: number): string {
@@ -81,7 +81,11 @@ export function ConnectionList() {
                 <span title="frames in / out">
                   ↓{s.framesIn} {formatBytes(s.bytesIn)} ↑{s.framesOut} {formatBytes(s.bytesOut)}
                 </span>
-                <span> · {lifetime(s, now)}</span>
+                <span title={s.openedAt ? `opened at ${formatClock(s.openedAt)}` : undefined}>
+                  {' '}
+                  · {s.openedAt ? `${formatClock(s.openedAt).slice(0, 8)} · ` : ''}
+                  {lifetime(s, now)}
+                </span>
                 {s.code !== undefined && (
                   <span class="close-info" data-testid="close-info">
                     {' '}

@@ -26,7 +26,40 @@ export function DetailPane() {
   const current = view && views.includes(view) ? view : views[0];
   const body =
     !p ? (
-      <pre class="detail-text">{f.preview}</pre>
+      <div class="detail-event" data-testid="detail-event">
+        <pre class="detail-text">{f.preview}</pre>
+        {sock && (
+          <dl class="facts">
+            <dt>URL</dt>
+            <dd>{sock.url}</dd>
+            {sock.protocols.length > 0 && (
+              <>
+                <dt>Requested protocols</dt>
+                <dd>{sock.protocols.join(', ')}</dd>
+              </>
+            )}
+            <dt>Protocol</dt>
+            <dd>{sock.protocol || '(none)'}</dd>
+            {sock.extensions && (
+              <>
+                <dt>Extensions</dt>
+                <dd>{sock.extensions}</dd>
+              </>
+            )}
+            <dt>State</dt>
+            <dd>
+              {sock.state}
+              {sock.code !== undefined ? `, code ${sock.code}${sock.reason ? ` “${sock.reason}”` : ''}${sock.wasClean ? ', clean' : ', not clean'}` : ''}
+            </dd>
+            <dt>Created at</dt>
+            <dd>
+              <pre class="detail-text" data-testid="creation-stack">
+                {sock.stack || '(no stack)'}
+              </pre>
+            </dd>
+          </dl>
+        )}
+      </div>
     ) : current === 'json' && json?.ok ? (
       <JsonTree value={json.value} />
     ) : current === 'hex' ? (

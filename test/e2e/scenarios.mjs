@@ -197,12 +197,60 @@ export const scenarios = {
     await s.waitForPage(`() => window.__received.includes('still-works')`);
   },
 
-  /** Sockets in iframes (same-origin and srcdoc) are captured too. */
-  async 'sockets in iframes, including srcdoc'(s, { origin }) {
+  /** Sockets in every frame: same-origin, cross-origin, srcdoc, about:blank, and a frame added later. */
+  async 'sockets in every kind of frame'(s, { origin }) {
     await s.goto(`${origin}/iframes.html`);
     await s.openPanel();
     await waitRow(s, 'from-srcdoc', 'received');
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=connection]').length >= 2`);
+    await waitRow(s, 'from-about-blank', 'received');
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].some((c) => c.dataset.url.startsWith('ws://localhost:'))`);
+    await s.pageEval(`() => window.addLater()`);
+    await waitRow(s, 'from-late-frame', 'received');
+    const n = (await conns(s)).length;
+    assert.equal(n, 5, 'same-origin, cross-origin, srcdoc, about:blank and the late frame');
+  },
+
+  /** Every data type, both directions, exactly: text with NUL/emoji/lone surrogate, views, DataView, Blob both ways. */
+  async 'every data type, both directions, exactly'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await s.pageEval(`() => {
+      const ws = window.__ws;
+      ws.send('nul\\u0000 emoji😀 lone\\ud800 end'.replace(/\\\\u([0-9a-f]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
+      ws.send(new DataView(new Uint8Array([9, 8, 7, 6]).buffer, 1, 2));
+      ws.send(new Uint16Array([0x0102, 0x0304]));
+      ws.binaryType = 'blob';
+      ws.send(new Blob([new Uint8Array([5, 6, 7])]));
+    }`);
+    await s.waitForPanel(`(w) => w.__wsLens.store.log.frames.filter((f) => f.payload && f.direction === 'received').length >= 5`);
+    // compare code points inside each document: the CDP/Marionette JSON bridge would itself mangle a lone surrogate
+    const codes = `(t) => Array.from({ length: t.length }, (_, i) => t.charCodeAt(i)).join(',')`;
+    const sentCodes = await s.panelEval(`(w) => { const f = w.__wsLens.store.log.frames.find((f) => f.direction === 'sent' && f.payload && f.payload.type === 'text' && f.payload.data.startsWith('nul')); return f && (${codes})(f.payload.data); }`);
+    const recvCodes = await s.panelEval(`(w) => { const f = w.__wsLens.store.log.frames.find((f) => f.direction === 'received' && f.payload && f.payload.type === 'text' && f.payload.data.startsWith('nul')); return f && (${codes})(f.payload.data); }`);
+    const expectedCodes = 'nul\u0000 emoji😀 lone\ud800 end'.split('').map((c) => c.charCodeAt(0)).join(','); // UTF-16 code units
+    assert.equal(sentCodes, expectedCodes, 'the sent text is exact, NUL and lone surrogate included');
+    // the wire is UTF-8: a lone surrogate arrives as U+FFFD; the panel must show what the page itself received
+    const pageCodes = await s.pageEval(`() => { const t = window.__received.find((x) => typeof x === 'string' && x.startsWith('nul')); return (${codes})(t); }`);
+    assert.equal(recvCodes, pageCodes, 'the received text is exactly what the page received');
+    const got = await s.panelEval(`(w) => w.__wsLens.store.log.frames.filter((f) => f.payload && f.payload.type !== 'text').map((f) => [f.direction, f.payload.type, f.payload.data, f.payload.size])`);
+    const bin = (dir, b64) => got.some(([d, , data]) => d === dir && data === b64);
+    assert.ok(bin('sent', Buffer.from([8, 7]).toString('base64')), 'DataView sent as its own bytes');
+    assert.ok(bin('sent', Buffer.from([2, 1, 4, 3]).toString('base64')), 'typed array sent as its bytes');
+    assert.ok(got.some(([d, type, data]) => d === 'received' && type === 'blob' && data === Buffer.from([5, 6, 7]).toString('base64')), 'Blob received with binaryType blob');
+  },
+
+  /** Opened late on a busy page: the page ring replays what it holds and the panel says how much fell out. */
+  async 'a panel opened after the ring overflowed says what was lost'(s, { origin }) {
+    await s.goto(`${origin}/blank.html`);
+    await s.pageEval(`() => new Promise((done) => { let n = 0; const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send('go:60000'); ws.onmessage = () => { if (++n === 60000) done(true); }; })`);
+    await s.openPanel();
+    const lost = await s.waitForPanel(`(w) => { const e = w.document.querySelector('[data-testid=dropped-page]'); return e && Number(e.textContent.replace(/\\D/g, '')); }`, { timeout: 20000 });
+    // created, open, the "go" send (and maybe one bufferedAmount sample) and 60,000 frames: the ring keeps the newest
+    // 50,000 events, exactly m10000..m59999
+    const kept = await s.waitForPanel(`(w) => { const f = w.__wsLens.store.log.frames; return f.length === 50000 && [f[0].preview, f[49999].preview]; }`);
+    assert.deepEqual(kept, ['m10000', 'm59999']);
+    assert.ok(lost === 10003 || lost === 10004, `lost ${lost}`);
   },
 
   /** Chromium: the MV3 service worker is stopped mid-session; no frame is lost or doubled. */
@@ -302,5 +350,28 @@ export const scenarios = {
     await type(s, 'filter-input', '/^m49999$/');
     await s.waitForPanel(`(w) => { const r = w.document.querySelectorAll('[data-testid=frame]'); return r.length === 1 && r[0].textContent.includes('m49999'); }`);
     await type(s, 'filter-input', '');
+  },
+
+  /** Close from the panel with a code and reason; the page sees exactly that close. Saved messages persist. */
+  async 'close from the panel, and saved messages'(s, { origin }) {
+    await s.goto(`${origin}/first-script.html`);
+    await s.pageEval(`() => { window.__ws.addEventListener('close', (e) => { window.__closed = [e.code, e.reason, e.wasClean]; }); }`);
+    await s.openPanel();
+    await waitRow(s, 'first-script-hello', 'received');
+    await type(s, 'composer-input', '{"saved": true}');
+    await type(s, 'composer-mode', 'json', 'change');
+    await click(s, 'save-message');
+    await s.reopenPanel();
+    await s.waitForPanel(`(w) => /Saved \\(1\\)/.test(w.document.querySelector('[data-testid=saved-messages]').textContent)`);
+    await type(s, 'saved-messages', '0', 'change');
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=composer-input]').value === '{"saved": true}' && w.document.querySelector('[data-testid=composer-mode]').value === 'json'`);
+    await s.panelEval(`(w) => w.__wsLens && w.chrome !== undefined`);
+    await type(s, 'close-code', '4002');
+    await type(s, 'close-reason', 'closed by WS Lens');
+    await click(s, 'composer-close');
+    const closed = await s.waitForPage(`() => window.__closed`);
+    assert.deepEqual(closed, [4002, 'closed by WS Lens', true]);
+    await waitRow(s, 'close 4002 "closed by WS Lens"', 'event');
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]').dataset.state === 'closed'`);
   },
 };

@@ -257,7 +257,8 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
         const mm = ext.messageManager;
         const tag = 'wslens:' + Math.random();
         mm.addMessageListener(tag, function l(msg) { mm.removeMessageListener(tag, l); resolve(msg.data); });
-        const code = '(async () => { let r; try { r = { value: await (' + src + ')(content, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
+        // content is an Xray view of the panel window, which hides its expandos (window.__wsLens): waive it
+        const code = '(async () => { let r; try { r = { value: await (' + src + ')(content.wrappedJSObject, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
         mm.loadFrameScript('data:,' + encodeURIComponent(code), false);`,
         [src, args],
       );
