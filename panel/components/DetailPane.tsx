@@ -83,7 +83,7 @@ export function DetailPane() {
         </div>
         <span class="detail-meta">
           {f.direction} · {f.kind}
-          {f.origin ? ` (${f.origin})` : ''} · {formatClock(f.time)}
+          {f.origin ? ` (${f.origin})` : ''} · <span title={`page performance.now() ${f.mono.toFixed(3)} ms · seq ${f.seq}`}>{formatClock(f.time)}</span>
           {p ? ` · ${formatBytes(p.size)}` : ''}
           {f.bufferedAmount !== undefined ? ` · bufferedAmount ${f.bufferedAmount}` : ''}
           {sock ? ` · #${sock.sid}` : ''}

@@ -12,6 +12,8 @@ export interface Frame {
   frameId: number;
   seq: number;
   time: number;
+  /** the page's performance.now() at the event */
+  mono: number;
   direction: FrameDirection;
   kind: FrameKind;
   /** one line of text for the table and the filter */

@@ -137,7 +137,7 @@ const EVENT_LABELS: Record<string, string> = { error: 'error', created: 'created
 function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
   const key = socketKey(doc.docId, e.sid);
   const sock = s.sockets.get(key) ?? newSocket(s, doc.docId, doc.frameId, e);
-  const base = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time };
+  const base = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
   switch (e.kind) {
     case 'created':
       addFrame(s, { ...base, direction: 'event', kind: 'event', label: 'created', preview: `new WebSocket(${e.url})` });

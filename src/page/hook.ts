@@ -45,11 +45,11 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   const lastBuffered: number[] = [];
   let injecting = false;
 
-  const now = () => N.timeOrigin + N.perfNow();
-
   function record(sid: number, event: Record<string, unknown>, raw?: RawData): void {
+    const mono = N.perfNow();
     event.sid = sid;
-    event.time = now();
+    event.mono = mono;
+    event.time = N.timeOrigin + mono;
     ring.push(event, raw, raw === undefined ? 0 : rawSize(raw));
     if (subscribed) schedule(ring.next - cursor >= FLUSH_EARLY);
   }

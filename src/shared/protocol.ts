@@ -34,7 +34,9 @@ interface EventBase {
   seq: number;
   /** socket id, unique within one document */
   sid: number;
-  /** wall clock, ms since epoch, high resolution (performance.timeOrigin + performance.now()) */
+  /** monotonic high-resolution time in the page: performance.now(), ms since the document's time origin */
+  mono: number;
+  /** wall clock, ms since epoch: performance.timeOrigin + mono (so it never jumps with the system clock) */
   time: number;
 }
 

@@ -1,14 +1,14 @@
 // Builders for protocol messages, shared by the store, reducer and panel tests.
 import { envelope, type BackgroundToPanel, type CaptureEvent, type PageToPanel } from '../../src/shared/protocol';
 
-type Dist<T> = T extends unknown ? Omit<T, 'seq' | 'time' | 'sid'> & { sid?: number; time?: number } : never;
+type Dist<T> = T extends unknown ? Omit<T, 'seq' | 'time' | 'mono' | 'sid'> & { sid?: number; time?: number } : never;
 
 export function events(docId: string, list: Dist<CaptureEvent>[], startSeq = 0, dropped = 0): PageToPanel {
   return envelope({
     type: 'events' as const,
     docId,
     dropped,
-    events: list.map((e, i) => ({ sid: 1, time: 1000 + i, ...e, seq: startSeq + i }) as CaptureEvent),
+    events: list.map((e, i) => ({ sid: 1, time: 1000 + i, mono: i, ...e, seq: startSeq + i }) as CaptureEvent),
   });
 }
 
