@@ -45,13 +45,13 @@ function withWaiters(session) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Chromium
-export async function launchChromium({ extDir, devtools = true, headless = true, extraArgs = [] } = {}) {
+export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [] } = {}) {
   const executablePath = chromiumPath();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
   const browser = await puppeteer.launch({
     executablePath,
     headless, // true is --headless=new: it loads extensions and opens DevTools
-    devtools: devtools && !!extDir, // --auto-open-devtools-for-tabs
+    devtools, // --auto-open-devtools-for-tabs
     userDataDir,
     // puppeteer adds --disable-extensions by default
     ignoreDefaultArgs: extDir ? ['--disable-extensions'] : [],

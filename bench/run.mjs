@@ -1,0 +1,253 @@
+// npm run bench [-- --smoke]: what WS Lens costs a busy page, and how the panel keeps up, in headless Chromium.
+// Variants, each its own browser, runs interleaved (A B C D, then D C B A, ...) so machine drift hits all alike:
+//   none              no extension, no DevTools                    (the baseline)
+//   closed            WS Lens loaded, DevTools closed
+//   open              WS Lens loaded, DevTools open on its panel
+//   devtools          no extension, DevTools open (its default panel): what DevTools itself costs the page, since
+//                     it instruments every WebSocket frame whichever panel is shown
+//   devtools-network  no extension, DevTools open on Chrome's own Network panel (the reference row)
+// Page-side time is the page's own measure: from asking the server for the traffic to its handler seeing the last
+// frame. Ratios are medians against `none`. Panel figures come from the live store in the panel.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root, run } from '../scripts/env.mjs';
+import { startServer } from '../test/e2e/lib/server.mjs';
+import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
+
+const smoke = process.argv.includes('--smoke');
+const RUNS = smoke ? 1 : Number(process.env.RUNS || 5);
+const WARMUP = smoke ? 0 : 1;
+const VARIANTS = ['none', 'closed', 'open', 'devtools', 'devtools-network'];
+const SCENARIOS = smoke
+  ? [
+      { id: 'burst20k', label: '2,000 small frames (smoke)', q: 'mode=text&n=2000', frames: 2000 },
+      { id: 'burst100k', label: '5,000 small frames (smoke)', q: 'mode=text&n=5000', frames: 5000 },
+      { id: 'bin64k', label: '50 frames of 64 KB (smoke)', q: 'mode=bin&n=50&bytes=65536', frames: 50 },
+      { id: 'big10mb', label: 'one 1 MB frame (smoke)', q: 'mode=big&bytes=1048576', frames: 1 },
+    ]
+  : [
+      { id: 'burst20k', label: '20,000 small frames', q: 'mode=text&n=20000', frames: 20000 },
+      { id: 'burst100k', label: '100,000 small frames', q: 'mode=text&n=100000', frames: 100000, runs: Math.min(RUNS, 3) },
+      { id: 'bin64k', label: '1,000 frames of 64 KB', q: 'mode=bin&n=1000&bytes=65536', frames: 1000 },
+      { id: 'big10mb', label: 'one 10 MB frame', q: 'mode=big&bytes=10485760', frames: 1 },
+    ];
+const SUSTAINED = smoke ? { perSecond: 5000, seconds: 1 } : { perSecond: 5000, seconds: 10 };
+
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+const pct = (a, p) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+if (!fs.existsSync(path.join(root, 'dist/chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
+const extDir = path.join(root, 'dist/chrome');
+const server = await startServer();
+
+// Installed in the panel before each run: time spent in the store's ingest, longest task, arrivals for latency.
+const PANEL_PROBE = `(w) => {
+  const store = w.__wsLens.store;
+  if (!w.__bench) {
+    const b = (w.__bench = { busy: 0, longest: 0, latencies: [], seen: 0, first: 0, last: 0 });
+    const receive = store.receive.bind(store);
+    store.receive = (m) => {
+      const t = w.performance.now();
+      receive(m);
+      const dt = w.performance.now() - t;
+      b.busy += dt;
+      const n = store.log.nextId;
+      if (n !== b.seen) {
+        if (!b.first) b.first = t;
+        b.last = t + dt;
+        const now = Date.now();
+        // frames stamped by the server ("r<n>@<ms>") give the frame-to-panel latency
+        for (let id = Math.max(b.seen, store.log.base); id < n; id++) {
+          const f = store.log.frames[id - store.log.base];
+          const at = f && f.preview.indexOf('@');
+          if (at > 0 && f.preview[0] === 'r') b.latencies.push(now - Number(f.preview.slice(at + 1)));
+        }
+        b.seen = n;
+      }
+    };
+    new w.PerformanceObserver((l) => { for (const e of l.getEntries()) b.longest = Math.max(b.longest, e.duration); }).observe({ type: 'longtask', buffered: false });
+  }
+  const b = w.__bench;
+  store.clear();
+  b.busy = 0; b.longest = 0; b.latencies = []; b.first = 0; b.last = 0; b.seen = store.log.nextId; b.startId = store.log.nextId;
+  return true;
+}`;
+const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed }; }`;
+const PANEL_HEAP = `(w) => { if (w.gc) { w.gc(); w.gc(); } return w.performance.memory.usedJSHeapSize; }`;
+
+async function launch(variant) {
+  const ext = variant === 'closed' || variant === 'open';
+  const devtools = variant === 'open' || variant === 'devtools' || variant === 'devtools-network';
+  const s = await launchChromium({
+    extDir: ext ? extDir : undefined,
+    devtools,
+    extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'],
+  });
+  await s.goto(`${server.origin}/blank.html`);
+  if (variant === 'open') await s.openPanel();
+  if (variant === 'devtools-network') {
+    // Chrome's own inspector, recording: the Network panel shown in DevTools with no extension
+    const dt = await (await s.browser.waitForTarget((t) => t.url().startsWith('devtools://'))).asPage();
+    await waitFor(
+      () =>
+        dt.evaluate(async () => {
+          const { InspectorView } = await import('./ui/legacy/legacy.js');
+          await InspectorView.InspectorView.instance().showPanel('network');
+          return true;
+        }),
+      { message: 'the Network panel' },
+    );
+  }
+  return { variant, s };
+}
+
+async function pageHeapMB(s) {
+  const cdp = await s.page.createCDPSession();
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
+}
+
+async function oneRun(v, sc) {
+  if (v.variant === 'open') await v.s.panelEval(PANEL_PROBE);
+  await v.s.page.goto(`${server.origin}/burst.html?${sc.q}`, { waitUntil: 'load' });
+  const ms = await v.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 50 }).then((h) => h.jsonValue());
+  const out = { ms };
+  if (v.variant === 'open') {
+    // created + open + the request + the frames
+    const want = sc.frames + 3;
+    await waitFor(async () => (await v.s.panelEval(PANEL_READ)).ingested >= want, { timeout: 120000, interval: 50, message: `${sc.id}: the panel to ingest ${want}` }).catch(() => {});
+    out.panel = await v.s.panelEval(PANEL_READ);
+    out.pageHeapMB = await pageHeapMB(v.s);
+  } else if (v.variant === 'none' || v.variant === 'closed') out.pageHeapMB = await pageHeapMB(v.s);
+  await sleep(150);
+  return out;
+}
+
+const t0 = Date.now();
+const browsers = [];
+for (const variant of VARIANTS) browsers.push(await launch(variant));
+const results = { scenarios: {} };
+try {
+  for (const sc of SCENARIOS) {
+    const runs = sc.runs ?? RUNS;
+    const per = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    for (let r = 0; r < runs + WARMUP; r++) {
+      const order = r % 2 ? [...browsers].reverse() : browsers;
+      for (const v of order) {
+        const out = await oneRun(v, sc);
+        if (r >= WARMUP) per[v.variant].push(out);
+      }
+    }
+    const med = (v, f) => median(per[v].map(f).filter((x) => x !== undefined));
+    const base = med('none', (o) => o.ms);
+    const panel = per.open.map((o) => o.panel);
+    const ingested = median(panel.map((p) => p.ingested));
+    results.scenarios[sc.id] = {
+      label: sc.label,
+      runs,
+      page_ms: Object.fromEntries(VARIANTS.map((v) => [v, round(med(v, (o) => o.ms), 1)])),
+      ratio_closed: round(med('closed', (o) => o.ms) / base),
+      ratio_open: round(med('open', (o) => o.ms) / base),
+      ratio_devtools: round(med('devtools', (o) => o.ms) / base),
+      ratio_devtools_network: round(med('devtools-network', (o) => o.ms) / base),
+      // WS Lens's own share with DevTools open: the open panel against DevTools open without the extension
+      ratio_open_vs_devtools: round(med('open', (o) => o.ms) / med('devtools', (o) => o.ms)),
+      panel_frames: ingested,
+      panel_ingest_per_s: round(median(panel.map((p) => (p.ingested / p.busy) * 1000)), 0),
+      panel_effective_per_s: round(median(panel.map((p) => (p.ingested / Math.max(1, p.span)) * 1000)), 0),
+      panel_long_task_ms: round(Math.max(...panel.map((p) => p.longest)), 0),
+      panel_dropped: Math.max(...panel.map((p) => p.dropped + p.trimmed)),
+      page_heap_mb: { none: round(med('none', (o) => o.pageHeapMB), 1), closed: round(med('closed', (o) => o.pageHeapMB), 1), open: round(med('open', (o) => o.pageHeapMB), 1) },
+    };
+    console.log(`${sc.label}: done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+
+  // Memory of a large log: panel heap growth per 100k small frames
+  const open = browsers.find((b) => b.variant === 'open');
+  await open.s.panelEval(PANEL_PROBE);
+  const before = await open.s.panelEval(PANEL_HEAP);
+  const n = smoke ? 10000 : 100000;
+  await open.s.page.goto(`${server.origin}/burst.html?mode=text&n=${n}`, { waitUntil: 'load' });
+  await open.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 100 });
+  await waitFor(async () => (await open.s.panelEval(PANEL_READ)).ingested >= n + 3, { timeout: 120000, message: 'the panel to ingest the memory run' });
+  const after = await open.s.panelEval(PANEL_HEAP);
+  results.panel_mb_per_100k_frames = round(((after - before) / 1048576) * (100000 / n), 1);
+
+  // Sustained stream: frame-to-panel latency
+  await open.s.panelEval(PANEL_PROBE);
+  await open.s.pageEval(`(q) => new Promise((done) => { const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done')) { ws.close(); done(true); } }; })`, `rate:${SUSTAINED.perSecond}:${SUSTAINED.seconds}`);
+  await sleep(500);
+  const sus = await open.s.panelEval(PANEL_READ);
+  results.sustained = {
+    per_second: SUSTAINED.perSecond,
+    seconds: SUSTAINED.seconds,
+    frames: sus.latencies.length,
+    latency_ms_median: round(median(sus.latencies), 1),
+    latency_ms_p99: round(pct(sus.latencies, 99), 1),
+    panel_long_task_ms: round(sus.longest, 0),
+  };
+} finally {
+  for (const b of browsers) await b.s.close().catch(() => {});
+  await server.close();
+}
+
+const head = results.scenarios.burst20k;
+Object.assign(results, {
+  overhead_ratio_closed: head.ratio_closed,
+  overhead_ratio_open: head.ratio_open,
+  panel_ingest_per_s: head.panel_ingest_per_s,
+  panel_long_task_ms: Math.max(...Object.values(results.scenarios).map((s) => s.panel_long_task_ms), results.sustained.panel_long_task_ms),
+  latency_ms_median: results.sustained.latency_ms_median,
+  latency_ms_p99: results.sustained.latency_ms_p99,
+  smoke,
+  date: new Date().toISOString(),
+  seconds: Math.round((Date.now() - t0) / 1000),
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, chromium: browsers[0]?.s.version },
+});
+
+// ---- report
+const pad = (x, n) => String(x ?? '-').padStart(n);
+console.log(`\nWS Lens benchmark${smoke ? ' (smoke)' : ''}: ${results.machine.chromium}, ${results.machine.cpus} cores, medians of ${RUNS} interleaved runs`);
+console.log('page-side time: ratios to `none`; open/DT = WS Lens open against DevTools open without it');
+console.log(`${'scenario'.padEnd(28)}${pad('none ms', 9)}${pad('closed', 8)}${pad('open', 7)}${pad('DT', 6)}${pad('DT net', 8)}${pad('open/DT', 9)}${pad('ingest/s', 10)}${pad('long ms', 9)}${pad('heap MB', 10)}`);
+for (const s of Object.values(results.scenarios))
+  console.log(`${s.label.padEnd(28)}${pad(s.page_ms.none, 9)}${pad(s.ratio_closed, 8)}${pad(s.ratio_open, 7)}${pad(s.ratio_devtools, 6)}${pad(s.ratio_devtools_network, 8)}${pad(s.ratio_open_vs_devtools, 9)}${pad(s.panel_ingest_per_s, 10)}${pad(s.panel_long_task_ms, 9)}${pad(`${s.page_heap_mb.closed}/${s.page_heap_mb.none}`, 10)}`);
+console.log('heap MB: the page with WS Lens (panel closed) / without');
+console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel task ${results.sustained.panel_long_task_ms} ms`);
+console.log(`panel memory: ${results.panel_mb_per_100k_frames} MB per 100k small frames`);
+
+const budgets = [
+  ['20k burst, panel closed ≤ 1.05', results.scenarios.burst20k.ratio_closed <= 1.05],
+  ['20k burst, panel open ≤ 1.10', results.scenarios.burst20k.ratio_open <= 1.1],
+  ['100k burst, panel closed ≤ 1.05', results.scenarios.burst100k.ratio_closed <= 1.05],
+  ['100k burst, panel open ≤ 1.10', results.scenarios.burst100k.ratio_open <= 1.1],
+  ['panel ingest ≥ 50,000 frames/s', results.panel_ingest_per_s >= 50000],
+  ['no panel task > 50 ms', results.panel_long_task_ms <= 50],
+  ['latency median ≤ 50 ms', results.latency_ms_median <= 50],
+  ['latency p99 ≤ 200 ms', results.latency_ms_p99 <= 200],
+  ['10 MB frame, ratio ≤ 1.10', results.scenarios.big10mb.ratio_open <= 1.1 && results.scenarios.big10mb.ratio_closed <= 1.1],
+  ['1M frames ≤ 300 MB (or capped)', results.panel_mb_per_100k_frames * 10 <= 300],
+];
+results.budgets = Object.fromEntries(budgets);
+console.log('\nbudgets' + (smoke ? ' (smoke sizes: not meaningful)' : ''));
+for (const [name, ok] of budgets) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${name}`);
+
+const missing = ['overhead_ratio_closed', 'overhead_ratio_open', 'panel_ingest_per_s', 'panel_long_task_ms', 'panel_mb_per_100k_frames', 'latency_ms_median'].filter((k) => !Number.isFinite(results[k]));
+fs.writeFileSync(path.join(root, 'bench', smoke ? 'results-smoke.json' : 'results.json'), JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwrote bench/${smoke ? 'results-smoke.json' : 'results.json'} in ${results.seconds} s`);
+if (missing.length) {
+  console.error(`measurements missing: ${missing.join(', ')}`);
+  process.exit(1);
+}
