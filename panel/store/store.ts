@@ -120,13 +120,25 @@ export class Store {
   /** Extend the filtered view with the frames added since `before`, and forget trimmed ones. */
   private afterApply(before: number, base: number): void {
     if (this.log.base !== base) this.visible = this.visible.filter((id) => id >= this.log.base);
+    let added = false;
     for (let id = Math.max(before, this.log.base); id < this.log.nextId; id++) {
       const f = frameById(this.log, id);
-      if (f && this.passes(f)) this.visible.push(id);
+      if (f && this.passes(f)) {
+        this.visible.push(id);
+        added = true;
+      }
     }
+    // the log arrives in time order; any other order is restored by a re-sort, at most every 250 ms under a flood
+    if (added && (this.sort.by !== 'time' || this.sort.desc) && !this.resortTimer)
+      this.resortTimer = setTimeout(() => {
+        this.resortTimer = undefined;
+        this.refilter();
+      }, 250);
     if (!this.primarySocket) this.autoSelect();
     this.changed();
   }
+
+  private resortTimer: ReturnType<typeof setTimeout> | undefined;
 
   private onNewTopDocument(docId: string): void {
     const previous = this.topDocId;

@@ -58,7 +58,8 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     const stack = N.String(new N.Error().stack || '');
     const lines = N.stringSplit(stack, '\n');
     let out = '';
-    // drop the "Error" line and the hook's own frames (the first two, whatever the engine's format)
+    // keep the page's frames only: drop the "Error" header (V8) and every frame of the hook's own script, whose
+    // URL is chrome-extension:// or moz-extension:// in either engine's stack format
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
       if (line === 'Error' || N.stringIndexOf(line, 'extension://') >= 0) continue;

@@ -95,10 +95,15 @@ describe('panel store', () => {
     expect(store.log.sockets.size).toBe(1);
   });
 
-  it('sorts by size', () => {
+  it('sorts by size, and keeps new frames in that order', () => {
+    vi.useFakeTimers();
     const { store } = setup();
     store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('a much longer frame') }], 4)));
     store.setSort('size');
     expect(store.frame(store.visible[0])!.preview).toBe('a much longer frame');
+    store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('the very longest frame of all') }], 5)));
+    vi.advanceTimersByTime(300);
+    expect(store.frame(store.visible[0])!.preview).toBe('the very longest frame of all');
+    vi.useRealTimers();
   });
 });
