@@ -33,9 +33,11 @@ export function FrameTable() {
   const ids = store.visible;
   const v = useVirtualizer({ count: ids.length, estimateSize: () => ROW, overscan: 12, getScrollElement: () => scroller.current });
 
-  // Follow new frames until the user scrolls up; then offer "jump to latest".
+  // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the
+  // virtualiser's known total size (the browser clamps it): scrollToIndex measures and re-measures, forcing a
+  // layout per render, which made the longest tasks under a flood.
   useEffect(() => {
-    if (follow && ids.length && !store.sort.desc) v.scrollToIndex(ids.length - 1, { align: 'end' });
+    if (follow && ids.length && !store.sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize();
   });
   const onScroll = () => {
     const el = scroller.current!;

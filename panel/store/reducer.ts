@@ -3,7 +3,7 @@
  * but it updates its append-only frame storage in place: copying a 100,000-frame array for every batch is
  * exactly what makes other inspectors freeze on busy sockets. Each call bumps `version`, which the view watches.
  */
-import type { CaptureEvent, PageToPanel, Payload } from '../../src/shared/protocol';
+import { decodeEvents, type CaptureEvent, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
 
 export const DEFAULT_MAX_FRAMES = 200_000;
@@ -210,7 +210,12 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
  * Apply one message from a frame of the inspected tab. Returns what the caller should do next, e.g. subscribe
  * to a document that just said hello.
  */
-export function applyPageMessage(s: LogState, frameId: number, msg: PageToPanel): { subscribe?: { docId: string; since: number } } {
+export function applyPageMessage(
+  s: LogState,
+  frameId: number,
+  msg: PageToPanel,
+  events: CaptureEvent[] = msg.type === 'events' ? decodeEvents(msg) : [],
+): { subscribe?: { docId: string; since: number } } {
   if (msg.type === 'hello') {
     const known = s.docs.has(msg.doc.docId);
     const doc = ensureDoc(s, msg.doc.docId, frameId, msg.doc.url);
@@ -224,7 +229,7 @@ export function applyPageMessage(s: LogState, frameId: number, msg: PageToPanel)
     doc.dropped += msg.dropped;
     s.droppedInPage += msg.dropped;
   }
-  for (const e of msg.events) {
+  for (const e of events) {
     // a replay after a reconnect may overlap what we have: seq makes it idempotent
     if (e.seq <= doc.lastSeq) continue;
     doc.lastSeq = e.seq;

@@ -3,7 +3,7 @@
  * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
  * knows about ports (through the Transport interface, faked in tests).
  */
-import type { BackgroundToPanel, OutgoingPayload, PageCommand, Payload } from '../../src/shared/protocol';
+import { decodeEvents, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload } from '../../src/shared/protocol';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import type { Frame, Socket } from './model';
 import {
@@ -96,15 +96,16 @@ export class Store {
     if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'));
     if (m.type === 'payload') return this.settlePayload(m.reqId, m);
     if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId);
+    const events = m.type === 'events' ? decodeEvents(m) : [];
     if (this.paused && m.type === 'events') {
       // lifecycle events (open, close, error) still apply so the socket list stays true; frames are skipped
       const doc = this.log.docs.get(m.docId);
-      const fresh = m.events.filter((e) => !doc || e.seq > doc.lastSeq);
+      const fresh = events.filter((e) => !doc || e.seq > doc.lastSeq);
       const lifecycle = fresh.filter((e) => e.kind !== 'message' && e.kind !== 'buffered');
       this.pausedSkipped += fresh.length - lifecycle.length;
       const before = this.log.nextId;
       const base = this.log.base;
-      applyPageMessage(this.log, msg.frameId, { ...m, events: lifecycle });
+      applyPageMessage(this.log, msg.frameId, m, lifecycle);
       // the skipped messages count as seen: resuming must not replay them
       const seen = this.log.docs.get(m.docId);
       if (seen && fresh.length) seen.lastSeq = Math.max(seen.lastSeq, fresh[fresh.length - 1].seq);
@@ -112,7 +113,7 @@ export class Store {
     }
     const before = this.log.nextId;
     const base = this.log.base;
-    const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
+    const { subscribe } = applyPageMessage(this.log, msg.frameId, m, events);
     if (subscribe) this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
     this.afterApply(before, base);
   }

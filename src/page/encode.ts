@@ -67,6 +67,30 @@ export function encodePayload(raw: RawData, limit: boolean, blobBytes?: Uint8Arr
   };
 }
 
+/**
+ * JSON by hand, for a page that defined toJSON on Object.prototype or Array.prototype: only primitives go through
+ * JSON.stringify, which consults no toJSON for them. Own keys only (Object.keys).
+ */
+export function toJson(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return natives.stringify(v) ?? 'null';
+  let out: string;
+  if (natives.isArray(v)) {
+    out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + toJson(v[i]);
+    return out + ']';
+  }
+  const keys = natives.objectKeys(v);
+  out = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const x = (v as Record<string, unknown>)[keys[i]];
+    if (x === undefined || typeof x === 'function') continue;
+    out += (first ? '' : ',') + natives.stringify(keys[i]) + ':' + toJson(x);
+    first = false;
+  }
+  return out + '}';
+}
+
 /** UTF-8 length, for the close reason's 123-byte limit */
 export function utf8Length(s: string): number {
   return natives.textEncode(new natives.TextEncoder(), s).length;

@@ -7,7 +7,7 @@
  */
 import { natives, captureWebSocket, isArrayBuffer } from './natives';
 import { Ring } from './ring';
-import { encodePayload, rawSize, snapshot, base64ToBytes, utf8Length, type RawData } from './encode';
+import { encodePayload, rawSize, snapshot, base64ToBytes, toJson, utf8Length, type RawData } from './encode';
 import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel } from '../shared/protocol';
 
 const RING_CAPACITY = 50_000;
@@ -45,11 +45,10 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   const lastBuffered: number[] = [];
   let injecting = false;
 
+  /** `time` (wall clock) is derived from `mono` when the event leaves the page. */
   function record(sid: number, event: Record<string, unknown>, raw?: RawData): void {
-    const mono = N.perfNow();
     event.sid = sid;
-    event.mono = mono;
-    event.time = N.timeOrigin + mono;
+    event.mono = N.perfNow();
     ring.push(event, raw, raw === undefined ? 0 : rawSize(raw));
     if (subscribed) schedule(ring.next - cursor >= FLUSH_EARLY);
   }
@@ -213,49 +212,66 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     if (draining.length) schedule(false);
   }
 
+  /** One event as JSON: its fields, the wall-clock time and, for a frame, the encoded payload. */
+  function eventJson(slot: number): string {
+    const event = ring.events[slot] as Record<string, unknown>;
+    const raw = ring.raws[slot];
+    event.time = N.timeOrigin + (event.mono as number);
+    if (raw !== undefined) event.payload = encodePayload(raw, true, ring.blobBytes[slot]);
+    // A page that defines toJSON on Object.prototype or Array.prototype would hijack JSON.stringify: then (and
+    // only then: it is slower) serialise by hand.
+    const json = 'toJSON' in N.objectPrototype || 'toJSON' in N.arrayPrototype ? toJson(event) : N.stringify(event);
+    event.payload = undefined; // the ring keeps the raw data, not the encoded copy
+    return json;
+  }
+
   function flush(replay = false): void {
     while (subscribed && cursor < ring.next) {
-      const events: unknown[] = [];
+      let json = '[';
+      let count = 0;
       let bytes = 0;
-      while (cursor < ring.next && events.length < BATCH_EVENTS && bytes < BATCH_BYTES) {
-        const entry = ring.get(cursor);
-        if (!entry) {
+      while (cursor < ring.next && count < BATCH_EVENTS && bytes < BATCH_BYTES) {
+        const slot = ring.slot(cursor);
+        if (slot < 0) {
           cursor++;
           continue;
         }
-        if (entry.raw !== undefined && typeof entry.raw !== 'string' && !isArrayBuffer(entry.raw) && !entry.blobBytes) {
+        const raw = ring.raws[slot];
+        if (raw !== undefined && typeof raw !== 'string' && !isArrayBuffer(raw) && !ring.blobBytes[slot]) {
           // A Blob must be read before it can be shown; wait for it so the order of events is kept.
-          readBlob(entry);
+          readBlob(slot);
           break;
         }
-        const out = entry.raw === undefined ? entry.event : { ...entry.event, payload: encodePayload(entry.raw, true, entry.blobBytes) };
-        events[events.length] = out;
-        bytes += entry.rawBytes > 16384 ? 16384 : entry.rawBytes + 64;
+        json += (count ? ',' : '') + eventJson(slot);
+        count++;
+        const size = ring.rawBytes(slot);
+        bytes += size > 16384 ? 16384 : size + 64;
         cursor++;
       }
-      if (!events.length) return;
-      post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, events: events as never, dropped, replay: replay || undefined });
+      if (!count) return;
+      post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, json: json + ']', dropped, replay: replay || undefined });
       dropped = 0;
-      const head = ring.get(cursor);
-      if (head && head.blobReading) return;
+      const head = ring.slot(cursor);
+      if (head >= 0 && ring.blobReading[head]) return;
     }
   }
 
-  function readBlob(entry: ReturnType<Ring['get']> & object): void {
-    if (entry.blobReading) return;
-    entry.blobReading = true;
+  function readBlob(slot: number): void {
+    if (ring.blobReading[slot]) return;
+    ring.blobReading[slot] = true;
+    const seq = cursor;
+    const done = (bytes: Uint8Array) => {
+      // the ring may have moved on while the Blob was read
+      if (ring.slot(seq) === slot) {
+        ring.blobBytes[slot] = bytes;
+        ring.blobReading[slot] = false;
+      }
+      schedule(false);
+    };
     N.promiseThen(
-      N.blobArrayBuffer(entry.raw as Blob),
-      (buf: ArrayBuffer) => {
-        entry.blobBytes = new N.Uint8Array(buf);
-        entry.blobReading = false;
-        schedule(false);
-      },
-      () => {
-        entry.blobBytes = new N.Uint8Array(0);
-        entry.blobReading = false;
-        schedule(false);
-      },
+      N.blobArrayBuffer(ring.raws[slot] as Blob),
+      (buf: ArrayBuffer) => done(new N.Uint8Array(buf)),
+      () => done(new N.Uint8Array(0)),
     );
   }
 
@@ -288,7 +304,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       cursor = want < ring.first ? ring.first : want > ring.next ? ring.next : want;
       dropped = want < ring.first ? ring.first - want : 0;
       flush(true);
-      if (dropped) post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, events: [], dropped, replay: true });
+      if (dropped) post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, json: '[]', dropped, replay: true });
       dropped = 0;
       return;
     }
@@ -299,15 +315,17 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     if (m.docId !== docId) return;
     const reqId = typeof m.reqId === 'number' ? m.reqId : 0;
     if (m.cmd === 'payload') {
-      const entry = ring.get(typeof m.seq === 'number' ? m.seq : -1);
+      const seq = typeof m.seq === 'number' ? m.seq : -1;
+      const slot = ring.slot(seq);
+      const raw = slot < 0 ? undefined : ring.raws[slot];
       const reply = (payload?: ReturnType<typeof encodePayload>, error?: string) =>
-        post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'payload', docId, reqId, seq: m.seq as number, payload, error });
-      if (!entry || entry.raw === undefined) return reply(undefined, 'This frame is no longer held by the page (it fell out of the page-side buffer).');
-      if (typeof entry.raw !== 'string' && !isArrayBuffer(entry.raw) && !entry.blobBytes) {
-        N.promiseThen(N.blobArrayBuffer(entry.raw as Blob), (buf: ArrayBuffer) => reply(encodePayload(entry.raw as RawData, false, new N.Uint8Array(buf))));
+        post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'payload', docId, reqId, seq, payload, error });
+      if (raw === undefined) return reply(undefined, 'This frame is no longer held by the page (it fell out of the page-side buffer).');
+      if (typeof raw !== 'string' && !isArrayBuffer(raw)) {
+        N.promiseThen(N.blobArrayBuffer(raw), (buf: ArrayBuffer) => reply(encodePayload(raw, false, new N.Uint8Array(buf))));
         return;
       }
-      return reply(encodePayload(entry.raw, false, entry.blobBytes));
+      return reply(encodePayload(raw, false));
     }
     const sid = typeof m.sid === 'number' ? m.sid : -1;
     const ws = sockets[sid];

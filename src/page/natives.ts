@@ -63,6 +63,10 @@ export const natives = {
   textEncode: uncurry(TextEncoder.prototype.encode),
   String: g.String,
   isArray: Array.isArray,
+  objectKeys: Object.keys,
+  objectPrototype: Object.prototype,
+  arrayPrototype: Array.prototype,
+  stringify: JSON.stringify,
 };
 
 /** The WebSocket natives, captured by the hook when it installs (kept apart so the encoders load anywhere). */

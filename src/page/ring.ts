@@ -1,24 +1,19 @@
 /**
- * The page-side ring of recent events. Recording an event costs one slot write; nothing is encoded or posted
- * unless a panel is subscribed. The ring lets a panel that opens late, or reconnects after the MV3 service worker
- * was stopped, replay what it missed (`since` = the last seq it has), and tells it how many events fell out.
- * Bounded by count and by the bytes of payload it keeps alive.
+ * The page-side ring of recent events. Recording an event costs a few slot writes (parallel arrays: no object
+ * per entry); nothing is encoded or posted unless a panel is subscribed. The ring lets a panel that opens late, or
+ * reconnects after the MV3 service worker was stopped, replay what it missed (`since` = the last seq it has), and
+ * tells it how many events fell out. Bounded by count and by the bytes of payload it keeps alive.
  */
 import type { RawData } from './encode';
 
-export interface Entry {
-  seq: number;
-  /** the event minus its payload; the payload is encoded from `raw` only when it leaves the page */
-  event: Record<string, unknown>;
-  raw?: RawData;
-  rawBytes: number;
-  /** bytes of a Blob, once read */
-  blobBytes?: Uint8Array;
-  blobReading?: boolean;
-}
-
 export class Ring {
-  private readonly slots: (Entry | undefined)[];
+  /** the event minus its payload; the payload is encoded from `raw` only when it leaves the page */
+  readonly events: (Record<string, unknown> | undefined)[];
+  readonly raws: (RawData | undefined)[];
+  private readonly sizes: number[];
+  /** bytes of a Blob, once read (Blobs can only be read asynchronously) */
+  readonly blobBytes: (Uint8Array | undefined)[];
+  readonly blobReading: boolean[];
   /** oldest seq still held */
   first = 0;
   /** seq the next entry will get */
@@ -31,31 +26,45 @@ export class Ring {
     readonly capacity: number,
     readonly byteBudget: number,
   ) {
-    this.slots = new Array(capacity);
+    this.events = new Array(capacity);
+    this.raws = new Array(capacity);
+    this.sizes = new Array(capacity).fill(0);
+    this.blobBytes = new Array(capacity);
+    this.blobReading = new Array(capacity).fill(false);
   }
 
-  push(event: Record<string, unknown>, raw?: RawData, rawBytes = 0): Entry {
+  push(event: Record<string, unknown>, raw?: RawData, rawBytes = 0): number {
     if (this.next - this.first >= this.capacity) this.evictOldest();
-    const entry: Entry = { seq: this.next, event, raw, rawBytes };
-    event.seq = this.next;
-    this.slots[this.next % this.capacity] = entry;
-    this.next++;
+    const seq = this.next++;
+    const slot = seq % this.capacity;
+    event.seq = seq;
+    this.events[slot] = event;
+    this.raws[slot] = raw;
+    this.sizes[slot] = rawBytes;
+    this.blobBytes[slot] = undefined;
+    this.blobReading[slot] = false;
     this.bytes += rawBytes;
     // keep at least the newest entry, however big: a 10 MB frame must still be fetchable
     while (this.bytes > this.byteBudget && this.next - this.first > 1) this.evictOldest();
-    return entry;
+    return seq;
   }
 
-  get(seq: number): Entry | undefined {
-    if (seq < this.first || seq >= this.next) return undefined;
-    return this.slots[seq % this.capacity];
+  /** the slot of `seq`, or -1 when it is not (or no longer) held */
+  slot(seq: number): number {
+    return seq < this.first || seq >= this.next ? -1 : seq % this.capacity;
+  }
+
+  rawBytes(slot: number): number {
+    return this.sizes[slot];
   }
 
   private evictOldest(): void {
-    const idx = this.first % this.capacity;
-    const old = this.slots[idx];
-    if (old) this.bytes -= old.rawBytes;
-    this.slots[idx] = undefined;
+    const slot = this.first % this.capacity;
+    this.bytes -= this.sizes[slot];
+    this.events[slot] = undefined;
+    this.raws[slot] = undefined;
+    this.blobBytes[slot] = undefined;
+    this.sizes[slot] = 0;
     this.onEvict(this.first);
     this.first++;
   }

@@ -108,7 +108,12 @@ export type PageToPanel =
       v: number;
       type: 'events';
       docId: string;
-      events: CaptureEvent[];
+      /**
+       * CaptureEvent[] as JSON. One string per batch is the cheap way across: the isolated-world bridge runs on the
+       * page's own thread, and a string costs it one copy, where an object graph costs a structured-clone
+       * deserialization there plus Chrome's conversion of the graph for the runtime port. Decode with decodeEvents.
+       */
+      json: string;
       /** events that fell out of the page's ring before anyone read them */
       dropped: number;
       /** true when this batch is a replay from the ring (sent on subscribe) */
@@ -191,7 +196,7 @@ export function isPageToPanel(x: unknown): x is PageToPanel {
     case 'hello':
       return isObject(m.doc) && typeof m.doc.docId === 'string' && typeof m.doc.url === 'string';
     case 'events':
-      return typeof m.docId === 'string' && Array.isArray(m.events) && typeof m.dropped === 'number';
+      return typeof m.docId === 'string' && typeof m.json === 'string' && typeof m.dropped === 'number';
     default:
       return typeof m.docId === 'string' && typeof m.reqId === 'number';
   }
@@ -222,6 +227,16 @@ export function isBackgroundToPanel(x: unknown): x is BackgroundToPanel {
 
 export function isBackgroundToBridge(x: unknown): x is BackgroundToBridge {
   return isLensMessage(x) && (x.type === 'panel-present' || x.type === 'panel-gone');
+}
+
+/** The events of a batch. Page data: only its shape was checked, and a malformed batch yields no events. */
+export function decodeEvents(msg: Extract<PageToPanel, { type: 'events' }>): CaptureEvent[] {
+  try {
+    const events: unknown = JSON.parse(msg.json);
+    return Array.isArray(events) ? events.filter((e): e is CaptureEvent => isObject(e) && typeof e.seq === 'number' && typeof e.kind === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 /** Port names, so each side knows who is calling. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, encodePayload, rawSize, snapshot, utf8Length } from '../../src/page/encode';
+import { base64ToBytes, bytesToBase64, encodePayload, rawSize, snapshot, toJson, utf8Length } from '../../src/page/encode';
 import { BINARY_PREVIEW_BYTES, TEXT_PREVIEW_CHARS } from '../../src/shared/protocol';
 
 describe('payload encoding (page side)', () => {
@@ -54,5 +54,19 @@ describe('payload encoding (page side)', () => {
   it('measures close reasons in UTF-8 bytes', () => {
     expect(utf8Length('é')).toBe(2);
     expect(utf8Length('😀')).toBe(4);
+  });
+
+  it('serialises by hand what holds arrays, immune to a page-defined toJSON', () => {
+    const proto = Array.prototype as unknown as { toJSON?: () => string };
+    const objProto = Object.prototype as unknown as { toJSON?: () => string };
+    proto.toJSON = () => 'hijacked';
+    objProto.toJSON = () => 'hijacked';
+    try {
+      const ev = { kind: 'created', protocols: ['a', 'b'], url: 'ws://x/"q"', skip: undefined };
+      expect(JSON.parse(toJson(ev))).toEqual({ kind: 'created', protocols: ['a', 'b'], url: 'ws://x/"q"' });
+    } finally {
+      delete proto.toJSON;
+      delete objProto.toJSON;
+    }
   });
 });

@@ -8,7 +8,7 @@ export function events(docId: string, list: Dist<CaptureEvent>[], startSeq = 0, 
     type: 'events' as const,
     docId,
     dropped,
-    events: list.map((e, i) => ({ sid: 1, time: 1000 + i, mono: i, ...e, seq: startSeq + i }) as CaptureEvent),
+    json: JSON.stringify(list.map((e, i) => ({ sid: 1, time: 1000 + i, mono: i, ...e, seq: startSeq + i }) as CaptureEvent)),
   });
 }
 

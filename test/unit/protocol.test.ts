@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  decodeEvents,
   envelope,
   isBackgroundToBridge,
   isPageToPanel,
@@ -16,14 +17,21 @@ describe('protocol guards', () => {
 
   it('accepts well-formed page messages and rejects look-alikes', () => {
     expect(isPageToPanel(envelope({ type: 'hello', doc: { docId: 'd', url: 'http://x/' } }))).toBe(true);
-    expect(isPageToPanel(envelope({ type: 'events', docId: 'd', events: [], dropped: 0 }))).toBe(true);
-    expect(isPageToPanel(envelope({ type: 'events', docId: 'd', events: 'nope', dropped: 0 }))).toBe(false);
+    expect(isPageToPanel(envelope({ type: 'events', docId: 'd', json: '[]', dropped: 0 }))).toBe(true);
+    expect(isPageToPanel(envelope({ type: 'events', docId: 'd', json: [], dropped: 0 }))).toBe(false);
     expect(isPageToPanel({ source: SOURCE, v: PROTOCOL_VERSION + 1, type: 'hello', doc: { docId: 'd', url: '' } })).toBe(false);
     expect(isPageToPanel({ source: 'other', v: PROTOCOL_VERSION, type: 'hello', doc: { docId: 'd', url: '' } })).toBe(false);
     expect(isPageToPanel(null)).toBe(false);
     expect(isPageToPanel('ws-lens')).toBe(false);
     // a command is never a page->panel message, whatever else it carries
     expect(isPageToPanel(envelope({ type: 'command', docId: 'd', cmd: 'send', reqId: 1 }))).toBe(false);
+  });
+
+  it('decodes a batch, and a malformed one to nothing', () => {
+    const ev = { seq: 0, sid: 1, mono: 1, time: 2, kind: 'error' };
+    expect(decodeEvents(envelope({ type: 'events' as const, docId: 'd', json: JSON.stringify([ev, { junk: 1 }, 3]), dropped: 0 }))).toEqual([ev]);
+    expect(decodeEvents(envelope({ type: 'events' as const, docId: 'd', json: '{not json', dropped: 0 }))).toEqual([]);
+    expect(decodeEvents(envelope({ type: 'events' as const, docId: 'd', json: '{"a":1}', dropped: 0 }))).toEqual([]);
   });
 
   it('panel commands need a known verb and a target document', () => {
