@@ -4,7 +4,8 @@
 // saves a screenshot of it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ensureBrowsers, ensureNodeModules, root, run } from './env.mjs';
+import { spawnSync } from 'node:child_process';
+import { ensureBrowsers, ensureNodeModules, root } from './env.mjs';
 
 const args = process.argv.slice(2);
 const browserName = args.includes('--browser') ? args[args.indexOf('--browser') + 1] : 'chromium';
@@ -17,7 +18,13 @@ const PORT = Number(process.env.WS_LENS_PORT || 9998);
 
 ensureNodeModules();
 ensureBrowsers([browserName]);
-if (!run(process.execPath, ['scripts/build.mjs', browserName === 'firefox' ? 'firefox' : 'chrome']).ok) process.exit(1);
+// the build's own chatter (crxjs notes) only matters when it fails
+const build = spawnSync(process.execPath, ['scripts/build.mjs', browserName === 'firefox' ? 'firefox' : 'chrome'], { cwd: root, encoding: 'utf8' });
+if (build.status !== 0) {
+  process.stdout.write(build.stdout + build.stderr);
+  process.exit(1);
+}
+console.log(build.stdout.split('\n').filter((l) => l.startsWith('built ')).join('\n'));
 
 // imported after the install step: they need node_modules
 const { startServer } = await import('../test/e2e/lib/server.mjs');
