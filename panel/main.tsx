@@ -9,10 +9,18 @@ import type { SavedMessage } from './components/Composer';
 import { StoreContext } from './lib/useStore';
 import { PortTransport } from './lib/transport';
 import { Store, type Settings } from './store/store';
+import type { RuleDraft } from './lib/rules';
 
 const SETTINGS_KEY = 'settings';
 const HISTORY_KEY = 'composerHistory';
 const SAVED_KEY = 'savedMessages';
+/** traffic rules are kept per origin of the inspected page */
+const rulesKey = (origin: string) => `rules:${origin}`;
+interface StoredRules {
+  drafts: RuleDraft[];
+  on: boolean;
+  holdTimeoutMs: number;
+}
 
 async function main() {
   const theme = browser.devtools.panels.themeName;
@@ -33,6 +41,29 @@ async function main() {
     if (now === last) return;
     last = now;
     void browser.storage.local.set({ [SETTINGS_KEY]: store.settings });
+  });
+
+  // rules: load when the inspected origin becomes known or changes; save on every change
+  let rulesOrigin: string | undefined;
+  let lastRules = '';
+  store.subscribe(() => {
+    if (store.rulesOrigin !== rulesOrigin) {
+      const origin = (rulesOrigin = store.rulesOrigin);
+      if (!origin) return;
+      void browser.storage.local.get(rulesKey(origin)).then((got) => {
+        if (store.rulesOrigin !== origin) return;
+        const r = got[rulesKey(origin)] as StoredRules | undefined;
+        lastRules = JSON.stringify(r ?? { drafts: [], on: true, holdTimeoutMs: 30_000 });
+        store.loadRules(r?.drafts ?? [], r?.on ?? true, r?.holdTimeoutMs ?? 30_000);
+      });
+      return;
+    }
+    if (!rulesOrigin || !lastRules) return;
+    const now: StoredRules = { drafts: store.ruleDrafts, on: store.rulesOn, holdTimeoutMs: store.holdTimeoutMs };
+    const text = JSON.stringify(now);
+    if (text === lastRules) return;
+    lastRules = text;
+    void browser.storage.local.set({ [rulesKey(rulesOrigin)]: now });
   });
 
   const persistence = {

@@ -2,7 +2,7 @@ import { useStore } from '../lib/useStore';
 import { Toolbar } from './Toolbar';
 import { ConnectionList } from './ConnectionList';
 import { FrameTable } from './FrameTable';
-import { DetailPane } from './DetailPane';
+import { BottomPane } from './BottomPane';
 import { Composer, type ComposerPersistence } from './Composer';
 import { Backpressure } from './Backpressure';
 
@@ -36,7 +36,7 @@ export function App({ persistence }: { persistence?: ComposerPersistence }) {
         </aside>
         <section class="center">
           <FrameTable />
-          <DetailPane />
+          <BottomPane />
           <Composer persistence={persistence} />
         </section>
       </div>

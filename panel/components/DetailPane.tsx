@@ -4,6 +4,7 @@ import { JsonTree } from './JsonTree';
 import { copyText } from '../lib/clipboard';
 import { formatBytes, formatClock, hexDump } from '../lib/format';
 import { checkJson } from '../lib/composer';
+import { ruleSentence } from '../lib/ruleLabels';
 
 type View = 'text' | 'json' | 'hex' | 'base64';
 
@@ -113,7 +114,31 @@ export function DetailPane() {
           </button>
         </div>
       )}
-      <div class="detail-body">{body}</div>
+      {ruleSentence(f) && (
+        <div class="notice info rule-note" data-testid="detail-rule">
+          {ruleSentence(f)}
+        </div>
+      )}
+      <div class="detail-body">
+        {f.original !== undefined && (
+          <div class="detail-original">
+            <div class="dim">Before the rule rewrote it:</div>
+            <pre class="detail-text mono" data-testid="detail-original">
+              {f.original}
+            </pre>
+            <div class="dim">{f.direction === 'sent' ? 'Sent as:' : 'The page got:'}</div>
+          </div>
+        )}
+        {body}
+        {f.edited && (
+          <div class="detail-original">
+            <div class="dim">{f.direction === 'sent' ? 'Edited in the panel, and sent as:' : 'Edited in the panel; the page got:'}</div>
+            <pre class="detail-text mono" data-testid="detail-edited">
+              {f.edited.type === 'text' ? f.edited.data : hexDump(f.edited.data)}
+            </pre>
+          </div>
+        )}
+      </div>
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { useStore } from '../lib/useStore';
 import { useVirtualizer } from '../lib/virtual';
 import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
+import { ruleSentence, ruleTag } from '../lib/ruleLabels';
 
 const ROW = 21;
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
@@ -110,28 +111,40 @@ export function FrameTable() {
             const f: Frame | undefined = store.frame(ids[it.index]);
             if (!f) return null;
             const sock = store.socket(f.socketKey);
+            const tag = ruleTag(f);
+            const origin = f.origin === 'panel' || f.origin === 'replay' ? f.origin : undefined;
+            const marked = store.marked.has(f.id);
+            const gone = f.outcome === 'dropped' || f.outcome === 'socket-closed' || (f.rule?.action === 'drop') || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
             return (
               <div
                 key={f.id}
-                class={`frame-row ${f.direction} ${f.kind} ${store.selectedFrame === f.id ? 'selected' : ''}`}
+                class={`frame-row ${f.direction} ${f.kind} ${store.selectedFrame === f.id ? 'selected' : ''} ${marked ? 'marked' : ''} ${tag ? 'ruled' : ''} ${f.queued ? 'queued' : ''} ${gone ? 'gone' : ''}`}
                 role="row"
                 aria-selected={store.selectedFrame === f.id}
                 data-testid="frame"
                 data-direction={f.direction}
                 data-kind={f.kind}
+                data-rule={tag}
+                data-origin={f.origin}
+                data-marked={marked || undefined}
                 style={{ transform: `translateY(${it.start}px)`, height: `${ROW}px` }}
-                onClick={() => store.selectFrame(f.id)}
+                onClick={(e) => {
+                  // Ctrl/Cmd-click and Shift-click mark frames for replay; a plain click selects
+                  if (e.ctrlKey || e.metaKey || e.shiftKey) store.mark(f.id, e.shiftKey ? 'range' : 'toggle');
+                  else store.selectFrame(f.id);
+                }}
               >
                 <span class="c-dir" aria-label={f.direction}>
-                  {ARROWS[f.direction]}
+                  {marked ? '☑' : ARROWS[f.direction]}
                 </span>
                 <span class="c-time" title={formatClock(f.time)}>
                   {formatRelative(f.time, sock?.openedAt ?? sock?.createdAt)}
                 </span>
                 <span class="c-size">{f.payload ? formatBytes(f.payload.size) : ''}</span>
-                <span class="c-kind" title={f.origin === 'panel' ? 'sent from the WS Lens panel' : undefined}>
+                <span class="c-kind" title={tag ? ruleSentence(f) : origin === 'panel' ? 'sent from the WS Lens panel' : origin === 'replay' ? 'replayed from the WS Lens panel' : undefined}>
                   {f.kind}
-                  {f.origin === 'panel' ? ' · panel' : ''}
+                  {origin ? ` · ${origin}` : ''}
+                  {tag && <span class={`rule-tag ${f.queued ? 'queued' : ''}`}>{tag}</span>}
                 </span>
                 <span class="c-data">{highlight(f.preview, re)}</span>
               </div>

@@ -1,4 +1,4 @@
-import type { Payload, SocketState } from '../../src/shared/protocol';
+import type { Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
 
 export type FrameKind = 'text' | 'binary' | 'event' | 'injected';
 export type FrameDirection = 'sent' | 'received' | 'event';
@@ -21,8 +21,19 @@ export interface Frame {
   payload?: Payload;
   /** event rows: what happened */
   label?: string;
-  origin?: 'panel' | 'injected';
+  origin?: 'panel' | 'injected' | 'replay' | 'mock';
   bufferedAmount?: number;
+  /** the traffic rule that touched the frame */
+  rule?: RuleMark;
+  /** a rewritten frame's text before the rule (payload is what went on) */
+  original?: string;
+  /** waiting in its socket's queue (held, delayed, or behind one) until `outcome` comes */
+  queued?: boolean;
+  outcome?: Outcome;
+  /** ms it waited */
+  waited?: number;
+  /** what went on instead, when edited before forwarding */
+  edited?: Payload;
 }
 
 export interface BufferedSample {

@@ -27,6 +27,8 @@ export interface LogState {
   droppedInPage: number;
   /** documents seen, to number navigations */
   docCount: number;
+  /** frames waiting in a page-side queue, by docId#seq, until their verdict */
+  pending: Map<string, Frame>;
 }
 
 export function createLog(maxFrames = DEFAULT_MAX_FRAMES): LogState {
@@ -42,6 +44,7 @@ export function createLog(maxFrames = DEFAULT_MAX_FRAMES): LogState {
     trimmed: 0,
     droppedInPage: 0,
     docCount: 0,
+    pending: new Map(),
   };
 }
 
@@ -167,7 +170,7 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
         sock.bytesIn += e.payload.size;
         pushRate(sock.recentIn, e.time);
       }
-      addFrame(s, {
+      const frame = addFrame(s, {
         ...base,
         direction: e.direction,
         kind: e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary',
@@ -175,7 +178,22 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
         payload: e.payload,
         origin: e.origin,
         bufferedAmount: e.bufferedAmount,
+        rule: e.rule,
+        original: e.original,
+        queued: e.queued,
       });
+      if (e.queued) s.pending.set(`${doc.docId}#${e.seq}`, frame);
+      return;
+    }
+    case 'verdict': {
+      const key = `${doc.docId}#${e.ref}`;
+      const frame = s.pending.get(key);
+      if (!frame) return;
+      s.pending.delete(key);
+      frame.queued = false;
+      frame.outcome = e.outcome;
+      frame.waited = e.waited;
+      if (e.payload) frame.edited = e.payload;
       return;
     }
     case 'buffered':
@@ -239,10 +257,19 @@ export function applyPageMessage(
   return {};
 }
 
+/** Frames a rule holds for a decision, oldest first. */
+export function heldFrames(s: LogState): Frame[] {
+  const out: Frame[] = [];
+  for (const f of s.pending.values()) if (f.rule?.action === 'pause' && !s.docs.get(f.docId)?.gone) out.push(f);
+  return out;
+}
+
 export function markDocGone(s: LogState, docId: string): void {
   const d = s.docs.get(docId);
   if (!d) return;
   d.gone = true;
+  // the page released what it held when it went (pagehide); it can no longer tell us, so stop waiting
+  for (const [key, f] of s.pending) if (f.docId === docId) s.pending.delete(key);
   s.version++;
 }
 
@@ -272,6 +299,7 @@ export function dropOtherDocs(s: LogState, keepDocIds: Set<string>): void {
   keep.forEach((f, i) => (f.id = s.base + i));
   s.frames = keep;
   for (const id of [...s.docs.keys()]) if (!keepDocIds.has(id)) s.docs.delete(id);
+  for (const [key, f] of s.pending) if (!keepDocIds.has(f.docId)) s.pending.delete(key);
   s.version++;
 }
 

@@ -3,7 +3,8 @@
  * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
  * knows about ports (through the Transport interface, faked in tests).
  */
-import { decodeEvents, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload } from '../../src/shared/protocol';
+import { decodeEvents, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload, type ReplayItem } from '../../src/shared/protocol';
+import { compileAll, type RuleDraft } from '../lib/rules';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import type { Frame, Socket } from './model';
 import {
@@ -12,6 +13,7 @@ import {
   createLog,
   dropOtherDocs,
   frameById,
+  heldFrames,
   markDocGone,
   setMaxFrames,
   type LogState,
@@ -61,6 +63,16 @@ export class Store {
   private pending = new Map<number, (error?: string) => void>();
   private noticeId = 1;
   private topDocId: string | undefined;
+  /** traffic rules as the user wrote them, for the inspected page's origin */
+  ruleDrafts: RuleDraft[] = [];
+  /** the master switch: off sends no rule to the page */
+  rulesOn = true;
+  holdTimeoutMs = 30_000;
+  /** origin of the inspected top document; rules are kept per origin */
+  rulesOrigin: string | undefined;
+  /** frames marked (Ctrl/Shift-click) for replay */
+  marked = new Set<number>();
+  private lastMarked: number | undefined;
 
   constructor(
     private transport: Transport,
@@ -95,7 +107,7 @@ export class Store {
     const m = msg.message;
     if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'));
     if (m.type === 'payload') return this.settlePayload(m.reqId, m);
-    if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId);
+    if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.url);
     const events = m.type === 'events' ? decodeEvents(m) : [];
     if (this.paused && m.type === 'events') {
       // lifecycle events (open, close, error) still apply so the socket list stays true; frames are skipped
@@ -114,7 +126,11 @@ export class Store {
     const before = this.log.nextId;
     const base = this.log.base;
     const { subscribe } = applyPageMessage(this.log, msg.frameId, m, events);
-    if (subscribe) this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
+    if (subscribe) {
+      this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
+      // rules apply only while a panel is subscribed, so every (re)subscription carries them
+      if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(msg.frameId, subscribe.docId);
+    }
     this.afterApply(before, base);
   }
 
@@ -141,14 +157,16 @@ export class Store {
 
   private resortTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private onNewTopDocument(docId: string): void {
+  private onNewTopDocument(docId: string, url: string): void {
     const previous = this.topDocId;
     this.topDocId = docId;
+    this.rulesOrigin = originKey(url);
     if (previous && !this.settings.preserveLog) {
       dropOtherDocs(this.log, new Set([docId]));
       this.selectedSockets.clear();
       this.primarySocket = undefined;
       this.selectedFrame = undefined;
+      this.marked.clear();
       this.refilter();
     }
   }
@@ -243,6 +261,7 @@ export class Store {
     clearLog(this.log);
     this.visible = [];
     this.selectedFrame = undefined;
+    this.marked.clear();
     this.pausedSkipped = 0;
     if (this.primarySocket && !this.log.sockets.has(this.primarySocket)) this.primarySocket = undefined;
     for (const k of [...this.selectedSockets]) if (!this.log.sockets.has(k)) this.selectedSockets.delete(k);
@@ -273,11 +292,15 @@ export class Store {
 
   // ------------------------------------------------------------------ actions on the page's socket
   private request(sock: Socket, cmd: PageCommand & { reqId: number }): Promise<string | undefined> {
+    return this.requestTo(sock.frameId, sock.docId, cmd);
+  }
+
+  private requestTo(frameId: number, docId: string, cmd: PageCommand & { reqId: number }, waitMs = 5000): Promise<string | undefined> {
     return new Promise((resolve) => {
       this.pending.set(cmd.reqId, resolve);
-      this.transport.command(sock.frameId, sock.docId, cmd);
+      this.transport.command(frameId, docId, cmd);
       // a page that went away never answers
-      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).'), 5000);
+      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).'), waitMs);
     });
   }
 
@@ -333,8 +356,107 @@ export class Store {
     return error;
   }
 
+  // ------------------------------------------------------------------ traffic control
+  /** Replace the rules (or switch them all on or off) and tell every live document. */
+  setRules(drafts: RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number } = {}): void {
+    this.ruleDrafts = drafts;
+    if (patch.on !== undefined) this.rulesOn = patch.on;
+    if (patch.holdTimeoutMs !== undefined) this.holdTimeoutMs = patch.holdTimeoutMs;
+    for (const d of this.log.docs.values()) if (!d.gone) this.pushRulesTo(d.frameId, d.docId);
+    this.changed();
+  }
+
+  /** Rules loaded from storage for this origin; sent to the pages like any change. */
+  loadRules(drafts: RuleDraft[], on: boolean, holdTimeoutMs: number): void {
+    this.setRules(drafts, { on, holdTimeoutMs });
+  }
+
+  private pushRulesTo(frameId: number, docId: string): void {
+    void this.requestTo(frameId, docId, {
+      cmd: 'rules',
+      reqId: this.nextReq++,
+      rules: compileAll(this.ruleDrafts, this.rulesOn),
+      holdTimeoutMs: this.holdTimeoutMs,
+    }).then((error) => error && this.notify('error', error));
+  }
+
+  /** Frames a rule holds, waiting for Forward, Edit or Drop. */
+  held(): Frame[] {
+    return heldFrames(this.log);
+  }
+
+  async decide(frameId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
+    const f = this.frame(frameId) ?? [...this.log.pending.values()].find((p) => p.id === frameId);
+    if (!f || !f.queued) return this.fail('That frame is no longer held.');
+    const error = await this.requestTo(f.frameId, f.docId, { cmd: 'decide', reqId: this.nextReq++, seq: f.seq, verdict, payload });
+    if (error) this.notify('error', error);
+    return error;
+  }
+
+  resumeAll(): void {
+    for (const d of this.log.docs.values())
+      if (!d.gone) void this.requestTo(d.frameId, d.docId, { cmd: 'resume-all', reqId: this.nextReq++ }).then((e) => e && this.notify('error', e));
+  }
+
+  /** Ctrl/Cmd-click toggles one frame, Shift-click marks the range from the last one. */
+  mark(id: number, mode: 'toggle' | 'range'): void {
+    if (mode === 'range' && this.lastMarked !== undefined) {
+      const a = this.visible.indexOf(this.lastMarked);
+      const b = this.visible.indexOf(id);
+      if (a >= 0 && b >= 0)
+        for (let i = Math.min(a, b); i <= Math.max(a, b); i++) if (this.markable(this.visible[i])) this.marked.add(this.visible[i]);
+    } else if (this.marked.has(id)) this.marked.delete(id);
+    else if (this.markable(id)) this.marked.add(id);
+    this.lastMarked = id;
+    this.changed();
+  }
+
+  private markable(id: number): boolean {
+    const f = this.frame(id);
+    return !!f && f.direction !== 'event' && !!f.payload;
+  }
+
+  clearMarks(): void {
+    this.marked.clear();
+    this.lastMarked = undefined;
+    this.changed();
+  }
+
+  /** The frames to replay: the marked ones in log order, else the selected one. */
+  replayFrames(): Frame[] {
+    const ids = this.marked.size ? [...this.marked].sort((a, b) => a - b) : this.selectedFrame !== undefined ? [this.selectedFrame] : [];
+    return ids.map((id) => this.frame(id)).filter((f): f is Frame => !!f && f.direction !== 'event' && !!f.payload);
+  }
+
+  /** Replay on the primary socket: each item as edited, at its original offset or all at once. */
+  async replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: 'original' | 'fast'): Promise<string | undefined> {
+    const sock = this.socket(this.primarySocket);
+    if (!sock) return this.fail('Select a socket to replay on.');
+    if (!items.length) return this.fail('Mark frames to replay first (Ctrl-click or Shift-click rows).');
+    const t0 = items[0].frame.mono;
+    const list: ReplayItem[] = items.map(({ frame, payload }) => ({
+      direction: frame.direction === 'received' ? 'received' : 'sent',
+      payload,
+      at: timing === 'original' ? Math.max(0, frame.mono - t0) : 0,
+    }));
+    const wait = timing === 'original' ? list[list.length - 1].at + 5000 : 5000;
+    const error = await this.requestTo(sock.frameId, sock.docId, { cmd: 'replay', reqId: this.nextReq++, sid: sock.sid, items: list }, wait);
+    if (error) this.notify('error', error);
+    return error;
+  }
+
   private fail(text: string): string {
     this.notify('error', text);
     return text;
+  }
+}
+
+/** Rules are kept per origin; pages without one (about:blank, file:) by their URL. */
+export function originKey(url: string): string {
+  try {
+    const o = new URL(url).origin;
+    return o === 'null' ? url : o;
+  } catch {
+    return url;
   }
 }

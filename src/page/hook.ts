@@ -7,8 +7,9 @@
  */
 import { natives, captureWebSocket, isArrayBuffer } from './natives';
 import { Ring } from './ring';
+import { createControl } from './control';
 import { encodePayload, rawSize, snapshot, base64ToBytes, toJson, utf8Length, type RawData } from './encode';
-import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel } from '../shared/protocol';
+import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel, type ReplayItem, type Rule } from '../shared/protocol';
 
 const RING_CAPACITY = 50_000;
 const RING_BYTES = 64 * 1024 * 1024;
@@ -43,15 +44,65 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   let nextSid = 1;
   const draining: number[] = []; // sids whose bufferedAmount is above 0
   const lastBuffered: number[] = [];
-  let injecting = false;
+  /**
+   * Set while the hook itself dispatches a message event on a socket: 'injected' or 'replay' (the hook's listener
+   * records it with that origin), 'skip' (a frame traffic control gives back; it was recorded when it arrived).
+   */
+  let synthetic: 'injected' | 'replay' | 'skip' | undefined;
 
   /** `time` (wall clock) is derived from `mono` when the event leaves the page. */
-  function record(sid: number, event: Record<string, unknown>, raw?: RawData): void {
+  function record(sid: number, event: Record<string, unknown>, raw?: RawData): number {
     event.sid = sid;
     event.mono = N.perfNow();
-    ring.push(event, raw, raw === undefined ? 0 : rawSize(raw));
+    const seq = ring.push(event, raw, raw === undefined ? 0 : rawSize(raw));
     if (subscribed) schedule(ring.next - cursor >= FLUSH_EARLY);
+    return seq;
   }
+
+  function dispatchAs(ws: WebSocket, as: typeof synthetic, event: Event): void {
+    const before = synthetic;
+    synthetic = as;
+    try {
+      N.dispatchEvent(ws, event);
+    } finally {
+      synthetic = before;
+    }
+  }
+
+  function originOf(ws: WebSocket): string {
+    const url = N.wsUrl(ws);
+    return N.stringSlice(url, 0, N.stringIndexOf(url, '/', 6));
+  }
+
+  const control = createControl({
+    record,
+    url: (sid) => {
+      const ws = sockets[sid];
+      return ws ? N.wsUrl(ws) : '';
+    },
+    isOpen: (sid) => {
+      const ws = sockets[sid];
+      return !!ws && N.wsReadyState(ws) === 1;
+    },
+    send: (sid, data) => {
+      const ws = sockets[sid];
+      if (!ws) return;
+      N.reflectApply(N.wsSend, ws, [data]);
+      const amount = N.wsBufferedAmount(ws);
+      if (amount > 0) watchDrain(sid, amount);
+    },
+    deliver: (sid, data) => {
+      const ws = sockets[sid];
+      if (ws) dispatchAs(ws, 'skip', new N.MessageEvent('message', { data, origin: originOf(ws) }));
+    },
+    deliverEvent: (sid, type, init) => {
+      const ws = sockets[sid];
+      if (!ws) return;
+      dispatchAs(ws, 'skip', type === 'close' ? new N.CloseEvent('close', init) : new N.Event('error'));
+      if (type === 'close') sockets[sid] = undefined;
+    },
+    now: N.perfNow,
+  });
 
   function creationStack(): string {
     const stack = N.String(new N.Error().stack || '');
@@ -81,24 +132,40 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       record(sid, { kind: 'open', protocol: N.wsProtocol(ws), extensions: N.wsExtensions(ws) }),
     );
     N.addEventListener(ws, 'message', (e: MessageEvent) => {
-      const origin = injecting ? 'injected' : undefined;
       const data = e.data as RawData;
-      record(sid, origin ? { kind: 'message', direction: 'received', origin } : { kind: 'message', direction: 'received' }, data);
+      if (synthetic !== undefined) {
+        if (synthetic !== 'skip') record(sid, { kind: 'message', direction: 'received', origin: synthetic }, data);
+        return;
+      }
+      // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
+      if (control.engaged() && control.frame(sid, false, data)) {
+        N.stopImmediatePropagation(e);
+        return;
+      }
+      record(sid, { kind: 'message', direction: 'received' }, data);
     });
-    N.addEventListener(ws, 'error', () => record(sid, { kind: 'error' }));
+    N.addEventListener(ws, 'error', (e: Event) => {
+      if (synthetic !== undefined) return;
+      record(sid, { kind: 'error' });
+      if (control.engaged() && control.socketEvent(sid, 'error')) N.stopImmediatePropagation(e);
+    });
     N.addEventListener(ws, 'close', (e: CloseEvent) => {
-      record(sid, { kind: 'close', code: e.code, reason: e.reason, wasClean: e.wasClean });
-      sockets[sid] = undefined;
+      if (synthetic !== undefined) return;
+      const init = { code: e.code, reason: e.reason, wasClean: e.wasClean };
+      record(sid, { kind: 'close', code: init.code, reason: init.reason, wasClean: init.wasClean });
+      // received frames still waiting reach the page before it hears of the close
+      if (control.engaged() && control.socketEvent(sid, 'close', init)) N.stopImmediatePropagation(e);
+      else sockets[sid] = undefined;
     });
   }
 
-  function recordSend(ws: WebSocket, data: unknown, origin?: 'panel'): void {
+  function recordSend(ws: WebSocket, raw: RawData, origin?: 'panel' | 'replay'): void {
     const sid = N.weakMapGet(ids, ws);
     if (sid === undefined) return;
     const amount = N.wsBufferedAmount(ws);
     const event: Record<string, unknown> = { kind: 'message', direction: 'sent', bufferedAmount: amount };
     if (origin) event.origin = origin;
-    record(sid, event, snapshot(data));
+    record(sid, event, raw);
     if (amount > 0) watchDrain(sid, amount);
   }
 
@@ -145,8 +212,19 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   // call runs first, so its exceptions (InvalidStateError while CONNECTING) reach the page unchanged.
   const wrappedSend = new Proxy(N.wsSend, {
     apply(target, self, args) {
+      if (control.engaged() && args.length > 0) {
+        const sid = N.weakMapGet(ids, self as WebSocket);
+        // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
+        if (sid !== undefined && N.wsReadyState(self as WebSocket) === 1) {
+          const raw = snapshot(args[0]);
+          if (control.frame(sid, true, raw)) return undefined;
+          const result = N.reflectApply(target, self, [raw]);
+          recordSend(self as WebSocket, raw);
+          return result;
+        }
+      }
       const result = N.reflectApply(target, self, args);
-      recordSend(self as WebSocket, args[0]);
+      recordSend(self as WebSocket, snapshot(args[0]));
       return result;
     },
   });
@@ -192,6 +270,9 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 
   N.addEventListener(port, 'message', (e: MessageEvent) => onCommand(e.data));
   N.portStart(port);
+  // the page is going away (reload, navigation): frames a rule holds go on as they were while the socket can
+  // still carry them
+  N.addEventListener(w, 'pagehide', () => control.stop());
   N.windowPostMessage(w, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
 
   // ---------------------------------------------------------------- flushing
@@ -292,6 +373,44 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     return forBinaryType === 'blob' ? new N.Blob([bytes]) : (bytes.buffer as ArrayBuffer);
   }
 
+  function binaryTypeOf(sid: number): string | undefined {
+    const ws = sockets[sid];
+    return ws ? N.wsBinaryType(ws) : undefined;
+  }
+
+  /**
+   * Replay frames on one socket, each at its offset (original timing) or all at 0 (as fast as possible). Sent
+   * frames go on the wire, received ones are handed to the page as if the server sent them again. Like the
+   * composer's frames they bypass the rules. The result comes when the last one went, with what could not.
+   */
+  function replay(reqId: number, sid: number, items: ReplayItem[]): void {
+    let left = items.length;
+    let failed = 0;
+    if (!left) return result(reqId, 'Nothing to replay.');
+    const one = (item: ReplayItem) => {
+      const ws = sockets[sid];
+      if (!ws || N.wsReadyState(ws) !== 1) failed++;
+      else {
+        try {
+          if (item.direction === 'sent') {
+            const data = toData(item.payload);
+            N.reflectApply(N.wsSend, ws, [data]);
+            recordSend(ws, snapshot(data), 'replay');
+          } else dispatchAs(ws, 'replay', new N.MessageEvent('message', { data: toData(item.payload, N.wsBinaryType(ws)), origin: originOf(ws) }));
+        } catch {
+          failed++;
+        }
+      }
+      if (--left === 0)
+        result(reqId, failed ? failed + ' of ' + items.length + ' frames were not replayed: the socket is no longer OPEN.' : undefined);
+    };
+    // each on its own timer, in order: setTimeout keeps the order of equal delays
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      N.setTimeout(() => one(item), typeof item.at === 'number' && item.at > 0 ? item.at : 0);
+    }
+  }
+
   function onCommand(msg: unknown): void {
     // The port is private to the bridge, but check shape anyway: a bad message is ignored, never thrown on.
     if (typeof msg !== 'object' || msg === null) return;
@@ -310,6 +429,8 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     }
     if (m.cmd === 'unsubscribe') {
       subscribed = false;
+      // rules live only while a panel watches: with no one to decide, held frames go on as they were
+      control.stop();
       return;
     }
     if (m.docId !== docId) return;
@@ -327,6 +448,23 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       }
       return reply(encodePayload(raw, false));
     }
+    if (m.cmd === 'rules') {
+      const error = control.setRules(N.isArray(m.rules) ? (m.rules as Rule[]) : [], typeof m.holdTimeoutMs === 'number' ? m.holdTimeoutMs : 0);
+      return result(reqId, error);
+    }
+    if (m.cmd === 'decide') {
+      const payload = m.payload as OutgoingPayload | undefined;
+      const edit = payload ? (sid: number, sent: boolean) => toData(payload, sent ? undefined : binaryTypeOf(sid)) : undefined;
+      try {
+        return result(reqId, control.decide(typeof m.seq === 'number' ? m.seq : -1, m.verdict === 'drop' ? 'drop' : 'forward', edit));
+      } catch (err) {
+        return result(reqId, 'Not forwarded: ' + N.String((err as Error)?.message ?? err));
+      }
+    }
+    if (m.cmd === 'resume-all') {
+      control.resumeAll();
+      return result(reqId);
+    }
     const sid = typeof m.sid === 'number' ? m.sid : -1;
     const ws = sockets[sid];
     if (!ws) return result(reqId, 'Socket #' + sid + ' is closed or gone; nothing was done.');
@@ -336,7 +474,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       try {
         const data = toData(m.payload as OutgoingPayload);
         N.reflectApply(N.wsSend, ws, [data]);
-        recordSend(ws, data, 'panel');
+        recordSend(ws, snapshot(data), 'panel');
         return result(reqId);
       } catch (err) {
         return result(reqId, 'Not sent: ' + N.String((err as Error)?.message ?? err));
@@ -346,19 +484,13 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       if (state !== 1) return result(reqId, 'Not injected: the socket is ' + STATE_NAMES[state] + '; a real server could not send on it now.');
       try {
         const data = toData(m.payload as OutgoingPayload, N.wsBinaryType(ws));
-        const url = N.wsUrl(ws);
-        const origin = N.stringSlice(url, 0, N.stringIndexOf(url, '/', 6));
-        injecting = true;
-        try {
-          N.dispatchEvent(ws, new N.MessageEvent('message', { data, origin }));
-        } finally {
-          injecting = false;
-        }
+        dispatchAs(ws, 'injected', new N.MessageEvent('message', { data, origin: originOf(ws) }));
         return result(reqId);
       } catch (err) {
         return result(reqId, 'Not injected: ' + N.String((err as Error)?.message ?? err));
       }
     }
+    if (m.cmd === 'replay') return replay(reqId, sid, N.isArray(m.items) ? (m.items as ReplayItem[]) : []);
     if (m.cmd === 'close') {
       const code = m.code === undefined ? undefined : m.code;
       const reason = m.reason === undefined ? '' : N.String(m.reason);

@@ -67,6 +67,17 @@ export const natives = {
   objectPrototype: Object.prototype,
   arrayPrototype: Array.prototype,
   stringify: JSON.stringify,
+  parse: JSON.parse,
+  RegExp: g.RegExp,
+  regexpExec: uncurry(RegExp.prototype.exec),
+  hasOwnProperty: Object.prototype.hasOwnProperty,
+  arraySlice: uncurry(Array.prototype.slice),
+  arrayShift: Array.prototype.shift,
+  arraySplice: Array.prototype.splice,
+  stopImmediatePropagation: uncurry(Event.prototype.stopImmediatePropagation),
+  CloseEvent: g.CloseEvent,
+  Event: g.Event,
+  clearTimeout: g.clearTimeout.bind(g),
 };
 
 /** The WebSocket natives, captured by the hook when it installs (kept apart so the encoders load anywhere). */

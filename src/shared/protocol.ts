@@ -56,10 +56,26 @@ export interface MessageEvent_ extends EventBase {
   kind: 'message';
   direction: 'sent' | 'received';
   payload: Payload;
-  /** how the frame came about, when not from the page itself */
-  origin?: 'panel' | 'injected';
+  /** how the frame came about, when not from the page itself (`mock`: a rule's canned reply) */
+  origin?: 'panel' | 'injected' | 'replay' | 'mock';
   /** bufferedAmount right after a send */
   bufferedAmount?: number;
+  /** the traffic rule that touched this frame, and how */
+  rule?: RuleMark;
+  /** a rewritten frame: what the page or the server produced (`payload` is what went on) */
+  original?: string;
+  /** the frame waits in its socket's queue (held by a rule, delayed, or behind one); a `verdict` event ends it */
+  queued?: boolean;
+}
+/** How a queued frame left its queue: `seq` of the message event it ends. */
+export interface VerdictEvent extends EventBase {
+  kind: 'verdict';
+  ref: number;
+  outcome: Outcome;
+  /** ms it waited in the queue */
+  waited: number;
+  /** an edited frame: what went on instead */
+  payload?: Payload;
 }
 export interface ErrorEvent_ extends EventBase {
   kind: 'error';
@@ -86,7 +102,8 @@ export type CaptureEvent =
   | ErrorEvent_
   | StateEvent
   | CloseEvent_
-  | BufferedEvent;
+  | BufferedEvent
+  | VerdictEvent;
 
 /** Identity of one document (one run of the hook). A reload or navigation makes a new one. */
 export interface DocInfo {
@@ -135,13 +152,85 @@ export type PageToPanel =
 // Panel -> page. Commands name their target document; the background routes them by (tabId, frameId) and the hook
 // ignores a command whose docId is not its own (a stale panel after a navigation).
 
+// ---------------------------------------------------------------------------------------------------------------
+// Traffic control. Rules are compiled in the panel into plain data (JSON paths as key lists, a template as parts,
+// regexes as source + flags), so the page-side hook has no parser to trust and no page built-in to call.
+
+export type RuleDirection = 'sent' | 'received' | 'both';
+/** A JSON path as keys: `$.items[0].id` is ['items', 0, 'id']. */
+export type JsonPath = (string | number)[];
+
+export type RuleMatch =
+  | { type: 'any' }
+  /** substring of a text frame */
+  | { type: 'text'; text: string }
+  | { type: 'regex'; source: string; flags: string }
+  /** a text frame that parses as JSON and has `path`; with `value` (JSON text), equal to it */
+  | { type: 'json'; path: JsonPath; value?: string };
+
+/** A mock reply template: literal text, the JSON (text) of a path in the outgoing frame, or the whole frame. */
+export type TemplatePart = { lit: string } | { path: JsonPath } | { whole: true };
+
+export type RuleAction =
+  | { type: 'pause' }
+  | { type: 'drop' }
+  /** replace text (`regex` false: every occurrence of `find`; true: `find` is a regex source, `$1` works) */
+  | { type: 'rewrite'; find: string; regex: boolean; flags: string; replace: string }
+  /** set a JSON field to `value` (JSON text) */
+  | { type: 'rewrite-json'; path: JsonPath; value: string }
+  | { type: 'delay'; ms: number }
+  /** an outgoing frame that matches gets `reply` injected as if the server answered; `send` also sends it */
+  | { type: 'mock'; reply: TemplatePart[]; send: boolean; ms: number };
+
+export interface Rule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  /** socket url: substring, or a regex when `urlRegex`; empty matches every socket */
+  url: string;
+  urlRegex: boolean;
+  direction: RuleDirection;
+  match: RuleMatch;
+  action: RuleAction;
+}
+
+/** What a rule did to a frame, as the log shows it. */
+export interface RuleMark {
+  id: string;
+  name: string;
+  action: RuleAction['type'];
+  /** delay: the rule's ms; mock: whether the original was sent too */
+  ms?: number;
+  sent?: boolean;
+}
+
+/**
+ * How a queued frame left: forwarded as it was, forwarded edited, dropped in the panel, released after the hold
+ * timeout, released because rules stopped applying (panel closed, page leaving, all rules off), or the socket had
+ * closed by then so it could not go.
+ */
+export type Outcome = 'forwarded' | 'edited' | 'dropped' | 'timeout' | 'released' | 'socket-closed';
+
+export interface ReplayItem {
+  direction: 'sent' | 'received';
+  payload: OutgoingPayload;
+  /** ms after the first item */
+  at: number;
+}
+
 export type PageCommand =
   | { cmd: 'subscribe'; since: number }
   | { cmd: 'unsubscribe' }
   | { cmd: 'send'; reqId: number; sid: number; payload: OutgoingPayload }
   | { cmd: 'inject'; reqId: number; sid: number; payload: OutgoingPayload }
   | { cmd: 'close'; reqId: number; sid: number; code?: number; reason?: string }
-  | { cmd: 'payload'; reqId: number; seq: number };
+  | { cmd: 'payload'; reqId: number; seq: number }
+  /** the whole rule list (enabled or not) and the hold timeout; rules apply only while a panel is subscribed */
+  | { cmd: 'rules'; reqId: number; rules: Rule[]; holdTimeoutMs: number }
+  /** decide on a held frame (by the seq of its message event) */
+  | { cmd: 'decide'; reqId: number; seq: number; verdict: 'forward' | 'drop'; payload?: OutgoingPayload }
+  | { cmd: 'resume-all'; reqId: number }
+  | { cmd: 'replay'; reqId: number; sid: number; items: ReplayItem[] };
 
 /** A frame the panel wants sent or injected: text, or bytes in base64. */
 export interface OutgoingPayload {
@@ -202,7 +291,7 @@ export function isPageToPanel(x: unknown): x is PageToPanel {
   }
 }
 
-const COMMANDS = new Set(['subscribe', 'unsubscribe', 'send', 'inject', 'close', 'payload']);
+const COMMANDS = new Set(['subscribe', 'unsubscribe', 'send', 'inject', 'close', 'payload', 'rules', 'decide', 'resume-all', 'replay']);
 
 export function isPanelToPage(x: unknown): x is PanelToPage {
   return (

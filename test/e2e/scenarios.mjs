@@ -50,6 +50,53 @@ async function composeAndSend(s, value, mode = 'text') {
   await click(s, 'composer-send');
 }
 
+/** Add a traffic rule through the Rules tab, as a user would; `fields` are testid suffixes → values. */
+async function addRule(s, fields) {
+  await click(s, 'tab-rules');
+  await click(s, 'rule-add');
+  // selects first: they decide which inputs exist
+  for (const k of ['direction', 'match-type', 'action']) if (fields[k] !== undefined) await type(s, `rule-${k}`, fields[k], 'change');
+  if (fields.direction !== undefined) await type(s, 'rule-direction', fields.direction, 'change');
+  for (const [k, v] of Object.entries(fields)) {
+    if (['direction', 'match-type', 'action'].includes(k)) continue;
+    if (k === 'also-send') {
+      if (v) await click(s, 'rule-also-send');
+      continue;
+    }
+    await type(s, `rule-${k}`, String(v));
+  }
+  const error = await text(s, 'rule-error');
+  assert.equal(error, null, `the rule is valid: ${error}`);
+  await click(s, 'rule-save');
+  await pause(400); // the rules travel to the page with the next command
+}
+const ctrlClickRow = (s, needle, dir, key = 'ctrlKey') =>
+  s.panelEval(
+    `(w, needle, dir, key) => {
+      const row = [...w.document.querySelectorAll('[data-testid=frame]')].find((r) => r.textContent.includes(needle) && r.dataset.direction === dir);
+      if (!row) throw new Error('no row with ' + needle);
+      // the init dictionary is built in the panel's own realm (Firefox reads a sandbox object's fields through Xrays)
+      row.dispatchEvent(new w.MouseEvent('click', w.JSON.parse('{"bubbles":true,"' + key + '":true}')));
+      return true;
+    }`,
+    needle,
+    dir,
+    key,
+  );
+const rowRule = (s, needle, dir) =>
+  s.panelEval(
+    `(w, needle, dir) => { const r = [...w.document.querySelectorAll('[data-testid=frame]')].find((r) => r.textContent.includes(needle) && r.dataset.direction === dir); return r ? (r.dataset.rule || '') : null; }`,
+    needle,
+    dir,
+  );
+const waitRowRule = (s, needle, dir, rule) =>
+  s.waitForPanel(
+    `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes(${JSON.stringify(needle)}) && r.dataset.direction === ${JSON.stringify(dir)} && r.dataset.rule === ${JSON.stringify(rule)})`,
+  );
+const heldCount = (s) => s.panelEval(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length`);
+/** what the server got on /echo that starts with `prefix` */
+const got = (server, prefix) => server.received('/echo').filter((m) => m.startsWith(prefix));
+
 export const scenarios = {
   /** Issue 2's flow: first-script socket captured, panel sends, echo in page and panel, page closes with a code. */
   async 'capture from the first script, send from the panel, close with a code'(s, { origin }) {
@@ -373,5 +420,154 @@ export const scenarios = {
     assert.deepEqual(closed, [4002, 'closed by WS Lens', true]);
     await waitRow(s, 'close 4002 "closed by WS Lens"', 'event');
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]').dataset.state === 'closed'`);
+  },
+
+  /** Issue 6: a pause rule holds sent frames; edit one, drop one; frames behind a held one wait, in order. */
+  async 'rules: pause, edit, forward and drop, in order'(s, { origin, server }) {
+    await s.goto(`${origin}/control.html`);
+    await s.openPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
+    await addRule(s, { name: 'hold pings', direction: 'sent', 'match-type': 'text', match: 'p1-hold', action: 'pause' });
+    await s.pageEval(`() => window.__send('p1-hold-a', 'p1-after', 'p1-hold-b')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 2`);
+    await pause(300);
+    assert.deepEqual(got(server, 'p1-'), [], 'nothing went out: the second frame waits behind the held first one');
+    assert.equal(await rowRule(s, 'p1-after', 'sent'), 'waiting');
+
+    // edit the first and forward it: it goes, then the one behind it, and the queue stops at the next held one
+    await click(s, 'held-edit', 0);
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=held-edit-input]')?.value === 'p1-hold-a'`);
+    await type(s, 'held-edit-input', 'p1-edited-a');
+    await click(s, 'held-forward-edited');
+    await s.waitForPage(`() => window.__received.includes('p1-after')`);
+    assert.deepEqual(got(server, 'p1-'), ['p1-edited-a', 'p1-after'], 'edited frame went first, then the one behind it');
+    assert.equal(await heldCount(s), 1);
+
+    await click(s, 'held-drop', 0);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 0`);
+    await pause(300);
+    assert.deepEqual(got(server, 'p1-'), ['p1-edited-a', 'p1-after'], 'the dropped frame never went out');
+    assert.deepEqual(await s.pageEval(`() => window.__received.filter((m) => m.startsWith('p1-'))`), ['p1-edited-a', 'p1-after']);
+    await waitRowRule(s, 'p1-hold-a', 'sent', 'edited');
+    await waitRowRule(s, 'p1-hold-b', 'sent', 'dropped');
+    await waitRowRule(s, 'p1-after', 'sent', 'forwarded');
+    // the detail says what happened and shows what was sent instead
+    await clickRow(s, 'p1-hold-a', 'sent');
+    await s.waitForPanel(`(w) => /forwarded edited/.test(w.document.querySelector('[data-testid=detail-rule]')?.textContent || '') && w.document.querySelector('[data-testid=detail-edited]')?.textContent === 'p1-edited-a'`);
+  },
+
+  /** Received frames held by a rule never reach the page until released, and a close waits behind them. */
+  async 'rules: held received frames and a close keep their order; resume all'(s, { origin }) {
+    await s.goto(`${origin}/control.html`);
+    await s.openPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
+    await addRule(s, { direction: 'received', 'match-type': 'regex', match: '/^p2-hold/', action: 'pause' });
+    await s.pageEval(`() => window.__send('p2-hold-1', 'p2-plain', 'p2-hold-2')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 2`);
+    await waitRowRule(s, 'p2-plain', 'received', 'waiting');
+    await s.pageEval(`() => window.__ws.close(4002, 'bye')`);
+    await waitRow(s, 'close 4002', 'event');
+    await pause(300);
+    assert.deepEqual(await s.pageEval(`() => window.__log.map((e) => e.type + ':' + (e.data || e.code))`), [], 'the page heard nothing yet, not even the close');
+    await click(s, 'resume-all');
+    await s.waitForPage(`() => window.__log.length === 4`);
+    assert.deepEqual(await s.pageEval(`() => window.__log.map((e) => e.type + ':' + (e.data || e.code))`), ['message:p2-hold-1', 'message:p2-plain', 'message:p2-hold-2', 'close:4002']);
+    await waitRowRule(s, 'p2-hold-2', 'received', 'forwarded');
+  },
+
+  /** Drop, rewrite (text and JSON), delay and a templated mock reply, each proven at the server and in the page. */
+  async 'rules: drop, rewrite, JSON field, delay and mock reply'(s, { origin, server }) {
+    await s.goto(`${origin}/control.html`);
+    await s.openPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
+    await addRule(s, { direction: 'sent', 'match-type': 'text', match: 'p3-drop', action: 'drop' });
+    await addRule(s, { direction: 'sent', 'match-type': 'regex', match: '/p3-secret-\\d+/', action: 'rewrite', find: '/secret-(\\d+)/', replace: 'public-$1' });
+    await addRule(s, { direction: 'sent', 'match-type': 'json', match: '$.type', 'match-value': 'p3-role', action: 'rewrite-json', find: '$.role', replace: '"admin"' });
+    await addRule(s, { direction: 'received', 'match-type': 'text', match: 'p3-slow', action: 'delay', ms: 700 });
+    await addRule(s, { direction: 'sent', 'match-type': 'json', match: '$.method', 'match-value': 'p3-ping', action: 'mock', ms: 0, reply: '{"id":{{$.id}},"result":"p3-pong"}' });
+    await s.pageEval(`() => window.__send('p3-drop-me', 'p3-secret-42', JSON.stringify({ type: 'p3-role', role: 'guest' }), 'p3-slow', JSON.stringify({ method: 'p3-ping', id: 7 }))`);
+    await s.waitForPage(`() => window.__received.includes('p3-slow')`);
+    const wire = server.received('/echo').filter((m) => m.includes('p3-'));
+    assert.deepEqual(wire, ['p3-public-42', '{"type":"p3-role","role":"admin"}', 'p3-slow'], 'dropped and mocked frames never went out; rewrites did');
+    const page = await s.pageEval(`() => window.__log.filter((e) => e.data && e.data.includes('p3-'))`);
+    assert.deepEqual(
+      page.map((e) => e.data).sort(),
+      ['p3-public-42', '{"id":7,"result":"p3-pong"}', '{"type":"p3-role","role":"admin"}', 'p3-slow'].sort(),
+    );
+    const sentAt = await s.pageEval(`() => window.__sendAt['p3-slow']`);
+    const slow = page.find((e) => e.data === 'p3-slow');
+    assert.ok(slow.at - sentAt >= 650, `the delayed echo came ${Math.round(slow.at - sentAt)} ms after the send`);
+    await waitRowRule(s, 'p3-drop-me', 'sent', 'dropped');
+    await waitRowRule(s, 'p3-public-42', 'sent', 'rewritten');
+    await waitRowRule(s, 'p3-ping', 'sent', 'mocked');
+    await waitRowRule(s, 'p3-pong', 'received', 'mock reply');
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes('p3-slow') && r.dataset.direction === 'received' && /^\\+\\d+ ms$/.test(r.dataset.rule || '') && Number(r.dataset.rule.slice(1, -3)) >= 650)`);
+    await clickRow(s, 'p3-public-42', 'sent');
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=detail-original]')?.textContent === 'p3-secret-42'`);
+  },
+
+  /** Held frames are released, never lost: when the panel closes, when rules are switched off, after the timeout. */
+  async 'rules: held frames are released on panel close, rules off and timeout'(s, { origin, server }) {
+    await s.goto(`${origin}/control.html`);
+    await s.openPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
+    await addRule(s, { direction: 'sent', 'match-type': 'text', match: 'p4-', action: 'pause' });
+    await s.pageEval(`() => window.__send('p4-switch')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await click(s, 'rules-on');
+    await s.waitForPage(`() => window.__received.includes('p4-switch')`);
+    await waitRowRule(s, 'p4-switch', 'sent', 'released');
+    await click(s, 'rules-on');
+
+    await type(s, 'hold-timeout', '1', 'change');
+    await pause(300);
+    await s.pageEval(`() => window.__send('p4-timeout')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await s.waitForPage(`() => window.__received.includes('p4-timeout')`);
+    await waitRowRule(s, 'p4-timeout', 'sent', 'timed out');
+    await type(s, 'hold-timeout', '30', 'change');
+    await pause(300);
+
+    await s.pageEval(`() => window.__send('p4-panel-close')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    assert.deepEqual(got(server, 'p4-panel'), []);
+    await s.reopenPanel();
+    await s.waitForPage(`() => window.__received.includes('p4-panel-close')`);
+    assert.deepEqual(got(server, 'p4-panel'), ['p4-panel-close'], 'released as it was when the panel went');
+    // the rules came back with the panel (kept per origin), and the log says what happened
+    await waitRowRule(s, 'p4-panel-close', 'sent', 'released');
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=tab-rules]').textContent.includes('(1)')`);
+  },
+
+  /** Replay marked frames: sent ones go out again, received ones reach the page again; edited; timing kept. */
+  async 'replay: marked frames, edited, with original timing or fast'(s, { origin, server }) {
+    await s.goto(`${origin}/control.html`);
+    await s.openPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
+    await s.pageEval(`() => new Promise((r) => { window.__send('p5-a'); setTimeout(() => { window.__send('p5-b'); r(); }, 500); })`);
+    await waitRow(s, 'p5-b', 'received');
+    await ctrlClickRow(s, 'p5-a', 'sent');
+    await ctrlClickRow(s, 'p5-b', 'sent');
+    await click(s, 'tab-replay');
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=replay-item]').length === 2`);
+    // edit the second frame before it goes again
+    await s.panelEval(`(w) => { const el = w.document.querySelectorAll('[data-testid=replay-input]')[1]; Object.getOwnPropertyDescriptor(w.HTMLTextAreaElement.prototype, 'value').set.call(el, 'p5-b-edited'); el.dispatchEvent(new w.Event('input', { bubbles: true })); }`);
+    const before = await s.pageEval(`() => window.__log.length`);
+    await click(s, 'replay-run');
+    await s.waitForPage(`() => window.__received.includes('p5-b-edited')`);
+    assert.deepEqual(got(server, 'p5-'), ['p5-a', 'p5-b', 'p5-a', 'p5-b-edited']);
+    const echoes = await s.pageEval(`(n) => window.__log.slice(n)`, before);
+    const gap = echoes.find((e) => e.data === 'p5-b-edited').at - echoes.find((e) => e.data === 'p5-a').at;
+    assert.ok(gap >= 400, `original timing kept: ${Math.round(gap)} ms between the replayed frames (500 originally)`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes('p5-b-edited') && r.dataset.origin === 'replay')`);
+
+    // a received frame, replayed as fast as possible, reaches the page again
+    await click(s, 'replay-clear');
+    await ctrlClickRow(s, 'p5-a', 'received');
+    await click(s, 'replay-fast');
+    const count = await s.pageEval(`() => window.__received.filter((m) => m === 'p5-a').length`);
+    await click(s, 'replay-run');
+    await s.waitForPage(`() => window.__received.filter((m) => m === 'p5-a').length === ${count + 1}`);
+    assert.deepEqual(got(server, 'p5-'), ['p5-a', 'p5-b', 'p5-a', 'p5-b-edited'], 'a replayed received frame goes to the page, not the server');
   },
 };

@@ -1,0 +1,71 @@
+/** How the log names what traffic control did to a frame (a short tag for the table, a sentence for the detail). */
+import type { Frame } from '../store/model';
+
+export function ruleTag(f: Frame): string | undefined {
+  const r = f.rule;
+  if (!r) return f.queued ? 'waiting' : f.outcome ? outcomeTag(f) : undefined;
+  switch (r.action) {
+    case 'pause':
+      return f.queued ? 'held' : outcomeTag(f);
+    case 'drop':
+      return 'dropped';
+    case 'rewrite':
+    case 'rewrite-json':
+      return f.queued ? 'rewritten, waiting' : 'rewritten';
+    case 'delay':
+      return f.queued ? `delayed ${r.ms} ms` : f.outcome === 'forwarded' ? `+${Math.round(f.waited ?? 0)} ms` : outcomeTag(f);
+    case 'mock':
+      return f.origin === 'mock' ? 'mock reply' : r.sent ? 'mocked, sent' : 'mocked';
+  }
+}
+
+function outcomeTag(f: Frame): string {
+  switch (f.outcome) {
+    case 'edited':
+      return 'edited';
+    case 'dropped':
+      return 'dropped';
+    case 'timeout':
+      return 'timed out';
+    case 'released':
+      return 'released';
+    case 'socket-closed':
+      return 'not sent: closed';
+    default:
+      return 'forwarded';
+  }
+}
+
+const OUTCOME_TEXT: Record<string, string> = {
+  forwarded: 'forwarded as it was',
+  edited: 'forwarded edited',
+  dropped: 'dropped',
+  timeout: 'released as it was after the hold timeout',
+  released: 'released as it was (rules stopped applying: panel closed, page left, or rules switched off)',
+  'socket-closed': 'not sent: the socket had closed',
+};
+
+export function ruleSentence(f: Frame): string | undefined {
+  const r = f.rule;
+  const rule = r ? `Rule “${r.name}”` : 'No rule matched, but a frame ahead of it was waiting';
+  const what = !r
+    ? ''
+    : r.action === 'pause'
+      ? ': held'
+      : r.action === 'drop'
+        ? f.direction === 'sent'
+          ? ': dropped, it never went out'
+          : ': dropped, the page never saw it'
+        : r.action === 'delay'
+          ? `: delayed ${r.ms} ms`
+          : r.action === 'mock'
+            ? f.origin === 'mock'
+              ? ': this is its mock reply'
+              : r.sent
+                ? ': answered with a mock reply, and sent'
+                : ': answered with a mock reply instead of being sent'
+            : ': rewritten';
+  if (!r && !f.queued && !f.outcome) return undefined;
+  const after = f.queued ? '; waiting' : f.outcome ? `; ${OUTCOME_TEXT[f.outcome]} after ${Math.round(f.waited ?? 0)} ms` : '';
+  return rule + what + after + '.';
+}

@@ -1,0 +1,341 @@
+/**
+ * Traffic control on the page's own sockets: frames a rule holds, delays, rewrites, drops or answers with a mock.
+ *
+ * Each socket has two lanes (sent, received). A frame waits in its lane when a rule holds or delays it, or when a
+ * frame ahead of it waits: order per socket and direction is kept. Nothing is lost silently: every frame that
+ * entered a lane leaves it with a `verdict` event (forwarded, edited, dropped in the panel, released after the hold
+ * timeout, released because rules stopped applying, or not sent because the socket had closed). Received frames
+ * that wait are taken from the page (their event is stopped before any page listener) and given back later as
+ * a fresh MessageEvent; a close or error event behind them waits too, so the page sees what the server sent, in order.
+ *
+ * With no rule enabled and no frame waiting, none of this runs: the hook checks `engaged()` first.
+ */
+import { natives as N } from './natives';
+import { findRule, renderTemplate, rewrite, compileRules, type CompiledRule } from './rules';
+import { TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleMark } from '../shared/protocol';
+import type { RawData } from './encode';
+
+export interface ControlDeps {
+  /** record an event for the panel; returns its seq */
+  record(sid: number, event: Record<string, unknown>, raw?: RawData): number;
+  url(sid: number): string;
+  /** the socket is OPEN (a held send can still go) */
+  isOpen(sid: number): boolean;
+  /** put a frame on the wire (native send) */
+  send(sid: number, data: RawData): void;
+  /** hand the page a received frame (a MessageEvent that the hook's own listener lets through) */
+  deliver(sid: number, data: RawData): void;
+  /** hand the page a close or error event that waited behind received frames */
+  deliverEvent(sid: number, type: 'close' | 'error', init?: CloseEventInit): void;
+  now(): number;
+}
+
+interface Entry {
+  /** seq of the message event; -1 for a close/error event that waits */
+  seq: number;
+  data: RawData;
+  held: boolean;
+  /** page time before which a delayed entry may not leave */
+  due: number;
+  since: number;
+  /** set when decided, or released */
+  outcome?: Outcome;
+  event?: { type: 'close' | 'error'; init?: CloseEventInit };
+}
+
+interface Lane {
+  sid: number;
+  sent: boolean;
+  entries: Entry[];
+  timer: boolean;
+}
+
+const SWEEP_MS = 250;
+
+export function createControl(deps: ControlDeps) {
+  let rules: CompiledRule[] | null = null;
+  let holdTimeoutMs = 30_000;
+  const lanes: (Lane | undefined)[] = [];
+  /** entries waiting in all lanes: the hook's fast path checks only this and `rules` */
+  let waiting = 0;
+  let heldCount = 0;
+  let sweeping = false;
+
+  function lane(sid: number, sent: boolean): Lane {
+    const key = sid * 2 + (sent ? 1 : 0);
+    let l = lanes[key];
+    if (!l) l = lanes[key] = { sid, sent, entries: [], timer: false };
+    return l;
+  }
+
+  function markOf(c: CompiledRule): RuleMark {
+    const a = c.rule.action;
+    const mark: RuleMark = { id: c.rule.id, name: c.rule.name, action: a.type };
+    if (a.type === 'delay') mark.ms = a.ms;
+    if (a.type === 'mock') mark.sent = a.send;
+    return mark;
+  }
+
+  function recordFrame(sid: number, sent: boolean, raw: RawData, extra: Record<string, unknown>): number {
+    const event: Record<string, unknown> = { kind: 'message', direction: sent ? 'sent' : 'received' };
+    // own keys only: a page may add enumerable properties to Object.prototype
+    const keys = N.objectKeys(extra);
+    for (let i = 0; i < keys.length; i++) if (extra[keys[i]] !== undefined) event[keys[i]] = extra[keys[i]];
+    return deps.record(sid, event, raw);
+  }
+
+  function enqueue(l: Lane, entry: Entry): void {
+    l.entries[l.entries.length] = entry;
+    waiting++;
+    if (entry.held) {
+      heldCount++;
+      armSweep();
+    }
+  }
+
+  /** Let every entry at the head of the lane that may go, go. */
+  function pump(l: Lane): void {
+    const now = deps.now();
+    while (l.entries.length) {
+      const head = l.entries[0];
+      if (head.held) return;
+      if (head.due > now) {
+        if (!l.timer) {
+          l.timer = true;
+          N.setTimeout(() => {
+            l.timer = false;
+            pump(l);
+          }, head.due - now);
+        }
+        return;
+      }
+      N.reflectApply(N.arrayShift, l.entries, []);
+      waiting--;
+      emit(l, head, head.outcome ?? 'forwarded');
+    }
+  }
+
+  function emit(l: Lane, e: Entry, outcome: Outcome): void {
+    if (e.event) return deps.deliverEvent(l.sid, e.event.type, e.event.init);
+    let out = outcome;
+    if (outcome !== 'dropped') {
+      if (l.sent) {
+        if (deps.isOpen(l.sid)) deps.send(l.sid, e.data);
+        else out = 'socket-closed';
+      } else deps.deliver(l.sid, e.data);
+    }
+    const verdict: Record<string, unknown> = { kind: 'verdict', ref: e.seq, outcome: out, waited: deps.now() - e.since };
+    deps.record(l.sid, verdict, outcome === 'edited' ? e.data : undefined);
+  }
+
+  function armSweep(): void {
+    if (sweeping) return;
+    sweeping = true;
+    N.setTimeout(sweep, SWEEP_MS);
+  }
+  /** One timer for all held frames: release those past the hold timeout. */
+  function sweep(): void {
+    sweeping = false;
+    const limit = deps.now() - holdTimeoutMs;
+    for (let i = 0; i < lanes.length; i++) {
+      const l = lanes[i];
+      if (!l) continue;
+      let changed = false;
+      for (let j = 0; j < l.entries.length; j++) {
+        const e = l.entries[j];
+        if (e.held && e.since <= limit) {
+          e.held = false;
+          e.outcome = 'timeout';
+          heldCount--;
+          changed = true;
+        }
+      }
+      if (changed) pump(l);
+    }
+    if (heldCount > 0) armSweep();
+  }
+
+  /**
+   * A frame the page sends (`sent`) or the server sent. Returns false when no rule applies and nothing waits
+   * ahead of it: the caller then passes it on as usual (and records it). Otherwise the frame is taken over here.
+   */
+  function frame(sid: number, sent: boolean, raw: RawData): boolean {
+    const l = lane(sid, sent);
+    let c = rules === null ? undefined : findRule(rules, deps.url(sid), sent, raw);
+    // a mock answers what the page sends; on a received frame it means nothing
+    if (c && !sent && c.rule.action.type === 'mock') c = undefined;
+    const now = deps.now();
+    if (!c) {
+      if (!l.entries.length) return false;
+      const seq = recordFrame(sid, sent, raw, { queued: true });
+      enqueue(l, { seq, data: raw, held: false, due: 0, since: now });
+      return true;
+    }
+    const a = c.rule.action;
+    const rule = markOf(c);
+    switch (a.type) {
+      case 'drop':
+        recordFrame(sid, sent, raw, { rule });
+        return true;
+      case 'pause': {
+        const seq = recordFrame(sid, sent, raw, { rule, queued: true });
+        enqueue(l, { seq, data: raw, held: true, due: 0, since: now });
+        return true;
+      }
+      case 'delay': {
+        const last = l.entries.length ? l.entries[l.entries.length - 1].due : 0;
+        const due = now + a.ms > last ? now + a.ms : last;
+        const seq = recordFrame(sid, sent, raw, { rule, queued: true });
+        enqueue(l, { seq, data: raw, held: false, due, since: now });
+        pump(l);
+        return true;
+      }
+      case 'rewrite':
+      case 'rewrite-json': {
+        let data: RawData = raw;
+        try {
+          data = rewrite(c, raw);
+        } catch {
+          // a value that is not JSON, say: the frame goes on as it was, and the mark says the rule ran
+        }
+        const original = typeof raw === 'string' && data !== raw ? N.stringSlice(raw, 0, TEXT_PREVIEW_CHARS) : undefined;
+        pass(l, data, { rule, original }, now);
+        return true;
+      }
+      case 'mock': {
+        if (a.send) pass(l, raw, { rule }, now);
+        else recordFrame(sid, sent, raw, { rule });
+        const reply = renderTemplate(a.reply, raw);
+        // like a server's answer: after the send returns, never inside it
+        N.setTimeout(() => mockReply(sid, reply, rule), a.ms > 0 ? a.ms : 0);
+        return true;
+      }
+    }
+  }
+
+  /** A frame that may go now unless something waits ahead of it. */
+  function pass(l: Lane, data: RawData, extra: Record<string, unknown>, now: number): void {
+    if (l.entries.length) {
+      const seq = recordFrame(l.sid, l.sent, data, { ...extra, queued: true });
+      enqueue(l, { seq, data, held: false, due: 0, since: now });
+      return;
+    }
+    recordFrame(l.sid, l.sent, data, extra);
+    if (l.sent) deps.send(l.sid, data);
+    else deps.deliver(l.sid, data);
+  }
+
+  function mockReply(sid: number, reply: string, rule: RuleMark): void {
+    // no server could answer on a socket that has closed meanwhile
+    if (!deps.isOpen(sid)) return;
+    const l = lane(sid, false);
+    pass(l, reply, { rule, origin: 'mock' }, deps.now());
+  }
+
+  /** A close or error event: true when it must wait behind received frames (the caller stops it). */
+  function socketEvent(sid: number, type: 'close' | 'error', init?: CloseEventInit): boolean {
+    const key = sid * 2;
+    if (type === 'close') {
+      // what the page still wanted to send can never go now: say so for each
+      const out = lanes[key + 1];
+      if (out) releaseLane(out, 'released');
+    }
+    const l = lanes[key];
+    if (!l || !l.entries.length) return false;
+    enqueue(l, { seq: -1, data: '', held: false, due: 0, since: deps.now(), event: { type, init } });
+    return true;
+  }
+
+  function releaseLane(l: Lane, outcome: Outcome): void {
+    for (let j = 0; j < l.entries.length; j++) {
+      const e = l.entries[j];
+      if (e.held) heldCount--;
+      e.held = false;
+      e.due = 0;
+      if (e.outcome === undefined) e.outcome = outcome;
+    }
+    pump(l);
+  }
+
+  function releaseAll(outcome: Outcome): void {
+    for (let i = 0; i < lanes.length; i++) {
+      const l = lanes[i];
+      if (l && l.entries.length) releaseLane(l, outcome);
+    }
+  }
+
+  function find(seq: number): { l: Lane; index: number } | undefined {
+    for (let i = 0; i < lanes.length; i++) {
+      const l = lanes[i];
+      if (!l) continue;
+      for (let j = 0; j < l.entries.length; j++) if (l.entries[j].seq === seq) return { l, index: j };
+    }
+    return undefined;
+  }
+
+  return {
+    /** true when a frame of this socket and direction must go through `frame` */
+    engaged(): boolean {
+      return rules !== null || waiting > 0;
+    },
+    frame,
+    socketEvent,
+    /** Replace the rule list. Returns an error text when a rule cannot be compiled (nothing changes then). */
+    setRules(list: Rule[], timeoutMs: number): string | undefined {
+      let compiled: CompiledRule[];
+      try {
+        compiled = compileRules(list);
+      } catch (err) {
+        return 'A rule could not be used: ' + N.String((err as Error)?.message ?? err);
+      }
+      holdTimeoutMs = timeoutMs > 0 ? timeoutMs : 30_000;
+      rules = compiled.length ? compiled : null;
+      // nothing should stay held by rules that are all off
+      if (rules === null) releaseAll('released');
+      return undefined;
+    },
+    /** Rules stop applying (the panel went away, the page is leaving): everything waiting goes on as it was. */
+    stop(): void {
+      rules = null;
+      releaseAll('released');
+    },
+    /** `edit` turns the panel's edited payload into data for this socket and direction (binaryType matters) */
+    decide(seq: number, verdict: 'forward' | 'drop', edit?: (sid: number, sent: boolean) => RawData): string | undefined {
+      const at = find(seq);
+      if (!at || !at.l.entries[at.index].held) return 'This frame is no longer held (it was released or decided on already).';
+      const e = at.l.entries[at.index];
+      const data = edit && verdict === 'forward' ? edit(at.l.sid, at.l.sent) : undefined;
+      e.held = false;
+      heldCount--;
+      if (verdict === 'drop') {
+        N.reflectApply(N.arraySplice, at.l.entries, [at.index, 1]);
+        waiting--;
+        emit(at.l, e, 'dropped');
+      } else if (data !== undefined) {
+        e.data = data;
+        e.outcome = 'edited';
+      } else e.outcome = 'forwarded';
+      pump(at.l);
+      return undefined;
+    },
+    resumeAll(): number {
+      const n = heldCount;
+      for (let i = 0; i < lanes.length; i++) {
+        const l = lanes[i];
+        if (!l) continue;
+        for (let j = 0; j < l.entries.length; j++) {
+          const e = l.entries[j];
+          if (e.held) {
+            e.held = false;
+            e.outcome = 'forwarded';
+            heldCount--;
+          }
+        }
+        pump(l);
+      }
+      return n;
+    },
+  };
+}
+
+export type Control = ReturnType<typeof createControl>;

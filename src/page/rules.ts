@@ -1,0 +1,215 @@
+/**
+ * Traffic rules, page side: which rule a frame matches and what the rule makes of it. The panel compiled each rule
+ * into plain data; this file only walks it, with captured natives (a page that replaces `RegExp.prototype.exec`,
+ * `JSON.parse` or `String.prototype.replace` changes nothing here). A regex the page could not build is reported to
+ * the panel, never thrown into the page.
+ */
+import { natives as N } from './natives';
+import { toJson, type RawData } from './encode';
+import type { JsonPath, Rule, RuleAction, RuleMatch, TemplatePart } from '../shared/protocol';
+
+const regexpExec = N.regexpExec;
+
+export interface CompiledRule {
+  rule: Rule;
+  url: RegExp | string;
+  sent: boolean;
+  received: boolean;
+  test: (text: string | undefined, raw: RawData) => boolean;
+  /** rewrite only */
+  find?: RegExp;
+}
+
+/** `flags` minus the ones in `drop` (by hand: String.prototype.replace would consult the page's RegExp.prototype) */
+function withoutFlags(flags: string, drop: string): string {
+  let out = '';
+  for (let i = 0; i < flags.length; i++) if (N.stringIndexOf(drop, flags[i]) < 0) out += flags[i];
+  return out;
+}
+
+function regex(source: string, flags: string): RegExp {
+  return new N.RegExp(source, flags);
+}
+
+/** JSON text of a value, immune to a page-planted toJSON */
+export function jsonText(v: unknown): string {
+  return 'toJSON' in N.objectPrototype || 'toJSON' in N.arrayPrototype ? toJson(v) : (N.stringify(v) ?? 'null');
+}
+
+function hasOwn(o: object, k: string | number): boolean {
+  return N.reflectApply(N.hasOwnProperty, o, [k]) as boolean;
+}
+
+/** the value at `path`, or `missing` */
+const missing = {};
+export function walk(root: unknown, path: JsonPath): unknown {
+  let v = root;
+  for (let i = 0; i < path.length; i++) {
+    if (typeof v !== 'object' || v === null || !hasOwn(v, path[i])) return missing;
+    v = (v as Record<string | number, unknown>)[path[i]];
+  }
+  return v;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return N.parse(text);
+  } catch {
+    return missing;
+  }
+}
+
+function compileMatch(m: RuleMatch): CompiledRule['test'] {
+  switch (m.type) {
+    case 'any':
+      return () => true;
+    case 'text':
+      return (text) => text !== undefined && N.stringIndexOf(text, m.text) >= 0;
+    case 'regex': {
+      // no 'g' or 'y': a stateful lastIndex would make the same frame match every other time
+      const re = regex(m.source, withoutFlags(m.flags, 'gy'));
+      return (text) => text !== undefined && regexpExec(re, text) !== null;
+    }
+    case 'json':
+      return (text) => {
+        if (text === undefined) return false;
+        const v = walk(parseJson(text), m.path);
+        return v !== missing && (m.value === undefined || jsonText(v) === m.value);
+      };
+  }
+}
+
+/** Compile the enabled rules; throws (to the caller, which reports it) when a regex is invalid. */
+export function compileRules(rules: Rule[]): CompiledRule[] {
+  const out: CompiledRule[] = [];
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    if (!rule.enabled) continue;
+    const c: CompiledRule = {
+      rule,
+      url: rule.urlRegex ? regex(rule.url, '') : rule.url,
+      sent: rule.direction !== 'received',
+      received: rule.direction !== 'sent',
+      test: compileMatch(rule.match),
+    };
+    if (rule.action.type === 'rewrite' && rule.action.regex) c.find = regex(rule.action.find, withoutFlags(rule.action.flags, 'y'));
+    out[out.length] = c;
+  }
+  return out;
+}
+
+function urlMatches(c: CompiledRule, url: string): boolean {
+  return typeof c.url === 'string' ? c.url === '' || N.stringIndexOf(url, c.url) >= 0 : regexpExec(c.url, url) !== null;
+}
+
+/** The first enabled rule that matches this frame, in list order. */
+export function findRule(rules: CompiledRule[], url: string, sent: boolean, raw: RawData): CompiledRule | undefined {
+  const text = typeof raw === 'string' ? raw : undefined;
+  for (let i = 0; i < rules.length; i++) {
+    const c = rules[i];
+    if ((sent ? c.sent : c.received) && urlMatches(c, url) && c.test(text, raw)) return c;
+  }
+  return undefined;
+}
+
+/** `$&`, `$1`…`$99` and `$$` in a replacement, as String.prototype.replace does */
+function expand(replacement: string, match: RegExpExecArray): string {
+  let out = '';
+  for (let i = 0; i < replacement.length; i++) {
+    const ch = replacement[i];
+    if (ch !== '$' || i + 1 >= replacement.length) {
+      out += ch;
+      continue;
+    }
+    const next = replacement[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+    } else if (next === '&') {
+      out += match[0];
+      i++;
+    } else if (next >= '0' && next <= '9') {
+      let n = N.charCodeAt(next, 0) - 48;
+      let used = 1;
+      const after = replacement[i + 2];
+      if (after !== undefined && after >= '0' && after <= '9' && n * 10 + (N.charCodeAt(after, 0) - 48) < match.length) {
+        n = n * 10 + (N.charCodeAt(after, 0) - 48);
+        used = 2;
+      }
+      if (n > 0 && n < match.length) {
+        out += match[n] ?? '';
+        i += used;
+      } else out += ch;
+    } else out += ch;
+  }
+  return out;
+}
+
+function replaceText(text: string, action: Extract<RuleAction, { type: 'rewrite' }>, find?: RegExp): string {
+  if (!find) {
+    if (action.find === '') return text;
+    let out = '';
+    let from = 0;
+    for (;;) {
+      const at = N.stringIndexOf(text, action.find, from);
+      if (at < 0) return out + N.stringSlice(text, from);
+      out += N.stringSlice(text, from, at) + action.replace;
+      from = at + action.find.length;
+    }
+  }
+  const global = N.stringIndexOf(action.flags, 'g') >= 0;
+  let out = '';
+  let from = 0;
+  find.lastIndex = 0;
+  for (;;) {
+    const m = regexpExec(find, text);
+    if (m === null) break;
+    const at = m.index;
+    out += N.stringSlice(text, from, at) + expand(action.replace, m);
+    from = at + m[0].length;
+    if (!global) break;
+    // an empty match must still move on
+    if (m[0].length === 0) find.lastIndex = at + 1;
+    else find.lastIndex = from;
+    if (find.lastIndex > text.length) break;
+  }
+  find.lastIndex = 0;
+  return out + N.stringSlice(text, from);
+}
+
+/** Set `path` in a JSON text to `value` (JSON text). The frame is re-serialised (compact). */
+function setJson(text: string, path: JsonPath, value: string): string {
+  const root = parseJson(text);
+  if (root === missing || path.length === 0) return path.length === 0 ? value : text;
+  const parent = walk(root, N.arraySlice(path, 0, path.length - 1) as JsonPath);
+  if (typeof parent !== 'object' || parent === null) return text;
+  (parent as Record<string | number, unknown>)[path[path.length - 1]] = N.parse(value);
+  return jsonText(root);
+}
+
+/** What a rewrite rule makes of a frame; binary frames go on unchanged. */
+export function rewrite(c: CompiledRule, raw: RawData): RawData {
+  if (typeof raw !== 'string') return raw;
+  const a = c.rule.action;
+  if (a.type === 'rewrite') return replaceText(raw, a, c.find);
+  if (a.type === 'rewrite-json') return setJson(raw, a.path, a.value);
+  return raw;
+}
+
+/** A mock reply from its template and the outgoing frame. */
+export function renderTemplate(parts: TemplatePart[], outgoing: RawData): string {
+  const text = typeof outgoing === 'string' ? outgoing : '';
+  let parsed: unknown = missing;
+  let out = '';
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if ('lit' in p) out += p.lit;
+    else if ('whole' in p) out += text;
+    else {
+      if (parsed === missing) parsed = parseJson(text);
+      const v = walk(parsed, p.path);
+      out += v === missing ? 'null' : jsonText(v);
+    }
+  }
+  return out;
+}
