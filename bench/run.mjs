@@ -3,6 +3,7 @@
 //   none              no extension, no DevTools                    (the baseline)
 //   closed            WS Lens loaded, DevTools closed
 //   open              WS Lens loaded, DevTools open on its panel
+//   rules             as `open`, with ten enabled traffic rules that match none of the frames
 //   devtools          no extension, DevTools open (its default panel): what DevTools itself costs the page, since
 //                     it instruments every WebSocket frame whichever panel is shown
 //   devtools-network  no extension, DevTools open on Chrome's own Network panel (the reference row)
@@ -18,7 +19,7 @@ import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 const smoke = process.argv.includes('--smoke');
 const RUNS = smoke ? 1 : Number(process.env.RUNS || 5);
 const WARMUP = smoke ? 0 : 1;
-const VARIANTS = ['none', 'closed', 'open', 'devtools', 'devtools-network'];
+const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-network'];
 const SCENARIOS = smoke
   ? [
       { id: 'burst20k', label: '2,000 small frames (smoke)', q: 'mode=text&n=2000', frames: 2000 },
@@ -126,16 +127,39 @@ const PANEL_PROBE = `(w) => {
 const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed }; }`;
 const PANEL_HEAP = `(w) => { if (w.gc) { w.gc(); w.gc(); } return w.performance.memory.usedJSHeapSize; }`;
 
+/**
+ * Ten enabled rules, none of which matches a burst frame ("m123"): every frame pays for the whole list (url,
+ * direction and content checks of each rule), as on a page where the user's rules aim at other traffic.
+ */
+const SET_TEN_RULES = `(w) => {
+  const base = { enabled: true, url: '', direction: 'both', matchValue: '', find: '', replace: '', ms: 200, reply: '', alsoSend: false };
+  const drafts = [
+    { matchType: 'text', match: 'no-such-text', action: 'pause' },
+    { matchType: 'text', match: 'heartbeat', action: 'drop' },
+    { matchType: 'regex', match: '/^\\{"type":"ping"/', action: 'delay' },
+    { matchType: 'regex', match: '/token=[A-Za-z0-9]+/', action: 'rewrite', find: '/token=[A-Za-z0-9]+/g', replace: 'token=***' },
+    { matchType: 'json', match: '$.type', matchValue: 'subscribe', action: 'pause' },
+    { matchType: 'json', match: '$.user.role', action: 'rewrite-json', find: '$.user.role', replace: '"admin"' },
+    { matchType: 'text', match: 'm-none', action: 'pause', direction: 'received' },
+    { matchType: 'any', match: '', action: 'drop', url: '/never-this-socket' },
+    { matchType: 'regex', match: '/^ERROR/i', action: 'pause', direction: 'received' },
+    { matchType: 'json', match: '$.method', matchValue: 'ping', action: 'mock', direction: 'sent', reply: '{"id":{{$.id}}}' },
+  ].map((d, i) => ({ ...base, id: 'bench' + i, name: 'bench rule ' + i, ...d }));
+  w.__wsLens.store.setRules(drafts, { on: true });
+  return w.__wsLens.store.ruleDrafts.length;
+}`;
+
 async function launch(variant) {
-  const ext = variant === 'closed' || variant === 'open';
-  const devtools = variant === 'open' || variant === 'devtools' || variant === 'devtools-network';
+  const ext = variant === 'closed' || variant === 'open' || variant === 'rules';
+  const devtools = variant !== 'none' && variant !== 'closed';
   const s = await launchChromium({
     extDir: ext ? extDir : undefined,
     devtools,
     extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'],
   });
   await s.goto(`${server.origin}/blank.html`);
-  if (variant === 'open') await s.openPanel();
+  if (variant === 'open' || variant === 'rules') await s.openPanel();
+  if (variant === 'rules') await s.panelEval(SET_TEN_RULES);
   if (variant === 'devtools-network') {
     // Chrome's own inspector, recording: the Network panel shown in DevTools with no extension
     const dt = await (await s.browser.waitForTarget((t) => t.url().startsWith('devtools://'))).asPage();
@@ -203,6 +227,9 @@ try {
       runs_ms: Object.fromEntries(VARIANTS.map((v) => [v, per[v].map((o) => Math.round(o.ms))])),
       ratio_closed: round(med('closed', (o) => o.ms) / base),
       ratio_open: round(med('open', (o) => o.ms) / base),
+      // panel open with ten enabled rules that match nothing: the cost of traffic control when it does not act
+      ratio_rules: round(med('rules', (o) => o.ms) / base),
+      ratio_rules_vs_open: round(med('rules', (o) => o.ms) / med('open', (o) => o.ms)),
       ratio_devtools: round(med('devtools', (o) => o.ms) / base),
       ratio_devtools_network: round(med('devtools-network', (o) => o.ms) / base),
       // WS Lens's own share with DevTools open: the open panel against DevTools open without the extension
@@ -263,10 +290,10 @@ Object.assign(results, {
 // ---- report
 const pad = (x, n) => String(x ?? '-').padStart(n);
 console.log(`\nWS Lens benchmark${smoke ? ' (smoke)' : ''}: ${results.machine.chromium}, ${results.machine.cpus} cores, medians of ${RUNS} interleaved runs`);
-console.log('page-side time: ratios to `none`; open/DT = WS Lens open against DevTools open without it');
-console.log(`${'scenario'.padEnd(28)}${pad('none ms', 9)}${pad('closed', 8)}${pad('open', 7)}${pad('DT', 6)}${pad('DT net', 8)}${pad('open/DT', 9)}${pad('ingest/s', 10)}${pad('long ms', 9)}${pad('heap MB', 10)}`);
+console.log('page-side time: ratios to `none`; rules = panel open with ten enabled rules matching nothing; open/DT = WS Lens open against DevTools open without it');
+console.log(`${'scenario'.padEnd(28)}${pad('none ms', 9)}${pad('closed', 8)}${pad('open', 7)}${pad('rules', 7)}${pad('DT', 6)}${pad('DT net', 8)}${pad('open/DT', 9)}${pad('ingest/s', 10)}${pad('long ms', 9)}${pad('heap MB', 10)}`);
 for (const s of Object.values(results.scenarios))
-  console.log(`${s.label.padEnd(28)}${pad(s.page_ms.none, 9)}${pad(s.ratio_closed, 8)}${pad(s.ratio_open, 7)}${pad(s.ratio_devtools, 6)}${pad(s.ratio_devtools_network, 8)}${pad(s.ratio_open_vs_devtools, 9)}${pad(s.panel_ingest_per_s, 10)}${pad(s.panel_long_task_ms, 9)}${pad(`${s.page_heap_mb.closed}/${s.page_heap_mb.none}`, 10)}`);
+  console.log(`${s.label.padEnd(28)}${pad(s.page_ms.none, 9)}${pad(s.ratio_closed, 8)}${pad(s.ratio_open, 7)}${pad(s.ratio_rules, 7)}${pad(s.ratio_devtools, 6)}${pad(s.ratio_devtools_network, 8)}${pad(s.ratio_open_vs_devtools, 9)}${pad(s.panel_ingest_per_s, 10)}${pad(s.panel_long_task_ms, 9)}${pad(`${s.page_heap_mb.closed}/${s.page_heap_mb.none}`, 10)}`);
 console.log('heap MB: the page with WS Lens (panel closed) / without');
 console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel task ${results.sustained.panel_long_task_ms} ms`);
 console.log(`panel memory: ${results.panel_mb_per_100k_frames} MB per 100k small frames`);

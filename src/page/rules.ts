@@ -15,7 +15,7 @@ export interface CompiledRule {
   url: RegExp | string;
   sent: boolean;
   received: boolean;
-  test: (text: string | undefined, raw: RawData) => boolean;
+  test: (frame: FrameView) => boolean;
   /** rewrite only */
   find?: RegExp;
 }
@@ -51,7 +51,26 @@ export function walk(root: unknown, path: JsonPath): unknown {
   return v;
 }
 
+/**
+ * One frame as the matchers see it. Its JSON is parsed at most once per frame, and only when a JSON rule asks and
+ * the text can be a JSON object or array: a failed parse throws, and an exception per frame per rule would be the
+ * most expensive thing traffic control did to a busy socket.
+ */
+export class FrameView {
+  private json: unknown = unparsed;
+  constructor(readonly text: string | undefined) {}
+  parsed(): unknown {
+    if (this.json === unparsed) this.json = this.text === undefined ? missing : parseJson(this.text);
+    return this.json;
+  }
+}
+const unparsed = {};
+
 function parseJson(text: string): unknown {
+  // only objects and arrays have paths to walk
+  let i = 0;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  if (text[i] !== '{' && text[i] !== '[') return missing;
   try {
     return N.parse(text);
   } catch {
@@ -64,16 +83,15 @@ function compileMatch(m: RuleMatch): CompiledRule['test'] {
     case 'any':
       return () => true;
     case 'text':
-      return (text) => text !== undefined && N.stringIndexOf(text, m.text) >= 0;
+      return (f) => f.text !== undefined && N.stringIndexOf(f.text, m.text) >= 0;
     case 'regex': {
       // no 'g' or 'y': a stateful lastIndex would make the same frame match every other time
       const re = regex(m.source, withoutFlags(m.flags, 'gy'));
-      return (text) => text !== undefined && regexpExec(re, text) !== null;
+      return (f) => f.text !== undefined && regexpExec(re, f.text) !== null;
     }
     case 'json':
-      return (text) => {
-        if (text === undefined) return false;
-        const v = walk(parseJson(text), m.path);
+      return (f) => {
+        const v = walk(f.parsed(), m.path);
         return v !== missing && (m.value === undefined || jsonText(v) === m.value);
       };
   }
@@ -104,10 +122,10 @@ function urlMatches(c: CompiledRule, url: string): boolean {
 
 /** The first enabled rule that matches this frame, in list order. */
 export function findRule(rules: CompiledRule[], url: string, sent: boolean, raw: RawData): CompiledRule | undefined {
-  const text = typeof raw === 'string' ? raw : undefined;
+  const frame = new FrameView(typeof raw === 'string' ? raw : undefined);
   for (let i = 0; i < rules.length; i++) {
     const c = rules[i];
-    if ((sent ? c.sent : c.received) && urlMatches(c, url) && c.test(text, raw)) return c;
+    if ((sent ? c.sent : c.received) && urlMatches(c, url) && c.test(frame)) return c;
   }
   return undefined;
 }

@@ -94,8 +94,14 @@ const waitRowRule = (s, needle, dir, rule) =>
     `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes(${JSON.stringify(needle)}) && r.dataset.direction === ${JSON.stringify(dir)} && r.dataset.rule === ${JSON.stringify(rule)})`,
   );
 const heldCount = (s) => s.panelEval(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length`);
-/** what the server got on /echo that starts with `prefix` */
-const got = (server, prefix) => server.received('/echo').filter((m) => m.startsWith(prefix));
+/**
+ * What the server gets on /echo from now on, filtered by prefix. One server serves the whole run (both browsers),
+ * so each scenario looks only past its own start.
+ */
+function wireFrom(server) {
+  const from = server.received('/echo').length;
+  return (prefix) => server.received('/echo').slice(from).filter((m) => m.startsWith(prefix));
+}
 
 export const scenarios = {
   /** Issue 2's flow: first-script socket captured, panel sends, echo in page and panel, page closes with a code. */
@@ -301,14 +307,13 @@ export const scenarios = {
   },
 
   /** Chromium: the MV3 service worker is stopped mid-session; no frame is lost or doubled. */
-  async 'service worker stopped mid-session: nothing lost or doubled'(s, { origin }) {
-    if (!s.serviceWorkerStop) return 'skipped: Firefox has no service worker (an event page)';
+  async 'background stopped mid-session (service worker / event page): nothing lost or doubled'(s, { origin }) {
     await s.goto(`${origin}/first-script.html`);
     await s.openPanel();
     await waitRow(s, 'first-script-hello', 'received');
     await s.pageEval(`() => { for (let i = 0; i < 20; i++) window.__ws.send('before-' + i); }`);
     await waitRow(s, 'before-19', 'received');
-    await s.serviceWorkerStop();
+    await s.stopBackground();
     await s.pageEval(`() => { for (let i = 0; i < 20; i++) window.__ws.send('during-' + i); }`);
     await waitRow(s, 'during-19', 'received');
     // the table is virtualised: count through the filter instead of reading rows
@@ -424,6 +429,7 @@ export const scenarios = {
 
   /** Issue 6: a pause rule holds sent frames; edit one, drop one; frames behind a held one wait, in order. */
   async 'rules: pause, edit, forward and drop, in order'(s, { origin, server }) {
+    const got = wireFrom(server);
     await s.goto(`${origin}/control.html`);
     await s.openPanel();
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
@@ -431,7 +437,7 @@ export const scenarios = {
     await s.pageEval(`() => window.__send('p1-hold-a', 'p1-after', 'p1-hold-b')`);
     await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 2`);
     await pause(300);
-    assert.deepEqual(got(server, 'p1-'), [], 'nothing went out: the second frame waits behind the held first one');
+    assert.deepEqual(got('p1-'), [], 'nothing went out: the second frame waits behind the held first one');
     assert.equal(await rowRule(s, 'p1-after', 'sent'), 'waiting');
 
     // edit the first and forward it: it goes, then the one behind it, and the queue stops at the next held one
@@ -440,13 +446,13 @@ export const scenarios = {
     await type(s, 'held-edit-input', 'p1-edited-a');
     await click(s, 'held-forward-edited');
     await s.waitForPage(`() => window.__received.includes('p1-after')`);
-    assert.deepEqual(got(server, 'p1-'), ['p1-edited-a', 'p1-after'], 'edited frame went first, then the one behind it');
+    assert.deepEqual(got('p1-'), ['p1-edited-a', 'p1-after'], 'edited frame went first, then the one behind it');
     assert.equal(await heldCount(s), 1);
 
     await click(s, 'held-drop', 0);
     await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 0`);
     await pause(300);
-    assert.deepEqual(got(server, 'p1-'), ['p1-edited-a', 'p1-after'], 'the dropped frame never went out');
+    assert.deepEqual(got('p1-'), ['p1-edited-a', 'p1-after'], 'the dropped frame never went out');
     assert.deepEqual(await s.pageEval(`() => window.__received.filter((m) => m.startsWith('p1-'))`), ['p1-edited-a', 'p1-after']);
     await waitRowRule(s, 'p1-hold-a', 'sent', 'edited');
     await waitRowRule(s, 'p1-hold-b', 'sent', 'dropped');
@@ -477,6 +483,7 @@ export const scenarios = {
 
   /** Drop, rewrite (text and JSON), delay and a templated mock reply, each proven at the server and in the page. */
   async 'rules: drop, rewrite, JSON field, delay and mock reply'(s, { origin, server }) {
+    const got = wireFrom(server);
     await s.goto(`${origin}/control.html`);
     await s.openPanel();
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
@@ -487,7 +494,7 @@ export const scenarios = {
     await addRule(s, { direction: 'sent', 'match-type': 'json', match: '$.method', 'match-value': 'p3-ping', action: 'mock', ms: 0, reply: '{"id":{{$.id}},"result":"p3-pong"}' });
     await s.pageEval(`() => window.__send('p3-drop-me', 'p3-secret-42', JSON.stringify({ type: 'p3-role', role: 'guest' }), 'p3-slow', JSON.stringify({ method: 'p3-ping', id: 7 }))`);
     await s.waitForPage(`() => window.__received.includes('p3-slow')`);
-    const wire = server.received('/echo').filter((m) => m.includes('p3-'));
+    const wire = got('').filter((m) => m.includes('p3-'));
     assert.deepEqual(wire, ['p3-public-42', '{"type":"p3-role","role":"admin"}', 'p3-slow'], 'dropped and mocked frames never went out; rewrites did');
     const page = await s.pageEval(`() => window.__log.filter((e) => e.data && e.data.includes('p3-'))`);
     assert.deepEqual(
@@ -508,6 +515,7 @@ export const scenarios = {
 
   /** Held frames are released, never lost: when the panel closes, when rules are switched off, after the timeout. */
   async 'rules: held frames are released on panel close, rules off and timeout'(s, { origin, server }) {
+    const got = wireFrom(server);
     await s.goto(`${origin}/control.html`);
     await s.openPanel();
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
@@ -530,10 +538,10 @@ export const scenarios = {
 
     await s.pageEval(`() => window.__send('p4-panel-close')`);
     await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
-    assert.deepEqual(got(server, 'p4-panel'), []);
+    assert.deepEqual(got('p4-panel'), []);
     await s.reopenPanel();
     await s.waitForPage(`() => window.__received.includes('p4-panel-close')`);
-    assert.deepEqual(got(server, 'p4-panel'), ['p4-panel-close'], 'released as it was when the panel went');
+    assert.deepEqual(got('p4-panel'), ['p4-panel-close'], 'released as it was when the panel went');
     // the rules came back with the panel (kept per origin), and the log says what happened
     await waitRowRule(s, 'p4-panel-close', 'sent', 'released');
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=tab-rules]').textContent.includes('(1)')`);
@@ -541,6 +549,7 @@ export const scenarios = {
 
   /** Replay marked frames: sent ones go out again, received ones reach the page again; edited; timing kept. */
   async 'replay: marked frames, edited, with original timing or fast'(s, { origin, server }) {
+    const got = wireFrom(server);
     await s.goto(`${origin}/control.html`);
     await s.openPanel();
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
@@ -555,7 +564,7 @@ export const scenarios = {
     const before = await s.pageEval(`() => window.__log.length`);
     await click(s, 'replay-run');
     await s.waitForPage(`() => window.__received.includes('p5-b-edited')`);
-    assert.deepEqual(got(server, 'p5-'), ['p5-a', 'p5-b', 'p5-a', 'p5-b-edited']);
+    assert.deepEqual(got('p5-'), ['p5-a', 'p5-b', 'p5-a', 'p5-b-edited']);
     const echoes = await s.pageEval(`(n) => window.__log.slice(n)`, before);
     const gap = echoes.find((e) => e.data === 'p5-b-edited').at - echoes.find((e) => e.data === 'p5-a').at;
     assert.ok(gap >= 400, `original timing kept: ${Math.round(gap)} ms between the replayed frames (500 originally)`);
@@ -568,6 +577,27 @@ export const scenarios = {
     const count = await s.pageEval(`() => window.__received.filter((m) => m === 'p5-a').length`);
     await click(s, 'replay-run');
     await s.waitForPage(`() => window.__received.filter((m) => m === 'p5-a').length === ${count + 1}`);
-    assert.deepEqual(got(server, 'p5-'), ['p5-a', 'p5-b', 'p5-a', 'p5-b-edited'], 'a replayed received frame goes to the page, not the server');
+    assert.deepEqual(got('p5-'), ['p5-a', 'p5-b', 'p5-a', 'p5-b-edited'], 'a replayed received frame goes to the page, not the server');
+  },
+
+  /** The background stops (MV3 service worker / Firefox event page): held frames go on as they were, rules return. */
+  async 'rules: a background restart releases held frames, and the rules come back'(s, { origin, server }) {
+    const got = wireFrom(server);
+    await s.goto(`${origin}/control.html`);
+    await s.openPanel();
+    await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=connection]')?.dataset.state === 'open'`);
+    await addRule(s, { direction: 'sent', 'match-type': 'text', match: 'p6-', action: 'pause' });
+    await s.pageEval(`() => window.__send('p6-before-stop')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await s.stopBackground();
+    await s.waitForPage(`() => window.__received.includes('p6-before-stop')`);
+    assert.deepEqual(got('p6-'), ['p6-before-stop'], 'released as it was, not lost');
+    // the panel reconnects and subscribes again, with its rules
+    await waitRowRule(s, 'p6-before-stop', 'sent', 'released');
+    await s.pageEval(`() => window.__send('p6-after-restart')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await click(s, 'held-forward');
+    await s.waitForPage(`() => window.__received.includes('p6-after-restart')`);
+    assert.deepEqual(got('p6-'), ['p6-before-stop', 'p6-after-restart']);
   },
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyPageMessage, clearLog, createLog, dropOtherDocs, frameById, rate } from '../../panel/store/reducer';
+import { applyPageMessage, clearLog, createLog, dropOtherDocs, frameById, heldFrames, markDocGone, rate } from '../../panel/store/reducer';
 import { events, hello, socketLife, text } from './fixtures';
 
 describe('log reducer', () => {
@@ -110,5 +110,48 @@ describe('log reducer', () => {
 
   it('rate counts the last second', () => {
     expect(rate([0, 100, 1500, 1900, 2000], 2000)).toBe(3);
+  });
+});
+
+describe('traffic control in the log', () => {
+  it('marks queued frames, lists held ones, and applies their verdicts', () => {
+    const s = createLog();
+    const rule = { id: 'r1', name: 'hold', action: 'pause' as const };
+    applyPageMessage(s, 0, hello('d'));
+    applyPageMessage(
+      s,
+      0,
+      events('d', [
+        ...socketLife(),
+        { kind: 'message', direction: 'sent', payload: text('held'), rule, queued: true },
+        { kind: 'message', direction: 'sent', payload: text('behind'), queued: true },
+      ]),
+    );
+    expect(heldFrames(s).map((f) => f.preview)).toEqual(['held']);
+    applyPageMessage(
+      s,
+      0,
+      events(
+        'd',
+        [
+          { kind: 'verdict', ref: 4, outcome: 'edited', waited: 1200, payload: text('changed') },
+          { kind: 'verdict', ref: 5, outcome: 'forwarded', waited: 1201 },
+        ],
+        6,
+      ),
+    );
+    expect(heldFrames(s)).toEqual([]);
+    const [held, behind] = s.frames.slice(-2);
+    expect([held.queued, held.outcome, held.waited, held.edited?.data]).toEqual([false, 'edited', 1200, 'changed']);
+    expect([behind.queued, behind.outcome]).toEqual([false, 'forwarded']);
+    // verdicts add no rows
+    expect(s.frames.length).toBe(6);
+  });
+
+  it('stops waiting for verdicts of a document that went away', () => {
+    const s = createLog();
+    applyPageMessage(s, 0, events('d', [...socketLife(), { kind: 'message', direction: 'sent', payload: text('x'), rule: { id: 'r', name: 'r', action: 'pause' }, queued: true }]));
+    markDocGone(s, 'd');
+    expect(heldFrames(s)).toEqual([]);
   });
 });

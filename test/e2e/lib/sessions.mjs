@@ -1,6 +1,6 @@
 // One Session interface over both browsers, so each end-to-end scenario is written once:
 //   goto(url), pageEval(fnSource, ...args), waitForPage(fnSource), openPanel(), panelEval(fnSource, ...args),
-//   waitForPanel(fnSource), screenshotPanel(file), serviceWorkerStop?(), close()
+//   waitForPanel(fnSource), screenshotPanel(file), stopBackground(), close()
 // Chromium: puppeteer-core drives the real DevTools frontend (auto-opened, headless=new). Firefox: Marionette drives
 // the real toolbox from the chrome context. fnSource is a function's source text; panel functions get the panel's
 // window first.
@@ -133,7 +133,7 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
       await waitFor(() => panelFrame.evaluate(() => !!document.querySelector('.app')), { message: 'the panel to render' });
     },
     /** Stop the extension's MV3 service worker, as Chrome does after 30 s idle; verify it really went. */
-    async serviceWorkerStop() {
+    async stopBackground() {
       const cdp = await page.createCDPSession();
       await cdp.send('ServiceWorker.enable');
       await cdp.send('ServiceWorker.stopAllWorkers');
@@ -275,6 +275,25 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
         gDevTools.closeToolboxForTab(win.gBrowser.selectedTab).then(() => resolve(true), (e) => resolve(String(e)));`,
       );
       await session.openPanel();
+    },
+    /**
+     * Terminate the extension's event page, as Firefox does when it idles (about:debugging's "Terminate background
+     * script" does the same); verify it went before anything wakes it again.
+     */
+    async stopBackground() {
+      const r = await chromeEval(
+        `const [id, resolve] = arguments;
+        (async () => {
+          const ext = WebExtensionPolicy.getByID(id)?.extension;
+          if (!ext) return resolve({ error: 'extension not found' });
+          const before = ext.backgroundState;
+          await ext.terminateBackground({ disableResetIdleForTest: true });
+          resolve({ before, after: ext.backgroundState });
+        })().catch((e) => resolve({ error: String(e) }));`,
+        [GECKO_ID],
+      );
+      if (r.error) throw new Error(`Firefox stopBackground: ${r.error}`);
+      if (r.after !== 'stopped') throw new Error(`the event page did not stop: ${r.before} -> ${r.after}`);
     },
     async screenshotPanel(file) {
       await setContext('chrome');
