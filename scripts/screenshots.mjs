@@ -34,8 +34,40 @@ async function stage(s) {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** Traffic control: the demo page's pings held by a rule, a rewrite and a mock reply at work, the rule list open. */
+async function stageRules(s) {
+  await s.goto(`${server.origin}/`);
+  await s.openPanel();
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes('subscribe'))`);
+  await s.panelEval(`(w) => {
+    const base = { enabled: true, url: '', matchValue: '', find: '', replace: '', ms: 0, reply: '', alsoSend: false };
+    w.__wsLens.store.setRules([
+      { ...base, id: 's1', name: 'Hold pings', direction: 'sent', matchType: 'json', match: '$.type', matchValue: 'ping', action: 'pause' },
+      { ...base, id: 's2', name: 'Hide the token', direction: 'sent', matchType: 'text', match: 'token=', action: 'rewrite', find: '/token=\\w+/g', replace: 'token=***' },
+      { ...base, id: 's3', name: 'Fake the quote service', direction: 'sent', matchType: 'json', match: '$.type', matchValue: 'quote', action: 'mock', reply: '{"type":"quote","id":{{$.id}},"price":101.25}', ms: 30 },
+      { ...base, id: 's4', name: 'Slow down prices', enabled: false, direction: 'received', matchType: 'regex', match: '/"channel":"prices"/', action: 'delay', ms: 800 },
+    ]);
+  }`);
+  await new Promise((r) => setTimeout(r, 300));
+  await s.pageEval(`() => { window.__ws.send('auth token=s3cr3t-42'); window.__ws.send(JSON.stringify({ type: 'quote', id: 7, symbol: 'ACME' })); }`);
+  await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length >= 2`, { timeout: 8000 });
+  await s.panelEval(`(w) => w.document.querySelector('[data-testid=tab-rules]').click()`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 const ext = (b) => path.join(root, 'dist', b);
 try {
+  {
+    const s = await launchChromium({ extDir: ext('chrome') });
+    try {
+      await stageRules(s);
+      const file = path.join(out, 'panel-rules.png');
+      await s.screenshotPanel(file);
+      console.log(`wrote ${path.relative(root, file)}`);
+    } finally {
+      await s.close();
+    }
+  }
   for (const theme of ['light', 'dark']) {
     // DevTools follows the system theme by default; --force-dark-mode makes the system dark
     const s = await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] });

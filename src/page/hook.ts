@@ -69,6 +69,14 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     }
   }
 
+  /**
+   * A MessageEvent the page cannot tamper with: the init dictionary has no prototype, so getters a page plants on
+   * Object.prototype (`ports`, `source`, `lastEventId`…) are never consulted while the event is built.
+   */
+  function messageEvent(ws: WebSocket, data: unknown): MessageEvent {
+    return new N.MessageEvent('message', { __proto__: null, data, origin: originOf(ws) } as MessageEventInit);
+  }
+
   function originOf(ws: WebSocket): string {
     const url = N.wsUrl(ws);
     return N.stringSlice(url, 0, N.stringIndexOf(url, '/', 6));
@@ -93,12 +101,12 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     },
     deliver: (sid, data) => {
       const ws = sockets[sid];
-      if (ws) dispatchAs(ws, 'skip', new N.MessageEvent('message', { data, origin: originOf(ws) }));
+      if (ws) dispatchAs(ws, 'skip', messageEvent(ws, data));
     },
     deliverEvent: (sid, type, init) => {
       const ws = sockets[sid];
       if (!ws) return;
-      dispatchAs(ws, 'skip', type === 'close' ? new N.CloseEvent('close', init) : new N.Event('error'));
+      dispatchAs(ws, 'skip', type === 'close' ? new N.CloseEvent('close', { __proto__: null, ...init } as CloseEventInit) : new N.Event('error'));
       if (type === 'close') sockets[sid] = undefined;
     },
     now: N.perfNow,
@@ -396,7 +404,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
             const data = toData(item.payload);
             N.reflectApply(N.wsSend, ws, [data]);
             recordSend(ws, snapshot(data), 'replay');
-          } else dispatchAs(ws, 'replay', new N.MessageEvent('message', { data: toData(item.payload, N.wsBinaryType(ws)), origin: originOf(ws) }));
+          } else dispatchAs(ws, 'replay', messageEvent(ws, toData(item.payload, N.wsBinaryType(ws))));
         } catch {
           failed++;
         }
@@ -484,7 +492,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       if (state !== 1) return result(reqId, 'Not injected: the socket is ' + STATE_NAMES[state] + '; a real server could not send on it now.');
       try {
         const data = toData(m.payload as OutgoingPayload, N.wsBinaryType(ws));
-        dispatchAs(ws, 'injected', new N.MessageEvent('message', { data, origin: originOf(ws) }));
+        dispatchAs(ws, 'injected', messageEvent(ws, data));
         return result(reqId);
       } catch (err) {
         return result(reqId, 'Not injected: ' + N.String((err as Error)?.message ?? err));

@@ -248,6 +248,18 @@ export const scenarios = {
     // the panel still drives the socket on this page
     await composeAndSend(s, 'still-works');
     await s.waitForPage(`() => window.__received.includes('still-works')`);
+    // an injected frame, and a frame a rule delays, reach the page through events built from prototype-less
+    // dictionaries, with the page's own setTimeout, JSON and RegExp replaced
+    const reads = await s.pageEval(`() => window.__initReads`);
+    await type(s, 'composer-input', 'injected-here');
+    await click(s, 'composer-inject');
+    await s.waitForPage(`() => window.__received.includes('injected-here')`);
+    await addRule(s, { direction: 'received', 'match-type': 'regex', match: '/^slow-hostile$/', action: 'delay', ms: 200 });
+    await click(s, 'tab-detail');
+    await composeAndSend(s, 'slow-hostile');
+    await s.waitForPage(`() => window.__received.includes('slow-hostile')`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes('slow-hostile') && r.dataset.direction === 'received' && /^\\+\\d+ ms$/.test(r.dataset.rule || ''))`);
+    assert.equal(await s.pageEval(`() => window.__initReads`), reads, 'no page getter ran while WS Lens built events');
   },
 
   /** Sockets in every frame: same-origin, cross-origin, srcdoc, about:blank, and a frame added later. */
