@@ -43,7 +43,7 @@ async function stageRules(s) {
     const base = { enabled: true, url: '', matchValue: '', find: '', replace: '', ms: 0, reply: '', alsoSend: false };
     w.__wsLens.store.setRules([
       { ...base, id: 's1', name: 'Hold pings', direction: 'sent', matchType: 'json', match: '$.type', matchValue: 'ping', action: 'pause' },
-      { ...base, id: 's2', name: 'Hide the token', direction: 'sent', matchType: 'text', match: 'token=', action: 'rewrite', find: '/token=\\w+/g', replace: 'token=***' },
+      { ...base, id: 's2', name: 'Hide the token', direction: 'sent', matchType: 'text', match: 'token=', action: 'rewrite', find: '/token=[A-Za-z0-9-]+/g', replace: 'token=***' },
       { ...base, id: 's3', name: 'Fake the quote service', direction: 'sent', matchType: 'json', match: '$.type', matchValue: 'quote', action: 'mock', reply: '{"type":"quote","id":{{$.id}},"price":101.25}', ms: 30 },
       { ...base, id: 's4', name: 'Slow down prices', enabled: false, direction: 'received', matchType: 'regex', match: '/"channel":"prices"/', action: 'delay', ms: 800 },
     ]);

@@ -83,7 +83,7 @@ export function HeldFrames() {
   return (
     <div class="held" data-testid="held" role="region" aria-label="Held frames">
       <div class="held-head">
-        <strong>⏸ {held.length === 1 ? '1 frame' : `${held.length} frames`} held by rules</strong>
+        <strong>{held.length === 1 ? '1 frame' : `${held.length} frames`} held by rules</strong>
         <span class="dim">Frames behind a held one wait for it, in order.</span>
         <span class="spacer" />
         <button class="primary" data-testid="resume-all" onClick={() => store.resumeAll()}>

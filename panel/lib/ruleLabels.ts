@@ -11,6 +11,8 @@ export function ruleTag(f: Frame): string | undefined {
       return 'dropped';
     case 'rewrite':
     case 'rewrite-json':
+      // the rule matched but its find/replace changed nothing: say so rather than claim a rewrite
+      if (f.original === undefined) return f.queued ? 'waiting' : 'unchanged';
       return f.queued ? 'rewritten, waiting' : 'rewritten';
     case 'delay':
       return f.queued ? `delayed ${r.ms} ms` : f.outcome === 'forwarded' ? `+${Math.round(f.waited ?? 0)} ms` : outcomeTag(f);
@@ -64,7 +66,9 @@ export function ruleSentence(f: Frame): string | undefined {
               : r.sent
                 ? ': answered with a mock reply, and sent'
                 : ': answered with a mock reply instead of being sent'
-            : ': rewritten';
+            : f.original === undefined
+              ? ': matched, but its rewrite changed nothing'
+              : ': rewritten';
   if (!r && !f.queued && !f.outcome) return undefined;
   const after = f.queued ? '; waiting' : f.outcome ? `; ${OUTCOME_TEXT[f.outcome]} after ${Math.round(f.waited ?? 0)} ms` : '';
   return rule + what + after + '.';
