@@ -1,6 +1,7 @@
 // End-to-end scenarios, each written once and run in both browsers with the built extension, the real DevTools
 // panel and a real `ws` server on 127.0.0.1. Each takes (session, ctx) and throws on failure.
 import assert from 'node:assert/strict';
+import { waitFor } from './lib/sessions.mjs';
 
 // ---- small panel helpers (run inside the panel document; fn sources must be self-contained)
 const rowsSrc = `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ({ dir: r.dataset.direction, kind: r.dataset.kind, text: r.querySelector('.c-data').textContent }))`;
@@ -557,6 +558,13 @@ export const scenarios = {
     // the rules came back with the panel (kept per origin), and the log says what happened
     await waitRowRule(s, 'p4-panel-close', 'sent', 'released');
     await s.waitForPanel(`(w) => w.document.querySelector('[data-testid=tab-rules]').textContent.includes('(1)')`);
+
+    // the page reloads while a frame is held: it goes out as the old document leaves (pagehide), not lost
+    await s.pageEval(`() => window.__send('p4-reload')`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    assert.deepEqual(got('p4-reload'), []);
+    await s.goto(`${origin}/control.html`);
+    await waitFor(async () => got('p4-reload').length === 1, { message: 'the held frame to reach the server on reload' });
   },
 
   /** Replay marked frames: sent ones go out again, received ones reach the page again; edited; timing kept. */
