@@ -60,6 +60,7 @@ export function createControl(deps: ControlDeps) {
   let waiting = 0;
   let heldCount = 0;
   let sweeping = false;
+  let everUsed = false;
 
   function lane(sid: number, sent: boolean): Lane {
     const key = sid * 2 + (sent ? 1 : 0);
@@ -290,6 +291,7 @@ export function createControl(deps: ControlDeps) {
       }
       holdTimeoutMs = timeoutMs > 0 ? timeoutMs : 30_000;
       rules = compiled.length ? compiled : null;
+      if (rules) everUsed = true;
       // nothing should stay held by rules that are all off
       if (rules === null) releaseAll('released');
       return undefined;
@@ -298,6 +300,14 @@ export function createControl(deps: ControlDeps) {
     stop(): void {
       rules = null;
       releaseAll('released');
+    },
+    /** Let everything waiting go now, as it was, keeping the rules (a navigation the user may still cancel). */
+    releaseAll(): void {
+      releaseAll('released');
+    },
+    /** true once any rule was set: the hook hooks the page's unload only for pages where rules are used */
+    get used(): boolean {
+      return everUsed;
     },
     /** `edit` turns the panel's edited payload into data for this socket and direction (binaryType matters) */
     decide(seq: number, verdict: 'forward' | 'drop', edit?: (sid: number, sent: boolean) => RawData): string | undefined {

@@ -278,9 +278,17 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 
   N.addEventListener(port, 'message', (e: MessageEvent) => onCommand(e.data));
   N.portStart(port);
-  // the page is going away (reload, navigation): frames a rule holds go on as they were while the socket can
-  // still carry them
+  // The page is going away (reload, navigation): frames a rule holds go on as they were while the socket can still
+  // carry them. Firefox closes a document's sockets before `pagehide` (readyState is CLOSED there, checked), so held
+  // frames are let go at `beforeunload`, which is only listened to once rules were used on this page (a listener
+  // there can cost a page its back/forward cache in some engines).
   N.addEventListener(w, 'pagehide', () => control.stop());
+  let unloadHooked = false;
+  function hookUnload(): void {
+    if (unloadHooked || !control.used) return;
+    unloadHooked = true;
+    N.addEventListener(w, 'beforeunload', () => control.releaseAll());
+  }
   N.windowPostMessage(w, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
 
   // ---------------------------------------------------------------- flushing
@@ -458,6 +466,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     }
     if (m.cmd === 'rules') {
       const error = control.setRules(N.isArray(m.rules) ? (m.rules as Rule[]) : [], typeof m.holdTimeoutMs === 'number' ? m.holdTimeoutMs : 0);
+      hookUnload();
       return result(reqId, error);
     }
     if (m.cmd === 'decide') {
