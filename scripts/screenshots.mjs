@@ -56,39 +56,25 @@ async function stageRules(s) {
 }
 
 const ext = (b) => path.join(root, 'dist', b);
-try {
-  {
-    const s = await launchChromium({ extDir: ext('chrome') });
-    try {
-      await stageRules(s);
-      const file = path.join(out, 'panel-rules.png');
-      await s.screenshotPanel(file);
-      console.log(`wrote ${path.relative(root, file)}`);
-    } finally {
-      await s.close();
-    }
-  }
-  for (const theme of ['light', 'dark']) {
-    // DevTools follows the system theme by default; --force-dark-mode makes the system dark
-    const s = await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] });
-    try {
-      await stage(s);
-      const file = path.join(out, `panel-chromium-${theme}.png`);
-      await s.screenshotPanel(file);
-      console.log(`wrote ${path.relative(root, file)}`);
-    } finally {
-      await s.close();
-    }
-  }
-  const f = await launchSession('firefox', { extDir: ext('firefox') });
+
+/** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
+async function shoot(session, staging, name) {
   try {
-    await stage(f);
-    const file = path.join(out, 'panel-firefox.png');
-    await f.screenshotPanel(file);
+    await staging(session);
+    const file = path.join(out, `${name}.png`);
+    await session.screenshotPanel(file);
     console.log(`wrote ${path.relative(root, file)}`);
   } finally {
-    await f.close();
+    await session.close();
   }
+}
+
+try {
+  await shoot(await launchChromium({ extDir: ext('chrome') }), stageRules, 'panel-rules');
+  // DevTools follows the system theme by default; --force-dark-mode makes the system dark
+  for (const theme of ['light', 'dark'])
+    await shoot(await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] }), stage, `panel-chromium-${theme}`);
+  await shoot(await launchSession('firefox', { extDir: ext('firefox') }), stage, 'panel-firefox');
 } finally {
   await server.close();
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { useStore } from '../lib/useStore';
 import { parseComposer } from '../lib/composer';
 import { editableText } from './HeldFrames';
@@ -11,11 +11,10 @@ import type { Frame } from '../store/model';
 export function ReplayPane() {
   const store = useStore();
   const frames = store.replayFrames();
-  const key = frames.map((f) => f.id).join(',');
+  // edits are kept by frame id, so marking more frames never loses one already made
   const [edits, setEdits] = useState<Record<number, string>>({});
   const [timing, setTiming] = useState<'original' | 'fast'>('original');
   const [busy, setBusy] = useState(false);
-  useEffect(() => setEdits({}), [key]);
   const sock = store.socket(store.primarySocket);
 
   const textOf = (f: Frame) => edits[f.id] ?? editableText(f).text;

@@ -106,7 +106,7 @@ export function RulesPane() {
     store.setRules(list);
   };
   return (
-    <div class="rules" data-testid="rules" role="region" aria-label="Traffic rules">
+    <div class="rules" data-testid="rules" role="region" aria-label="Traffic rules" data-acks={store.rulesAcks}>
       <div class="rules-head">
         <label class="check" title="Switch every rule off (held frames are released) or back on">
           <input type="checkbox" data-testid="rules-on" checked={store.rulesOn} onChange={(e) => store.setRules(drafts, { on: e.currentTarget.checked })} /> Rules on

@@ -377,8 +377,15 @@ export class Store {
       reqId: this.nextReq++,
       rules: compileAll(this.ruleDrafts, this.rulesOn),
       holdTimeoutMs: this.holdTimeoutMs,
-    }).then((error) => error && this.notify('error', error));
+    }).then((error) => {
+      if (error) return this.notify('error', error);
+      this.rulesAcks++;
+      this.changed();
+    });
   }
+
+  /** rules commands the pages confirmed: how a caller knows the page runs the current rules */
+  rulesAcks = 0;
 
   /** Frames a rule holds, waiting for Forward, Edit or Drop. */
   held(): Frame[] {
