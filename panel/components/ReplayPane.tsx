@@ -88,7 +88,10 @@ export function ReplayPane() {
               spellcheck={false}
               aria-label={`Frame ${i + 1}`}
               value={textOf(f)}
-              onInput={(e) => setEdits({ ...edits, [f.id]: e.currentTarget.value })}
+              onInput={(e) => {
+                const value = e.currentTarget.value;
+                setEdits((cur) => ({ ...cur, [f.id]: value }));
+              }}
             />
           </div>
         ))}

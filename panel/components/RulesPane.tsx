@@ -6,7 +6,8 @@ const MATCH_LABELS: Record<MatchType, string> = { any: 'Every frame', text: 'Con
 
 function RuleEditor({ draft, onSave, onCancel }: { draft: RuleDraft; onSave: (d: RuleDraft) => void; onCancel: () => void }) {
   const [d, setD] = useState(draft);
-  const set = (patch: Partial<RuleDraft>) => setD({ ...d, ...patch });
+  // functional update: two edits before a render (autofill, a paste into two fields) must both stick
+  const set = (patch: Partial<RuleDraft>) => setD((cur) => ({ ...cur, ...patch }));
   const check = compileRule(d);
   const input = (key: keyof RuleDraft, testid: string, placeholder: string, label: string) => (
     <label>
@@ -40,7 +41,10 @@ function RuleEditor({ draft, onSave, onCancel }: { draft: RuleDraft; onSave: (d:
         {d.matchType === 'json' && input('matchValue', 'rule-match-value', 'any value (or e.g. "ping", 42)', 'Equals')}
         <label>
           Action
-          <select data-testid="rule-action" value={d.action} onChange={(e) => set({ action: e.currentTarget.value as ActionType, direction: e.currentTarget.value === 'mock' ? 'sent' : d.direction })}>
+          <select data-testid="rule-action" value={d.action} onChange={(e) => {
+              const action = e.currentTarget.value as ActionType;
+              set(action === 'mock' ? { action, direction: 'sent' } : { action });
+            }}>
             {Object.entries(ACTION_LABELS).map(([k, v]) => (
               <option value={k}>{v}</option>
             ))}

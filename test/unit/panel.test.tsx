@@ -125,3 +125,62 @@ describe('panel in a page', () => {
     expect(view.getByTestId('detail').textContent).toContain('<img src=x onerror=alert(1)>');
   });
 });
+
+describe('traffic control in the panel', () => {
+  it('a rule made in the Rules tab goes to the page compiled; a bad one says why and is not saved', async () => {
+    const { view, t } = await mount();
+    await act(async () => {
+      fireEvent.click(view.getByTestId('tab-rules'));
+      await frame();
+    });
+    await act(async () => {
+      fireEvent.click(view.getByTestId('rule-add'));
+      await frame();
+    });
+    await act(async () => {
+      fireEvent.change(view.getByTestId('rule-match-type'), { target: { value: 'json' } });
+      await frame();
+    });
+    await act(async () => {
+      fireEvent.input(view.getByTestId('rule-match'), { target: { value: '$.a..b' } });
+      await frame();
+    });
+    expect(view.getByTestId('rule-error').textContent).toMatch(/name is missing/);
+    expect((view.getByTestId('rule-save') as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => {
+      fireEvent.input(view.getByTestId('rule-match'), { target: { value: '$.type' } });
+      fireEvent.input(view.getByTestId('rule-match-value'), { target: { value: 'ping' } });
+      await frame();
+    });
+    await act(async () => {
+      fireEvent.click(view.getByTestId('rule-save'));
+      await frame();
+    });
+    const cmd = t.sent.filter((c) => c.cmd === 'rules').at(-1);
+    expect(cmd).toMatchObject({ cmd: 'rules', holdTimeoutMs: 30000, rules: [{ match: { type: 'json', path: ['type'], value: '"ping"' }, action: { type: 'pause' } }] });
+    expect(view.getAllByTestId('rule')).toHaveLength(1);
+  });
+
+  it('lists a held frame and decides on it; the log tags what happened', async () => {
+    const { view, t, store } = await mount();
+    const rule = { id: 'r', name: 'hold pings', action: 'pause' as const };
+    await act(async () => {
+      store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'sent', payload: text('ping'), rule, queued: true }], 4)));
+      await frame();
+    });
+    expect(view.getAllByTestId('held-frame')).toHaveLength(1);
+    expect(view.getAllByTestId('frame').at(-1)!.dataset.rule).toBe('held');
+    await act(async () => {
+      fireEvent.click(view.getByTestId('held-drop'));
+      await frame();
+    });
+    expect(t.sent.at(-1)).toMatchObject({ cmd: 'decide', seq: 4, verdict: 'drop' });
+    await act(async () => {
+      store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: (t.sent.at(-1) as { reqId: number }).reqId, ok: true })));
+      store.receive(fromFrame(events('d', [{ kind: 'verdict', ref: 4, outcome: 'dropped', waited: 900 }], 5)));
+      await frame();
+    });
+    expect(view.queryAllByTestId('held-frame')).toHaveLength(0);
+    expect(view.getAllByTestId('frame').at(-1)!.dataset.rule).toBe('dropped');
+  });
+});
