@@ -54,7 +54,8 @@ async function main() {
         if (store.rulesOrigin !== origin) return;
         const r = got[rulesKey(origin)] as StoredRules | undefined;
         lastRules = JSON.stringify(r ?? { drafts: [], on: true, holdTimeoutMs: 30_000 });
-        store.loadRules(r?.drafts ?? [], r?.on ?? true, r?.holdTimeoutMs ?? 30_000);
+        // rules loaded from storage for this origin go to the pages like any change
+        store.setRules(r?.drafts ?? [], { on: r?.on ?? true, holdTimeoutMs: r?.holdTimeoutMs ?? 30_000 });
       });
       return;
     }

@@ -4,7 +4,7 @@ import { useStore } from '../lib/useStore';
 import { useVirtualizer } from '../lib/virtual';
 import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
-import { ruleSentence, ruleTag } from '../lib/ruleLabels';
+import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
 
 const ROW = 21;
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
@@ -114,7 +114,7 @@ export function FrameTable() {
             const tag = ruleTag(f);
             const origin = f.origin === 'panel' || f.origin === 'replay' ? f.origin : undefined;
             const marked = store.marked.has(f.id);
-            const gone = f.outcome === 'dropped' || f.outcome === 'socket-closed' || (f.rule?.action === 'drop') || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
+            const gone = wentNowhere(f);
             return (
               <div
                 key={f.id}

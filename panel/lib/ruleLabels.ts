@@ -38,6 +38,11 @@ function outcomeTag(f: Frame): string {
   }
 }
 
+/** The frame never reached the other side: dropped (by a rule or in the panel), answered by a mock instead, or unsent. */
+export function wentNowhere(f: Frame): boolean {
+  return f.outcome === 'dropped' || f.outcome === 'socket-closed' || f.rule?.action === 'drop' || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
+}
+
 const OUTCOME_TEXT: Record<string, string> = {
   forwarded: 'forwarded as it was',
   edited: 'forwarded edited',

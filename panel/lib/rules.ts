@@ -3,6 +3,7 @@
  * the protocol's Rule, which the page-side hook runs without parsing anything. Every mistake is found here, with a
  * message that says where, so the page never receives a rule it cannot use.
  */
+import { splitRegex } from './regex';
 import type { JsonPath, Rule, RuleAction, RuleDirection, RuleMatch, TemplatePart } from '../../src/shared/protocol';
 
 export type MatchType = RuleMatch['type'];
@@ -61,12 +62,6 @@ export function newDraft(patch: Partial<RuleDraft> = {}): RuleDraft {
     alsoSend: false,
     ...patch,
   };
-}
-
-/** `/source/flags` → its parts, or undefined when the text is not written as a regex */
-export function splitRegex(text: string): { source: string; flags: string } | undefined {
-  const m = /^\/(.+)\/([dgimsuvy]*)$/s.exec(text);
-  return m ? { source: m[1], flags: m[2] } : undefined;
 }
 
 function checkRegex(source: string, flags: string): string | undefined {

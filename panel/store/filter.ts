@@ -1,3 +1,5 @@
+import { splitRegex } from '../lib/regex';
+
 /** The frame filter: plain text (case-insensitive) or `/regex/flags`, a direction, and invert. */
 export type DirectionFilter = 'all' | 'sent' | 'received' | 'event';
 
@@ -18,12 +20,12 @@ export interface CompiledFilter {
 export function compileFilter(text: string): CompiledFilter {
   const t = text.trim();
   if (!t) return { test: null, regex: null };
-  const m = /^\/(.+)\/([a-z]*)$/.exec(t);
-  if (m) {
+  const r = splitRegex(t);
+  if (r) {
     try {
-      const flags = m[2].replace(/g/g, '');
-      const re = new RegExp(m[1], flags);
-      return { test: (s) => re.test(s), regex: new RegExp(m[1], flags + 'g') };
+      const flags = r.flags.replace(/g/g, '');
+      const re = new RegExp(r.source, flags);
+      return { test: (s) => re.test(s), regex: new RegExp(r.source, flags + 'g') };
     } catch (e) {
       return { test: () => false, regex: null, error: `Invalid regular expression: ${(e as Error).message}` };
     }

@@ -366,11 +366,6 @@ export class Store {
     this.changed();
   }
 
-  /** Rules loaded from storage for this origin; sent to the pages like any change. */
-  loadRules(drafts: RuleDraft[], on: boolean, holdTimeoutMs: number): void {
-    this.setRules(drafts, { on, holdTimeoutMs });
-  }
-
   private pushRulesTo(frameId: number, docId: string): void {
     void this.requestTo(frameId, docId, {
       cmd: 'rules',

@@ -91,6 +91,14 @@ export function toJson(v: unknown): string {
   return out + '}';
 }
 
+/**
+ * JSON text of a value. A page that defines toJSON on Object.prototype or Array.prototype would hijack
+ * JSON.stringify: then (and only then: it is slower) serialise by hand.
+ */
+export function jsonText(v: unknown): string {
+  return 'toJSON' in natives.objectPrototype || 'toJSON' in natives.arrayPrototype ? toJson(v) : (natives.stringify(v) ?? 'null');
+}
+
 /** UTF-8 length, for the close reason's 123-byte limit */
 export function utf8Length(s: string): number {
   return natives.textEncode(new natives.TextEncoder(), s).length;

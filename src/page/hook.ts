@@ -8,7 +8,7 @@
 import { natives, captureWebSocket, isArrayBuffer } from './natives';
 import { Ring } from './ring';
 import { createControl } from './control';
-import { encodePayload, rawSize, snapshot, base64ToBytes, toJson, utf8Length, type RawData } from './encode';
+import { encodePayload, rawSize, snapshot, base64ToBytes, jsonText, utf8Length, type RawData } from './encode';
 import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel, type ReplayItem, type Rule } from '../shared/protocol';
 
 const RING_CAPACITY = 50_000;
@@ -315,9 +315,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     const raw = ring.raws[slot];
     event.time = N.timeOrigin + (event.mono as number);
     if (raw !== undefined) event.payload = encodePayload(raw, true, ring.blobBytes[slot]);
-    // A page that defines toJSON on Object.prototype or Array.prototype would hijack JSON.stringify: then (and
-    // only then: it is slower) serialise by hand.
-    const json = 'toJSON' in N.objectPrototype || 'toJSON' in N.arrayPrototype ? toJson(event) : N.stringify(event);
+    const json = jsonText(event);
     event.payload = undefined; // the ring keeps the raw data, not the encoded copy
     return json;
   }

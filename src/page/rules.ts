@@ -5,7 +5,7 @@
  * the panel, never thrown into the page.
  */
 import { natives as N } from './natives';
-import { toJson, type RawData } from './encode';
+import { jsonText, type RawData } from './encode';
 import type { JsonPath, Rule, RuleAction, RuleMatch, TemplatePart } from '../shared/protocol';
 
 const regexpExec = N.regexpExec;
@@ -29,11 +29,6 @@ function withoutFlags(flags: string, drop: string): string {
 
 function regex(source: string, flags: string): RegExp {
   return new N.RegExp(source, flags);
-}
-
-/** JSON text of a value, immune to a page-planted toJSON */
-export function jsonText(v: unknown): string {
-  return 'toJSON' in N.objectPrototype || 'toJSON' in N.arrayPrototype ? toJson(v) : (N.stringify(v) ?? 'null');
 }
 
 function hasOwn(o: object, k: string | number): boolean {

@@ -97,6 +97,7 @@ const waitRowRule = (s, needle, dir, rule) =>
     `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes(${JSON.stringify(needle)}) && r.dataset.direction === ${JSON.stringify(dir)} && r.dataset.rule === ${JSON.stringify(rule)})`,
   );
 const heldCount = (s) => s.panelEval(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length`);
+const waitHeld = (s, n) => s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === ${n}`);
 /** The traffic-control test page, with the panel open on its socket. */
 async function openControlPage(s, origin) {
   await s.goto(`${origin}/control.html`);
@@ -455,7 +456,7 @@ export const scenarios = {
     await openControlPage(s, origin);
     await addRule(s, { name: 'hold pings', direction: 'sent', 'match-type': 'text', match: 'p1-hold', action: 'pause' });
     await s.pageEval(`() => window.__send('p1-hold-a', 'p1-after', 'p1-hold-b')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 2`);
+    await waitHeld(s, 2);
     await pause(300);
     assert.deepEqual(got('p1-'), [], 'nothing went out: the second frame waits behind the held first one');
     assert.equal(await rowRule(s, 'p1-after', 'sent'), 'waiting');
@@ -470,7 +471,7 @@ export const scenarios = {
     assert.equal(await heldCount(s), 1);
 
     await click(s, 'held-drop', 0);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 0`);
+    await waitHeld(s, 0);
     await pause(300);
     assert.deepEqual(got('p1-'), ['p1-edited-a', 'p1-after'], 'the dropped frame never went out');
     assert.deepEqual(await s.pageEval(`() => window.__received.filter((m) => m.startsWith('p1-'))`), ['p1-edited-a', 'p1-after']);
@@ -487,7 +488,7 @@ export const scenarios = {
     await openControlPage(s, origin);
     await addRule(s, { direction: 'received', 'match-type': 'regex', match: '/^p2-hold/', action: 'pause' });
     await s.pageEval(`() => window.__send('p2-hold-1', 'p2-plain', 'p2-hold-2')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 2`);
+    await waitHeld(s, 2);
     await waitRowRule(s, 'p2-plain', 'received', 'waiting');
     await s.pageEval(`() => window.__ws.close(4002, 'bye')`);
     await waitRow(s, 'close 4002', 'event');
@@ -537,7 +538,7 @@ export const scenarios = {
 
     // the panel closes while a frame is held: it goes on as it was
     await s.pageEval(`() => window.__send('p4-panel-close')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await waitHeld(s, 1);
     assert.deepEqual(got('p4-panel'), []);
     await s.reopenPanel();
     await s.waitForPage(`() => window.__received.includes('p4-panel-close')`);
@@ -548,7 +549,7 @@ export const scenarios = {
 
     // every rule switched off at once: held frames go
     await s.pageEval(`() => window.__send('p4-switch')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await waitHeld(s, 1);
     await click(s, 'tab-rules');
     await click(s, 'rules-on');
     await s.waitForPage(`() => window.__received.includes('p4-switch')`);
@@ -558,7 +559,7 @@ export const scenarios = {
 
     // the page reloads while a frame is held: it goes out as the old document leaves, not lost
     await s.pageEval(`() => window.__send('p4-reload')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await waitHeld(s, 1);
     assert.deepEqual(got('p4-reload'), []);
     await s.goto(`${origin}/control.html`);
     await waitFor(async () => got('p4-reload').length === 1, { message: 'the held frame to reach the server on reload' });
@@ -611,14 +612,14 @@ export const scenarios = {
     await openControlPage(s, origin);
     await addRule(s, { direction: 'sent', 'match-type': 'text', match: 'p6-', action: 'pause' });
     await s.pageEval(`() => window.__send('p6-before-stop')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await waitHeld(s, 1);
     await s.stopBackground();
     await s.waitForPage(`() => window.__received.includes('p6-before-stop')`);
     assert.deepEqual(got('p6-'), ['p6-before-stop'], 'released as it was, not lost');
     // the panel reconnects and subscribes again, with its rules
     await waitRowRule(s, 'p6-before-stop', 'sent', 'released');
     await s.pageEval(`() => window.__send('p6-after-restart')`);
-    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === 1`);
+    await waitHeld(s, 1);
     await click(s, 'held-forward');
     await s.waitForPage(`() => window.__received.includes('p6-after-restart')`);
     assert.deepEqual(got('p6-'), ['p6-before-stop', 'p6-after-restart']);
