@@ -31,6 +31,15 @@ function toInput(seq: number, direction: 'sent' | 'received', data: RawData, isB
     : { seq, direction, mono, text: buf.toString('utf8'), truncated: false };
 }
 
+/**
+ * Pass a close on to the other side. 1005 (no status) and 1006 (no close frame) only describe what happened and
+ * cannot be sent: the first becomes a plain 1000, the second an abrupt end on the other side too.
+ */
+function relayClose(other: WebSocket, code: number): void {
+  if (code === 1006 || code === 1015) other.terminate();
+  else other.close(code === 1005 ? 1000 : code);
+}
+
 /** Start a proxy in front of `target` (e.g. ws://127.0.0.1:1234). */
 export async function startRecorder(target: string): Promise<Recorder> {
   const sockets: RecordedSocket[] = [];
@@ -62,8 +71,8 @@ export async function startRecorder(target: string): Promise<Recorder> {
           rec.frames.push(toInput(seq++, 'received', data, isBinary));
           client.send(data, { binary: isBinary });
         });
-        client.on('close', (code) => upstream.close(code === 1005 ? 1000 : code));
-        upstream.on('close', (code) => client.close(code === 1005 ? 1000 : code));
+        client.on('close', (code) => relayClose(upstream, code));
+        upstream.on('close', (code) => relayClose(client, code));
       });
     });
   });
