@@ -1,0 +1,628 @@
+/**
+ * HAR 1.2 export and import of WebSocket logs, plus JSON Lines and console snippets. Pure and browser-free.
+ *
+ * The HAR dialect is Chrome DevTools' own (read from its models/har Log.js and Importer.js, and checked against the
+ * real DevTools in the e2e suite): one entry per socket with `_resourceType: 'websocket'` and
+ *   _webSocketMessages: [{ type: 'send' | 'receive', time: <seconds since the epoch, float>, opcode, data }]
+ * where opcode 1 is text (data is the text) and 2 is binary (data is base64: CDP's payloadData for non-text frames).
+ * Chrome also writes { type: 'error', opcode: -1, data: <message> } for a frame error; it never writes close, ping
+ * or pong frames, nor how a socket closed. Chrome's importer ignores fields it does not know, so WS Lens keeps what
+ * Chrome has no place for (close code, lifecycle events, frame origin, rule marks) in `_wsLens` fields.
+ */
+import type { Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
+import type { Frame, Socket } from '../store/model';
+import { base64ToBytes, bytesToBase64 } from './composer';
+
+// ------------------------------------------------------------------------------------------------- HAR types
+
+export interface HarNameValue {
+  name: string;
+  value: string;
+}
+
+/** One WebSocket message as Chrome writes it, with WS Lens extras Chrome ignores. */
+export interface HarWebSocketMessage {
+  type: 'send' | 'receive';
+  /** seconds since the epoch (Chrome's unit), with fractions */
+  time: number;
+  /** 1 text, 2 binary */
+  opcode: 1 | 2;
+  /** the text, or base64 of the bytes */
+  data: string;
+  _wsLens?: HarMessageExtra;
+}
+
+export interface HarMessageExtra {
+  /** the page sent or received a Blob (opcode 2 alone cannot say) */
+  blob?: true;
+  /** only a preview was exported: `data` is cut, this is the full size (UTF-16 units for text, bytes for binary) */
+  cut?: { size: number };
+  origin?: Frame['origin'];
+  rule?: RuleMark;
+  original?: string;
+  outcome?: Outcome;
+  waited?: number;
+  edited?: Payload;
+  bufferedAmount?: number;
+}
+
+/** A lifecycle row of the log (created, open, closing, close, error). */
+export interface HarLensEvent {
+  /** ms since the epoch */
+  time: number;
+  label: string;
+  preview: string;
+  /** how many of the entry's messages came before it: keeps the log's order exact where times tie */
+  after: number;
+}
+
+/** What WS Lens knows about a socket beyond the HAR fields. */
+export interface HarSocketExtra {
+  v: 1;
+  protocols: string[];
+  protocol: string;
+  extensions: string;
+  state: SocketState;
+  /** ms since the epoch, exact (startedDateTime has whole milliseconds only) */
+  createdAt: number;
+  openedAt?: number;
+  closedAt?: number;
+  close?: { code: number; reason: string; wasClean: boolean };
+  errored: boolean;
+  /** where the page created the socket */
+  stack: string;
+  events: HarLensEvent[];
+  /** messages exported as a preview only */
+  cut: number;
+}
+
+export interface HarTimings {
+  blocked: number;
+  dns: number;
+  connect: number;
+  ssl: number;
+  send: number;
+  wait: number;
+  receive: number;
+}
+
+export interface HarEntry {
+  pageref?: string;
+  startedDateTime: string;
+  /** ms: the sum of the timings that are not -1 */
+  time: number;
+  request: {
+    method: 'GET';
+    url: string;
+    httpVersion: string;
+    cookies: [];
+    headers: HarNameValue[];
+    queryString: HarNameValue[];
+    headersSize: -1;
+    bodySize: 0;
+  };
+  response: {
+    status: number;
+    statusText: string;
+    httpVersion: string;
+    cookies: [];
+    headers: HarNameValue[];
+    content: { size: number; mimeType: string };
+    redirectURL: '';
+    headersSize: -1;
+    bodySize: -1;
+  };
+  cache: Record<string, never>;
+  timings: HarTimings;
+  _resourceType: 'websocket';
+  _webSocketMessages: HarWebSocketMessage[];
+  _wsLens: HarSocketExtra;
+}
+
+export interface HarPage {
+  startedDateTime: string;
+  id: string;
+  title: string;
+  pageTimings: { onContentLoad: number; onLoad: number };
+}
+
+/** A whole HAR document: `{ log: {...} }`, ready for JSON.stringify. */
+export interface HarLog {
+  log: {
+    version: '1.2';
+    creator: { name: 'WS Lens'; version: string };
+    pages: HarPage[];
+    entries: HarEntry[];
+  };
+}
+
+// ------------------------------------------------------------------------------------------------- export
+
+export interface ExportInput {
+  sockets: Socket[];
+  frames: Frame[];
+  /** the inspected page: becomes the HAR's one page */
+  pageUrl?: string;
+  /** WS Lens's version, for log.creator */
+  version: string;
+  /** the full payload of a frame whose own payload is a preview (`truncated`), when the panel could fetch it */
+  payloadOf?: (f: Frame) => Payload | undefined;
+}
+
+const PAGE_ID = 'page_1';
+
+export function exportHar(input: ExportInput): HarLog {
+  const framesBySocket = new Map<string, Frame[]>();
+  for (const f of input.frames) {
+    let list = framesBySocket.get(f.socketKey);
+    if (!list) framesBySocket.set(f.socketKey, (list = []));
+    list.push(f);
+  }
+  const pageref = input.pageUrl !== undefined ? PAGE_ID : undefined;
+  const entries = input.sockets.map((s) => socketEntry(s, framesBySocket.get(s.key) ?? [], pageref, input.payloadOf));
+  const pages: HarPage[] =
+    input.pageUrl === undefined
+      ? []
+      : [
+          {
+            startedDateTime: isoTime(input.sockets.length ? Math.min(...input.sockets.map((s) => s.createdAt)) : Date.now()),
+            id: PAGE_ID,
+            title: input.pageUrl,
+            // HAR: -1 when the timing does not apply or is unknown
+            pageTimings: { onContentLoad: -1, onLoad: -1 },
+          },
+        ];
+  return { log: { version: '1.2', creator: { name: 'WS Lens', version: input.version }, pages, entries } };
+}
+
+function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined, payloadOf: ExportInput['payloadOf']): HarEntry {
+  const opened = s.openedAt !== undefined;
+  const handshake = opened ? Math.max(0, s.openedAt! - s.createdAt) : 0;
+  const messages: HarWebSocketMessage[] = [];
+  const events: HarLensEvent[] = [];
+  let cut = 0;
+  for (const f of frames) {
+    if (f.direction === 'event') {
+      events.push({ time: f.time, label: f.label ?? '', preview: f.preview, after: messages.length });
+      continue;
+    }
+    if (!f.payload) continue;
+    const m = harMessage(f, payloadOf);
+    if (m._wsLens?.cut) cut++;
+    messages.push(m);
+  }
+  return {
+    ...(pageref ? { pageref } : {}),
+    startedDateTime: isoTime(s.createdAt),
+    // HAR: time is the sum of the non -1 timings; a socket's only timed phase is its handshake
+    time: handshake,
+    request: {
+      method: 'GET',
+      url: s.url,
+      httpVersion: 'HTTP/1.1',
+      cookies: [],
+      headers: s.protocols.length ? [{ name: 'Sec-WebSocket-Protocol', value: s.protocols.join(', ') }] : [],
+      queryString: queryStringOf(s.url),
+      // the page hook never sees the handshake's bytes: -1 is HAR's "unknown"
+      headersSize: -1,
+      bodySize: 0,
+    },
+    response: {
+      status: opened ? 101 : 0,
+      statusText: opened ? 'Switching Protocols' : '',
+      httpVersion: opened ? 'HTTP/1.1' : '',
+      cookies: [],
+      headers: [
+        ...(s.protocol ? [{ name: 'Sec-WebSocket-Protocol', value: s.protocol }] : []),
+        ...(s.extensions ? [{ name: 'Sec-WebSocket-Extensions', value: s.extensions }] : []),
+      ],
+      // a 101 has no body; 'x-unknown' is what Chrome writes for it and skips on import
+      content: { size: 0, mimeType: 'x-unknown' },
+      redirectURL: '',
+      headersSize: -1,
+      bodySize: -1,
+    },
+    cache: {},
+    timings: { blocked: -1, dns: -1, connect: -1, ssl: -1, send: 0, wait: handshake, receive: 0 },
+    _resourceType: 'websocket',
+    _webSocketMessages: messages,
+    _wsLens: socketExtra(s, events, cut),
+  };
+}
+
+function socketExtra(s: Socket, events: HarLensEvent[], cut: number): HarSocketExtra {
+  return {
+    v: 1,
+    protocols: s.protocols,
+    protocol: s.protocol,
+    extensions: s.extensions,
+    state: s.state,
+    createdAt: s.createdAt,
+    openedAt: s.openedAt,
+    closedAt: s.closedAt,
+    close: s.code !== undefined ? { code: s.code, reason: s.reason ?? '', wasClean: s.wasClean ?? false } : undefined,
+    errored: s.errored,
+    stack: s.stack,
+    events,
+    cut,
+  };
+}
+
+function harMessage(f: Frame, payloadOf: ExportInput['payloadOf']): HarWebSocketMessage {
+  let p = f.payload!;
+  if (p.truncated) {
+    const full = payloadOf?.(f);
+    if (full && !full.truncated) p = full;
+  }
+  const extra: HarMessageExtra = {};
+  if (p.type === 'blob') extra.blob = true;
+  if (p.truncated) extra.cut = { size: p.size };
+  if (f.origin) extra.origin = f.origin;
+  if (f.rule) extra.rule = f.rule;
+  if (f.original !== undefined) extra.original = f.original;
+  if (f.outcome) extra.outcome = f.outcome;
+  if (f.waited !== undefined) extra.waited = f.waited;
+  if (f.edited) extra.edited = f.edited;
+  if (f.bufferedAmount !== undefined) extra.bufferedAmount = f.bufferedAmount;
+  return {
+    type: f.direction === 'sent' ? 'send' : 'receive',
+    time: secondsOf(f.time),
+    opcode: p.type === 'text' ? 1 : 2,
+    data: p.data,
+    ...(Object.keys(extra).length ? { _wsLens: extra } : {}),
+  };
+}
+
+/**
+ * ms -> Chrome's seconds, picked so that seconds * 1000 (what an importer does) gives the very same ms back: a plain
+ * division can land one unit in the last place off, and any neighbouring double is as good a number of seconds.
+ */
+function secondsOf(ms: number): number {
+  let s = ms / 1000;
+  if (!(ms > 0) || !Number.isFinite(ms)) return s;
+  for (let i = 0; i < 4 && s * 1000 !== ms; i++) s = nextDouble(s, s * 1000 < ms ? 1 : -1);
+  return s * 1000 === ms ? s : ms / 1000;
+}
+
+const f64 = new Float64Array(1);
+const bits = new BigInt64Array(f64.buffer);
+
+/** The next double up or down from a positive x: its bit pattern plus or minus one. */
+function nextDouble(x: number, dir: 1 | -1): number {
+  f64[0] = x;
+  bits[0] += BigInt(dir);
+  return f64[0];
+}
+
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
+}
+
+function queryStringOf(url: string): HarNameValue[] {
+  try {
+    return [...new URL(url).searchParams].map(([name, value]) => ({ name, value }));
+  } catch {
+    return []; // e.g. "(created before capture)"
+  }
+}
+
+// ------------------------------------------------------------------------------------------------- import
+
+export interface ImportedMessage {
+  direction: 'sent' | 'received';
+  /** ms since the epoch */
+  time: number;
+  /** `truncated` when the HAR held a preview only (WS Lens exports of frames it could not fetch whole) */
+  payload: Payload;
+  origin?: Frame['origin'];
+  rule?: RuleMark;
+  original?: string;
+  outcome?: Outcome;
+  waited?: number;
+  edited?: Payload;
+  bufferedAmount?: number;
+}
+
+/** A lifecycle row: WS Lens's created/open/closing/close/error rows, or a frame error Chrome logged. */
+export interface ImportedEvent {
+  /** ms since the epoch */
+  time: number;
+  label: string;
+  preview: string;
+  /** how many of the socket's messages come before it in the log */
+  after: number;
+}
+
+/**
+ * One socket read from a HAR, shaped for the panel: a Socket from the fields here (state 'closed': nothing is live),
+ * and Frame rows from `messages` and `events`, merged by `after` (event i goes after `events[i].after` messages).
+ * Chrome HARs say nothing of how a socket closed: `closed` is there only when the HAR does (WS Lens HARs).
+ */
+export interface ImportedSocket {
+  url: string;
+  /** the negotiated subprotocol ('' when none) */
+  protocol: string;
+  /** the subprotocols the page offered */
+  protocols: string[];
+  /** the negotiated extensions ('' when none) */
+  extensions: string;
+  /** ms since the epoch */
+  startedAt: number;
+  /** ms since the epoch; absent when the handshake never completed */
+  openedAt?: number;
+  closed?: { code: number; reason: string; wasClean: boolean };
+  closedAt?: number;
+  errored?: boolean;
+  /** where the page created it (WS Lens HARs) */
+  stack?: string;
+  messages: ImportedMessage[];
+  events?: ImportedEvent[];
+}
+
+export type ImportResult = { ok: true; sockets: ImportedSocket[]; skipped: number } | { ok: false; error: string };
+
+/** The largest HAR the panel reads: a bigger one would hold several copies of itself in memory while parsing. */
+export const HAR_MAX_BYTES = 200 * 1024 * 1024;
+
+export function tooBigMessage(bytes: number, limit = HAR_MAX_BYTES): string {
+  return `This file is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} WS Lens can import.`;
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MB`;
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KB`;
+  return `${n} bytes`;
+}
+
+/** A message a developer can act on, never an exception: a HAR is untrusted input. */
+class HarError extends Error {}
+
+export function importHar(text: string, opts: { maxBytes?: number } = {}): ImportResult {
+  const limit = opts.maxBytes ?? HAR_MAX_BYTES;
+  const bytes = utf8Bytes(text, limit);
+  if (bytes > limit) return { ok: false, error: tooBigMessage(bytes, limit) };
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `This file is not JSON: ${(e as Error).message}.` };
+  }
+  const log = isObject(root) && isObject(root.log) ? root.log : undefined;
+  if (!log || !Array.isArray(log.entries)) return { ok: false, error: 'This file is JSON but not a HAR: it has no log.entries list.' };
+  try {
+    const state = { skipped: 0 };
+    const sockets: ImportedSocket[] = [];
+    log.entries.forEach((entry: unknown, i: number) => {
+      if (isWebSocketEntry(entry)) sockets.push(readSocket(entry, i, state));
+    });
+    if (!sockets.length) return { ok: false, error: noSocketsMessage(log) };
+    return { ok: true, sockets, skipped: state.skipped };
+  } catch (e) {
+    if (e instanceof HarError) return { ok: false, error: e.message };
+    return { ok: false, error: `This HAR could not be read: ${(e as Error).message}.` };
+  }
+}
+
+/** UTF-8 size of `text`: what the file took on disk. */
+function utf8Bytes(text: string, limit: number): number {
+  // every UTF-16 unit takes one to three bytes: a short enough text needs no count
+  if (text.length * 3 <= limit) return text.length;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4; // a surrogate pair
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Chrome marks a socket by its resource type and always writes the message list for one (empty or not). */
+function isWebSocketEntry(e: unknown): e is Record<string, unknown> {
+  return isObject(e) && (e._resourceType === 'websocket' || Array.isArray(e._webSocketMessages));
+}
+
+function noSocketsMessage(log: Record<string, unknown>): string {
+  const entries = log.entries as unknown[];
+  const creator = isObject(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : '';
+  const handshakes = entries.filter(looksLikeHandshake).length;
+  if (/firefox/i.test(creator))
+    return `This HAR was written by Firefox, which does not save WebSocket messages in HAR files (it has ${plural(entries.length, 'entry', 'entries')}, none with messages): export the HAR from Chrome DevTools or WS Lens instead.`;
+  if (handshakes)
+    return `This HAR has ${plural(handshakes, 'WebSocket connection')} but no WebSocket messages: ${creator || 'the tool that wrote it'} does not save them, so export the HAR from Chrome DevTools or WS Lens instead.`;
+  if (!entries.length) return 'This HAR has no entries at all, so no WebSocket to import.';
+  return `This HAR has no WebSocket connections: its ${plural(entries.length, 'entry is an HTTP request', 'entries are HTTP requests')}.`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** A WebSocket handshake saved without messages, as other browsers write it. */
+function looksLikeHandshake(e: unknown): boolean {
+  if (!isObject(e) || !isObject(e.request)) return false;
+  if (typeof e.request.url === 'string' && /^wss?:/i.test(e.request.url)) return true;
+  if (isObject(e.response) && e.response.status === 101) return true;
+  return headerValue(e.request.headers, 'upgrade')?.toLowerCase() === 'websocket';
+}
+
+function headerValue(headers: unknown, name: string): string | undefined {
+  if (!Array.isArray(headers)) return undefined;
+  const h = headers.find((x) => isObject(x) && typeof x.name === 'string' && x.name.toLowerCase() === name);
+  return h && typeof h.value === 'string' ? h.value : undefined;
+}
+
+function splitList(v: string | undefined): string[] {
+  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+}
+
+function readSocket(e: Record<string, unknown>, i: number, state: { skipped: number }): ImportedSocket {
+  const where = `log.entries[${i}]`;
+  const request = isObject(e.request) ? e.request : {};
+  const response = isObject(e.response) ? e.response : {};
+  if (typeof request.url !== 'string') throw new HarError(`The WebSocket entry ${where} is malformed: it has no request.url.`);
+  const url = request.url;
+  const lens = isObject(e._wsLens) && e._wsLens.v === 1 ? (e._wsLens as Partial<HarSocketExtra>) : undefined;
+  const started = Date.parse(String(e.startedDateTime));
+  if (Number.isNaN(started) && typeof lens?.createdAt !== 'number')
+    throw new HarError(`The WebSocket entry ${where} (${url}) is malformed: its startedDateTime is not a date.`);
+  const raw = e._webSocketMessages ?? [];
+  if (!Array.isArray(raw)) throw new HarError(`The WebSocket entry ${where} (${url}) is malformed: its _webSocketMessages is not a list.`);
+
+  const sock: ImportedSocket = {
+    url,
+    protocol: headerValue(response.headers, 'sec-websocket-protocol') ?? '',
+    protocols: splitList(headerValue(request.headers, 'sec-websocket-protocol')),
+    extensions: headerValue(response.headers, 'sec-websocket-extensions') ?? '',
+    startedAt: typeof lens?.createdAt === 'number' ? lens.createdAt : started,
+    messages: [],
+  };
+  // Chrome: a 101 is an opened socket; the handshake ended after the send and wait timings
+  if (response.status === 101) sock.openedAt = sock.startedAt + handshakeMs(e.timings);
+  const events: ImportedEvent[] = [];
+  raw.forEach((m: unknown, j: number) => {
+    const read = readMessage(m, `${where}._webSocketMessages[${j}]`, url);
+    if (read === 'skip') state.skipped++;
+    else if ('label' in read) events.push({ ...read, after: sock.messages.length });
+    else sock.messages.push(read);
+  });
+  if (lens) applyLensExtra(sock, lens, events);
+  else if (events.length) sock.events = events;
+  return sock;
+}
+
+function handshakeMs(timings: unknown): number {
+  if (!isObject(timings)) return 0;
+  const part = (k: string) => (typeof timings[k] === 'number' && (timings[k] as number) > 0 ? (timings[k] as number) : 0);
+  return part('send') + part('wait');
+}
+
+/** WS Lens's own fields win over what the HAR fields could tell: they are exact. */
+function applyLensExtra(sock: ImportedSocket, lens: Partial<HarSocketExtra>, chromeEvents: ImportedEvent[]): void {
+  if (Array.isArray(lens.protocols)) sock.protocols = lens.protocols.filter((p) => typeof p === 'string');
+  if (typeof lens.protocol === 'string') sock.protocol = lens.protocol;
+  if (typeof lens.extensions === 'string') sock.extensions = lens.extensions;
+  if (typeof lens.openedAt === 'number') sock.openedAt = lens.openedAt;
+  else delete sock.openedAt;
+  if (typeof lens.closedAt === 'number') sock.closedAt = lens.closedAt;
+  const c = lens.close;
+  if (isObject(c) && typeof c.code === 'number') sock.closed = { code: c.code, reason: String(c.reason ?? ''), wasClean: !!c.wasClean };
+  if (typeof lens.errored === 'boolean') sock.errored = lens.errored;
+  if (typeof lens.stack === 'string') sock.stack = lens.stack;
+  const events = Array.isArray(lens.events)
+    ? lens.events
+        .filter((ev) => isObject(ev) && typeof ev.time === 'number' && typeof ev.label === 'string')
+        .map((ev) => ({ time: ev.time, label: ev.label, preview: String(ev.preview ?? ev.label), after: Math.max(0, Math.min(Number(ev.after) || 0, sock.messages.length)) }))
+    : [];
+  const all = [...events, ...chromeEvents].sort((a, b) => a.after - b.after);
+  if (all.length) sock.events = all;
+}
+
+type ReadMessage = ImportedMessage | Omit<ImportedEvent, 'after'> | 'skip';
+
+function readMessage(m: unknown, where: string, url: string): ReadMessage {
+  const bad = (what: string) => new HarError(`The WebSocket message ${where} (${url}) is malformed: ${what}.`);
+  if (!isObject(m)) throw bad('it is not an object');
+  if (m.type !== 'send' && m.type !== 'receive' && m.type !== 'error') throw bad(`its type is ${JSON.stringify(m.type)}, not "send", "receive" or "error"`);
+  if (typeof m.time !== 'number' || !Number.isFinite(m.time)) throw bad('its time is not a number');
+  if (typeof m.opcode !== 'number') throw bad('its opcode is not a number');
+  if (typeof m.data !== 'string') throw bad('its data is not a string');
+  // Chrome's seconds -> ms (WS Lens writes seconds that multiply back to its exact ms)
+  const time = m.time * 1000;
+  // Chrome's frame errors (opcode -1): a lifecycle row, not a message
+  if (m.type === 'error') return { time, label: 'error', preview: m.data };
+  // only data frames are messages; a control frame (ping, pong, close), should a writer save one, is skipped
+  if (m.opcode !== 1 && m.opcode !== 2) return 'skip';
+  const extra = isObject(m._wsLens) ? (m._wsLens as HarMessageExtra) : {};
+  const out: ImportedMessage = { direction: m.type === 'send' ? 'sent' : 'received', time, payload: payloadFrom(m.opcode, m.data, extra, bad) };
+  copyMessageExtra(out, extra);
+  return out;
+}
+
+function payloadFrom(opcode: 1 | 2, data: string, extra: HarMessageExtra, bad: (what: string) => Error): Payload {
+  const cutSize = isObject(extra.cut) && typeof extra.cut.size === 'number' ? extra.cut.size : undefined;
+  if (opcode === 1) return { type: 'text', data, size: cutSize ?? data.length, truncated: cutSize !== undefined };
+  if (!isBase64(data)) throw bad('its opcode is 2 (binary) but its data is not base64');
+  const bytes = base64Length(data);
+  return { type: extra.blob ? 'blob' : 'binary', data, size: cutSize ?? bytes, truncated: cutSize !== undefined };
+}
+
+function copyMessageExtra(out: ImportedMessage, x: HarMessageExtra): void {
+  if (x.origin === 'panel' || x.origin === 'injected' || x.origin === 'replay' || x.origin === 'mock') out.origin = x.origin;
+  if (isObject(x.rule) && typeof x.rule.id === 'string') out.rule = x.rule;
+  if (typeof x.original === 'string') out.original = x.original;
+  if (typeof x.outcome === 'string') out.outcome = x.outcome;
+  if (typeof x.waited === 'number') out.waited = x.waited;
+  if (isObject(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
+  if (typeof x.bufferedAmount === 'number') out.bufferedAmount = x.bufferedAmount;
+}
+
+function isBase64(s: string): boolean {
+  return s.length % 4 !== 1 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
+}
+
+function base64Length(s: string): number {
+  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
+  return Math.floor((s.length * 3) / 4) - pad;
+}
+
+// ------------------------------------------------------------------------------------------------- JSON Lines
+
+/** One JSON object a line, in log order: for scripts (jq, grep) rather than for tools that read HAR. */
+export function framesToJsonLines(frames: Frame[], socketsByKey: Map<string, Socket>): string {
+  let out = '';
+  for (const f of frames) out += JSON.stringify(jsonLine(f, socketsByKey.get(f.socketKey))) + '\n';
+  return out;
+}
+
+function jsonLine(f: Frame, sock: Socket | undefined): Record<string, unknown> {
+  const base = { time: isoTime(f.time), url: sock?.url ?? '', direction: f.direction };
+  if (f.direction === 'event' || !f.payload) return { ...base, type: 'event', event: f.label ?? '', text: f.preview };
+  const p = f.payload;
+  return {
+    ...base,
+    type: p.type === 'text' ? 'text' : 'binary',
+    data: p.data,
+    size: p.size,
+    truncated: p.truncated,
+    ...(p.type === 'blob' ? { blob: true } : {}),
+    ...(f.origin ? { origin: f.origin } : {}),
+  };
+}
+
+// ------------------------------------------------------------------------------------------------- snippets
+
+/** Bytes up to this many go out as an array literal a developer can read and edit; more as base64. */
+const ARRAY_LITERAL_MAX = 64;
+
+/** A `socket.send(...)` line to paste into the console, where `socket` is the developer's WebSocket. */
+export function sendSnippet(payload: Payload): string {
+  const note = payload.truncated ? ` // only the first part was captured (${payload.size} ${payload.type === 'text' ? 'characters' : 'bytes'} in all)` : '';
+  if (payload.type === 'text') return `socket.send(${jsString(payload.data)});${note}`;
+  const bytes = bytesExpression(payload.data);
+  return `socket.send(${payload.type === 'blob' ? `new Blob([${bytes}])` : bytes});${note}`;
+}
+
+function bytesExpression(b64: string): string {
+  const bytes = base64ToBytes(b64);
+  if (bytes.length <= ARRAY_LITERAL_MAX) return `new Uint8Array([${bytes.join(', ')}])`;
+  // re-encode: the payload's base64 could carry whitespace atob tolerates, which would not survive in a literal
+  return `Uint8Array.from(atob('${bytesToBase64(bytes)}'), (c) => c.charCodeAt(0))`;
+}
+
+/**
+ * A JS string literal for any text. JSON.stringify escapes quotes, backslashes, control characters and (since
+ * ES2019) lone surrogates; on top of that: U+2028/U+2029, which older engines took as line ends, and "<", so
+ * "</script>" cannot end a script element the snippet is pasted into.
+ */
+function jsString(s: string): string {
+  return JSON.stringify(s).replace(/[\u2028\u2029<]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
