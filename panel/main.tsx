@@ -33,6 +33,7 @@ async function main() {
   const saved = ((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? {}) as Partial<Settings>;
   const transport = new PortTransport(browser.devtools.inspectedWindow.tabId);
   const store = new Store(transport, saved);
+  store.appVersion = browser.runtime.getManifest().version;
 
   // the filter, preserve-log and frame limit survive closing and reopening DevTools
   let last = JSON.stringify(store.settings);

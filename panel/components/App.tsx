@@ -5,6 +5,7 @@ import { FrameTable } from './FrameTable';
 import { BottomPane } from './BottomPane';
 import { Composer, type ComposerPersistence } from './Composer';
 import { Backpressure } from './Backpressure';
+import { importHarFile } from './FileActions';
 
 function Notices() {
   const store = useStore();
@@ -25,8 +26,16 @@ function Notices() {
 }
 
 export function App({ persistence }: { persistence?: ComposerPersistence }) {
+  const store = useStore();
+  // a HAR dropped anywhere on the panel imports, as in DevTools' Network panel
+  const onDrop = (e: DragEvent) => {
+    const file = e.dataTransfer?.files?.[0];
+    if (!file) return;
+    e.preventDefault();
+    void importHarFile(store, file);
+  };
   return (
-    <div class="app">
+    <div class="app" onDragOver={(e) => e.dataTransfer?.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>
       <Toolbar />
       <Notices />
       <div class="main">

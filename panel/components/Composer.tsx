@@ -52,7 +52,14 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
   const parsed = useMemo(() => parseComposer(mode, text), [mode, text]);
   const closeCheck = validateClose(code, reason);
   const open = sock?.state === 'open';
-  const why = !sock ? 'Select a socket to send on.' : !open ? `The socket is ${sock.state}: frames can only go out while it is open.` : undefined;
+  const imported = sock && store.log.docs.get(sock.docId)?.imported;
+  const why = !sock
+    ? 'Select a socket to send on.'
+    : imported
+      ? `Imported from ${imported}: a record, nothing can be sent on it.`
+      : !open
+        ? `The socket is ${sock.state}: frames can only go out while it is open.`
+        : undefined;
 
   const remember = (t: string) => {
     const h = [t, ...history.filter((x) => x !== t)].slice(0, HISTORY_MAX);
@@ -199,7 +206,7 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
         </label>
         <button
           data-testid="composer-close"
-          disabled={!sock || sock.state === 'closed' || sock.state === 'closing' || !closeCheck.ok}
+          disabled={!sock || !!imported || sock.state === 'closed' || sock.state === 'closing' || !closeCheck.ok}
           title={!closeCheck.ok ? closeCheck.error : 'Close the page’s socket'}
           onClick={() => {
             if (closeCheck.ok) void store.closeSocket(closeCheck.code, closeCheck.code === undefined ? undefined : reason);

@@ -1,10 +1,46 @@
 import { useStore } from '../lib/useStore';
 import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
 import type { Socket } from '../store/model';
+import { CHOICES, protocolById } from '../decoders';
+import type { DecoderChoice } from '../store/decoding';
 
 function lifetime(s: Socket, now: number): string {
   if (s.openedAt === undefined) return s.state === 'closed' ? 'never opened' : 'connecting…';
   return formatDuration((s.closedAt ?? now) - s.openedAt);
+}
+
+function detectedLabel(s: Socket): string {
+  return s.decoder.id === 'none' ? 'raw' : protocolById(s.decoder.id).label;
+}
+
+/** "Decode as" for one socket: automatic (what was detected), a protocol, or raw frames. */
+function DecodeAs({ s, onChoose }: { s: Socket; onChoose: (c: DecoderChoice) => void }) {
+  const manual = s.decoder.how === 'manual';
+  return (
+    <select
+      class="decode-as"
+      data-testid="decode-as"
+      data-protocol={s.decoder.id}
+      data-how={s.decoder.how}
+      aria-label="Decode frames as"
+      title={
+        manual
+          ? 'Decoded as you chose'
+          : s.decoder.how === 'undecided'
+            ? 'No protocol recognised: frames shown raw (JSON decoded as plain JSON)'
+            : `Detected from the ${s.decoder.how === 'handshake' ? 'url and subprotocol' : 'frames'}`
+      }
+      value={manual ? s.decoder.id : 'auto'}
+      onClick={(e) => e.stopPropagation()}
+      onChange={(e) => onChoose(e.currentTarget.value as DecoderChoice)}
+    >
+      <option value="auto">{manual || s.decoder.how === 'undecided' ? 'Auto' : `Auto: ${detectedLabel(s)}`}</option>
+      {CHOICES.map((p) => (
+        <option value={p.id}>{p.label}</option>
+      ))}
+      <option value="none">Raw (no decoding)</option>
+    </select>
+  );
 }
 
 export function ConnectionList() {
@@ -94,6 +130,14 @@ export function ConnectionList() {
                   </span>
                 )}
                 {s.errored && <span class="warn"> · error</span>}
+              </div>
+              <div class="conn-decode">
+                <DecodeAs s={s} onChoose={(c) => store.setDecoder(key, c)} />
+                {doc?.imported && (
+                  <span class="dim" data-testid="imported-from" title="Loaded from a file: read-only">
+                    imported · {doc.imported}
+                  </span>
+                )}
               </div>
             </div>
           </>

@@ -5,6 +5,9 @@ import { copyText } from '../lib/clipboard';
 import { formatBytes, formatClock, hexDump } from '../lib/format';
 import { checkJson } from '../lib/composer';
 import { ruleSentence } from '../lib/ruleLabels';
+import { decodedView } from '../store/decoding';
+import { DecodedView } from './DecodedView';
+import { sendSnippet } from '../lib/har';
 
 type View = 'text' | 'json' | 'hex' | 'base64';
 
@@ -22,6 +25,7 @@ export function DetailPane() {
       </div>
     );
   const sock = store.socket(f.socketKey);
+  const decoded = decodedView(f, sock);
   const binary = p && p.type !== 'text';
   const views: View[] = !p ? [] : binary ? ['hex', 'base64'] : json?.ok ? ['json', 'text'] : ['text'];
   const current = view && views.includes(view) ? view : views[0];
@@ -95,6 +99,16 @@ export function DetailPane() {
             Copy
           </button>
         )}
+        {p && (
+          <button
+            data-testid="copy-send-snippet"
+            disabled={p.truncated}
+            title={p.truncated ? 'Load the full payload first' : 'Copy a socket.send(…) line to paste into the console'}
+            onClick={() => copyText(sendSnippet(p))}
+          >
+            Copy as send()
+          </button>
+        )}
       </div>
       {p?.truncated && (
         <div class="notice info">
@@ -119,25 +133,28 @@ export function DetailPane() {
           {ruleSentence(f)}
         </div>
       )}
-      <div class="detail-body">
-        {f.original !== undefined && (
-          <div class="detail-original">
-            <div class="dim">Before the rule rewrote it:</div>
-            <pre class="detail-text mono" data-testid="detail-original">
-              {f.original}
-            </pre>
-            <div class="dim">{f.direction === 'sent' ? 'Sent as:' : 'The page got:'}</div>
-          </div>
-        )}
-        {body}
-        {f.edited && (
-          <div class="detail-original">
-            <div class="dim">{f.direction === 'sent' ? 'Edited in the panel, and sent as:' : 'Edited in the panel; the page got:'}</div>
-            <pre class="detail-text mono" data-testid="detail-edited">
-              {f.edited.type === 'text' ? f.edited.data : hexDump(f.edited.data)}
-            </pre>
-          </div>
-        )}
+      <div class={`detail-body ${decoded ? 'split' : ''}`}>
+        {decoded && <DecodedView frame={f} decoded={decoded} />}
+        <div class="raw">
+          {f.original !== undefined && (
+            <div class="detail-original">
+              <div class="dim">Before the rule rewrote it:</div>
+              <pre class="detail-text mono" data-testid="detail-original">
+                {f.original}
+              </pre>
+              <div class="dim">{f.direction === 'sent' ? 'Sent as:' : 'The page got:'}</div>
+            </div>
+          )}
+          {body}
+          {f.edited && (
+            <div class="detail-original">
+              <div class="dim">{f.direction === 'sent' ? 'Edited in the panel, and sent as:' : 'Edited in the panel; the page got:'}</div>
+              <pre class="detail-text mono" data-testid="detail-edited">
+                {f.edited.type === 'text' ? f.edited.data : hexDump(f.edited.data)}
+              </pre>
+            </div>
+          )}
+        </div>
       </div>
     </div>
   );

@@ -5,6 +5,7 @@ import { useVirtualizer } from '../lib/virtual';
 import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
+import { decodedView } from '../store/decoding';
 
 const ROW = 21;
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
@@ -82,6 +83,9 @@ export function FrameTable() {
         <span class="c-kind" role="columnheader">
           Kind
         </span>
+        <span class="c-sum" role="columnheader" title="What the socket's protocol decoder made of the frame">
+          Summary
+        </span>
         <span class="c-data" role="columnheader">
           Data
         </span>
@@ -115,6 +119,7 @@ export function FrameTable() {
             const origin = f.origin === 'panel' || f.origin === 'replay' ? f.origin : undefined;
             const marked = store.marked.has(f.id);
             const gone = wentNowhere(f);
+            const decoded = decodedView(f, sock);
             return (
               <div
                 key={f.id}
@@ -145,6 +150,14 @@ export function FrameTable() {
                   {f.kind}
                   {origin ? ` · ${origin}` : ''}
                   {tag && <span class={`rule-tag ${f.queued ? 'queued' : ''}`}>{tag}</span>}
+                </span>
+                <span
+                  class={`c-sum ${decoded?.error ? 'decode-error' : ''}`}
+                  data-testid="frame-summary"
+                  data-protocol={decoded?.protocol}
+                  title={decoded ? `${decoded.summary}${decoded.error ? `\n${decoded.error}` : ''}` : undefined}
+                >
+                  {decoded ? highlight(decoded.summary, re) : ''}
                 </span>
                 <span class="c-data">{highlight(f.preview, re)}</span>
               </div>

@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import { useStore } from '../lib/useStore';
 import type { DirectionFilter } from '../store/filter';
+import { FileActions } from './FileActions';
 
 const LIMITS = [10_000, 50_000, 200_000, 1_000_000];
 
@@ -37,6 +38,8 @@ export function Toolbar() {
       <button class="icon-btn" data-testid="clear" title="Clear log" aria-label="Clear log" onClick={() => store.clear()}>
         ⊘
       </button>
+      <span class="sep" />
+      <FileActions />
       <span class="sep" />
       <label class="check" title="Keep sockets and frames of earlier documents across reloads and navigations">
         <input type="checkbox" data-testid="preserve-log" checked={preserveLog} onChange={(e) => store.setPreserveLog(e.currentTarget.checked)} />

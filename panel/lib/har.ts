@@ -266,32 +266,11 @@ function harMessage(f: Frame, payloadOf: ExportInput['payloadOf']): HarWebSocket
   if (f.bufferedAmount !== undefined) extra.bufferedAmount = f.bufferedAmount;
   return {
     type: f.direction === 'sent' ? 'send' : 'receive',
-    time: secondsOf(f.time),
+    time: f.time / 1000,
     opcode: p.type === 'text' ? 1 : 2,
     data: p.data,
     ...(Object.keys(extra).length ? { _wsLens: extra } : {}),
   };
-}
-
-/**
- * ms -> Chrome's seconds, picked so that seconds * 1000 (what an importer does) gives the very same ms back: a plain
- * division can land one unit in the last place off, and any neighbouring double is as good a number of seconds.
- */
-function secondsOf(ms: number): number {
-  let s = ms / 1000;
-  if (!(ms > 0) || !Number.isFinite(ms)) return s;
-  for (let i = 0; i < 4 && s * 1000 !== ms; i++) s = nextDouble(s, s * 1000 < ms ? 1 : -1);
-  return s * 1000 === ms ? s : ms / 1000;
-}
-
-const f64 = new Float64Array(1);
-const bits = new BigInt64Array(f64.buffer);
-
-/** The next double up or down from a positive x: its bit pattern plus or minus one. */
-function nextDouble(x: number, dir: 1 | -1): number {
-  f64[0] = x;
-  bits[0] += BigInt(dir);
-  return f64[0];
 }
 
 function isoTime(ms: number): string {
@@ -535,8 +514,9 @@ function readMessage(m: unknown, where: string, url: string): ReadMessage {
   if (typeof m.time !== 'number' || !Number.isFinite(m.time)) throw bad('its time is not a number');
   if (typeof m.opcode !== 'number') throw bad('its opcode is not a number');
   if (typeof m.data !== 'string') throw bad('its data is not a string');
-  // Chrome's seconds -> ms (WS Lens writes seconds that multiply back to its exact ms)
-  const time = m.time * 1000;
+  // Chrome's seconds -> ms, to the microsecond Chrome records: seconds * 1000 alone can land a hair off (1.003 s is
+  // 1002.9999999999999 ms), enough to turn a 1 ms round trip into "<1 ms"
+  const time = Math.round(m.time * 1e6) / 1e3;
   // Chrome's frame errors (opcode -1): a lifecycle row, not a message
   if (m.type === 'error') return { time, label: 'error', preview: m.data };
   // only data frames are messages; a control frame (ping, pong, close), should a writer save one, is skipped

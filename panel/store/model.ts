@@ -1,4 +1,5 @@
 import type { Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
+import type { Decoded, ProtocolId } from '../decoders/types';
 
 export type FrameKind = 'text' | 'binary' | 'event' | 'injected';
 export type FrameDirection = 'sent' | 'received' | 'event';
@@ -34,6 +35,8 @@ export interface Frame {
   waited?: number;
   /** what went on instead, when edited before forwarding */
   edited?: Payload;
+  /** what the socket's protocol decoder made of it (Socket.IO event, GraphQL operation, MQTT packet…) */
+  decoded?: Decoded;
 }
 
 export interface BufferedSample {
@@ -71,6 +74,8 @@ export interface Socket {
   /** times of recent messages, for the rate readout */
   recentIn: number[];
   recentOut: number[];
+  /** the protocol its frames are decoded as, and how that was decided ('none': shown raw) */
+  decoder: { id: ProtocolId | 'none'; how: 'handshake' | 'content' | 'manual' | 'undecided' };
 }
 
 export interface Doc {
@@ -84,6 +89,8 @@ export interface Doc {
   gone: boolean;
   /** order of appearance, for "navigated to" markers */
   index: number;
+  /** a log loaded from a file (HAR): read-only, no page behind it; the file's name */
+  imported?: string;
 }
 
 export function socketKey(docId: string, sid: number): string {

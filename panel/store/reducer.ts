@@ -5,6 +5,8 @@
  */
 import { decodeEvents, type CaptureEvent, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
+import { decodeNewFrame, detectByHandshake, undecided, type DecoderRun } from './decoding';
+import type { ImportedMessage, ImportedSocket } from '../lib/har';
 
 export const DEFAULT_MAX_FRAMES = 200_000;
 const BUFFERED_SERIES_MAX = 600;
@@ -29,6 +31,8 @@ export interface LogState {
   docCount: number;
   /** frames waiting in a page-side queue, by docId#seq, until their verdict */
   pending: Map<string, Frame>;
+  /** each socket's protocol decoder, by socket key */
+  decoding: Map<string, DecoderRun>;
 }
 
 export function createLog(maxFrames = DEFAULT_MAX_FRAMES): LogState {
@@ -45,6 +49,7 @@ export function createLog(maxFrames = DEFAULT_MAX_FRAMES): LogState {
     droppedInPage: 0,
     docCount: 0,
     pending: new Map(),
+    decoding: new Map(),
   };
 }
 
@@ -94,6 +99,7 @@ function newSocket(s: LogState, docId: string, frameId: number, e: CaptureEvent)
     buffered: [],
     recentIn: [],
     recentOut: [],
+    decoder: undecided(),
   };
   s.sockets.set(key, sock);
   s.socketOrder.push(key);
@@ -144,6 +150,7 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
   switch (e.kind) {
     case 'created':
       addFrame(s, { ...base, direction: 'event', kind: 'event', label: 'created', preview: `new WebSocket(${e.url})` });
+      detectByHandshake(s, sock);
       return;
     case 'open':
       sock.state = 'open';
@@ -157,6 +164,7 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
         label: 'open',
         preview: `open${e.protocol ? `, protocol ${e.protocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''}`,
       });
+      detectByHandshake(s, sock);
       return;
     case 'message': {
       const sent = e.direction === 'sent';
@@ -183,6 +191,7 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
         queued: e.queued,
       });
       if (e.queued) s.pending.set(`${doc.docId}#${e.seq}`, frame);
+      decodeNewFrame(s, sock, frame);
       return;
     }
     case 'verdict': {
@@ -257,6 +266,84 @@ export function applyPageMessage(
   return {};
 }
 
+type EventTiming = { seq: number; sid: number; mono: number; time: number };
+/** a capture event before it has a place in time */
+type Untimed<T = CaptureEvent> = T extends unknown ? Omit<T, keyof EventTiming> : never;
+type ImportedRow = { time: number; event: Untimed; message?: ImportedMessage };
+
+/** A socket's lifecycle row from a file as the event the hook would have sent. */
+function lifecycleEvent(x: ImportedSocket, label: string, name: string): Untimed {
+  switch (label) {
+    case 'created':
+      return { kind: 'created', url: x.url, protocols: x.protocols, stack: x.stack || `(imported from ${name})` };
+    case 'open':
+      return { kind: 'open', protocol: x.protocol, extensions: x.extensions };
+    case 'closing':
+      return { kind: 'state', state: 'closing' };
+    case 'close':
+      return { kind: 'close', ...(x.closed ?? { code: 1005, reason: '', wasClean: true }) };
+    default:
+      return { kind: 'error' };
+  }
+}
+
+/** A file's socket as rows in its own order: WS Lens files list their lifecycle rows; Chrome's are rebuilt. */
+function importedRows(x: ImportedSocket, name: string): ImportedRow[] {
+  const lifecycle = x.events ?? [
+    { time: x.startedAt, label: 'created', preview: '', after: 0 },
+    ...(x.openedAt !== undefined ? [{ time: x.openedAt, label: 'open', preview: '', after: 0 }] : []),
+    ...(x.closed ? [{ time: x.closedAt ?? x.messages.at(-1)?.time ?? x.startedAt, label: 'close', preview: '', after: x.messages.length }] : []),
+  ];
+  const rows: ImportedRow[] = [];
+  let k = 0;
+  for (let m = 0; m <= x.messages.length; m++) {
+    while (k < lifecycle.length && lifecycle[k].after <= m) rows.push({ time: lifecycle[k].time, event: lifecycleEvent(x, lifecycle[k++].label, name) });
+    const msg = x.messages[m];
+    if (msg)
+      rows.push({
+        time: msg.time,
+        message: msg,
+        event: { kind: 'message' as const, direction: msg.direction, payload: msg.payload, origin: msg.origin, rule: msg.rule, original: msg.original, bufferedAmount: msg.bufferedAmount },
+      });
+  }
+  return rows;
+}
+
+/**
+ * Load sockets from a file (a HAR) as a read-only document of their own, through the same path as captured events,
+ * so counters, previews and decoders treat them alike. Sockets are interleaved by time; each keeps its own order.
+ * Returns the new document's id.
+ */
+export function importLog(s: LogState, name: string, sockets: ImportedSocket[]): string {
+  const docId = `import:${s.docCount}:${name}`;
+  const doc = ensureDoc(s, docId, -1, name);
+  doc.gone = true;
+  doc.imported = name;
+  const t0 = Math.min(...sockets.map((x) => x.startedAt));
+  const perSocket = sockets.map((x) => importedRows(x, name));
+  const next = perSocket.map(() => 0);
+  for (let seq = 0; ; seq++) {
+    // the socket whose next row is earliest
+    let pick = -1;
+    for (let i = 0; i < perSocket.length; i++)
+      if (next[i] < perSocket[i].length && (pick < 0 || perSocket[i][next[i]].time < perSocket[pick][next[pick]].time)) pick = i;
+    if (pick < 0) break;
+    const row = perSocket[pick][next[pick]++];
+    const e = { ...row.event, seq, sid: pick + 1, time: row.time, mono: row.time - t0 } as CaptureEvent;
+    applyEvent(s, doc, e);
+    doc.lastSeq = seq;
+    const m = row.message;
+    if (m && (m.outcome || m.edited)) {
+      const f = s.frames[s.frames.length - 1];
+      f.outcome = m.outcome;
+      f.waited = m.waited;
+      f.edited = m.edited;
+    }
+  }
+  s.version++;
+  return docId;
+}
+
 /** Frames a rule holds for a decision, oldest first. */
 export function heldFrames(s: LogState): Frame[] {
   const out: Frame[] = [];
@@ -273,6 +360,11 @@ export function markDocGone(s: LogState, docId: string): void {
   s.version++;
 }
 
+function forgetSocket(s: LogState, key: string): void {
+  s.sockets.delete(key);
+  s.decoding.delete(key);
+}
+
 /** Clear the log; with `keepSockets` the socket list stays (counters reset) so live sockets remain selectable. */
 export function clearLog(s: LogState): void {
   s.base = s.nextId;
@@ -283,7 +375,7 @@ export function clearLog(s: LogState): void {
   // closed sockets and sockets of gone documents go; live ones stay selectable
   for (const [key, sock] of s.sockets) {
     const doc = s.docs.get(sock.docId);
-    if (sock.state === 'closed' || doc?.gone) s.sockets.delete(key);
+    if (sock.state === 'closed' || doc?.gone) forgetSocket(s, key);
   }
   s.socketOrder = s.socketOrder.filter((k) => s.sockets.has(k));
   s.version++;
@@ -291,7 +383,7 @@ export function clearLog(s: LogState): void {
 
 /** A new top-level document without "preserve log": forget everything from the old ones. */
 export function dropOtherDocs(s: LogState, keepDocIds: Set<string>): void {
-  for (const [key, sock] of s.sockets) if (!keepDocIds.has(sock.docId)) s.sockets.delete(key);
+  for (const [key, sock] of s.sockets) if (!keepDocIds.has(sock.docId)) forgetSocket(s, key);
   s.socketOrder = s.socketOrder.filter((k) => s.sockets.has(k));
   const keep = s.frames.filter((f) => keepDocIds.has(f.docId));
   s.base = s.nextId - keep.length;

@@ -5,13 +5,17 @@
  */
 import { decodeEvents, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload, type ReplayItem } from '../../src/shared/protocol';
 import { compileAll, type RuleDraft } from '../lib/rules';
+import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import type { Frame, Socket } from './model';
+import { exportHar, framesToJsonLines, importHar } from '../lib/har';
+import { fileStem } from '../lib/download';
 import {
   applyPageMessage,
   clearLog,
   createLog,
   dropOtherDocs,
+  importLog,
   frameById,
   heldFrames,
   markDocGone,
@@ -73,6 +77,9 @@ export class Store {
   /** frames marked (Ctrl/Shift-click) for replay */
   marked = new Set<number>();
   private lastMarked: number | undefined;
+
+  /** the extension's version, for the files it writes */
+  appVersion = 'dev';
 
   constructor(
     private transport: Transport,
@@ -162,7 +169,9 @@ export class Store {
     this.topDocId = docId;
     this.rulesOrigin = originKey(url);
     if (previous && !this.settings.preserveLog) {
-      dropOtherDocs(this.log, new Set([docId]));
+      // imported files stay: they are not part of any page
+      const keep = new Set([docId, ...[...this.log.docs.values()].filter((d) => d.imported).map((d) => d.docId)]);
+      dropOtherDocs(this.log, keep);
       this.selectedSockets.clear();
       this.primarySocket = undefined;
       this.selectedFrame = undefined;
@@ -196,7 +205,11 @@ export class Store {
     if (direction !== 'all' && f.direction !== direction) return false;
     const test = this.compiled.test;
     if (!test) return true;
-    const hit = test(f.preview) || (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data));
+    const d = f.decoded;
+    const hit =
+      test(f.preview) ||
+      (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data)) ||
+      (d !== undefined && (test(d.summary) || test(d.search)));
     return invert ? !hit : hit;
   }
 
@@ -248,6 +261,22 @@ export class Store {
 
   frame(id: number | undefined): Frame | undefined {
     return id === undefined ? undefined : frameById(this.log, id);
+  }
+
+  /** The frame of a socket with a given seq: decoded frames point at each other that way. */
+  frameBySeq(key: string, seq: number): Frame | undefined {
+    const frames = this.log.frames;
+    for (let i = frames.length - 1; i >= 0; i--) if (frames[i].seq === seq && frames[i].socketKey === key) return frames[i];
+    return undefined;
+  }
+
+  /** "Decode as" for one socket: a protocol, 'none' (raw), or 'auto' (detect again). */
+  setDecoder(key: string, choice: DecoderChoice): void {
+    const sock = this.socket(key);
+    if (!sock) return;
+    chooseDecoder(this.log, sock, choice);
+    this.log.version++;
+    this.refilter();
   }
 
   // ------------------------------------------------------------------ toolbar
@@ -343,6 +372,7 @@ export class Store {
   async act(kind: 'send' | 'inject', payload: OutgoingPayload): Promise<string | undefined> {
     const sock = this.socket(this.primarySocket);
     if (!sock) return this.fail('Select a socket first: nothing was sent.');
+    if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: nothing can be sent on it.`);
     const error = await this.request(sock, { cmd: kind, reqId: this.nextReq++, sid: sock.sid, payload });
     if (error) this.notify('error', error);
     return error;
@@ -351,9 +381,65 @@ export class Store {
   async closeSocket(code?: number, reason?: string): Promise<string | undefined> {
     const sock = this.socket(this.primarySocket);
     if (!sock) return this.fail('Select a socket first.');
+    if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: it cannot be closed.`);
     const error = await this.request(sock, { cmd: 'close', reqId: this.nextReq++, sid: sock.sid, code, reason });
     if (error) this.notify('error', error);
     return error;
+  }
+
+  // ------------------------------------------------------------------ export and import
+  /** The sockets an export covers: the selected ones, or all. */
+  private exportedSockets(): Socket[] {
+    const keys = this.selectedSockets.size ? [...this.selectedSockets] : this.log.socketOrder;
+    return keys.map((k) => this.log.sockets.get(k)).filter((x): x is Socket => !!x);
+  }
+
+  /**
+   * The log as HAR 1.2 (Chrome's `_webSocketMessages`, so Chrome DevTools imports it). Frames the page only sent a
+   * preview of are fetched whole first, while their page is still there.
+   */
+  async exportHar(): Promise<{ name: string; text: string }> {
+    const sockets = this.exportedSockets();
+    const keys = new Set(sockets.map((x) => x.key));
+    const frames = this.log.frames.filter((f) => keys.has(f.socketKey));
+    for (const f of frames) {
+      if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
+    }
+    const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
+    const har = exportHar({ sockets, frames, pageUrl, version: this.appVersion });
+    return { name: `${fileStem(pageUrl)}.har`, text: JSON.stringify(har, null, 2) };
+  }
+
+  /** The frames in view (filter and socket selection applied), one JSON object per line. */
+  exportJsonLines(): { name: string; text: string } {
+    const frames = this.visible.map((id) => frameById(this.log, id)).filter((f): f is Frame => !!f);
+    const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
+    return { name: `${fileStem(pageUrl)}.jsonl`, text: framesToJsonLines(frames, this.log.sockets) };
+  }
+
+  /** Load a HAR file's sockets beside the live ones. On any error the log is left exactly as it was. */
+  importHar(name: string, text: string): string | undefined {
+    const r = importHar(text);
+    if (!r.ok) return this.fail(`Could not import ${name}: ${r.error}`);
+    const docId = importLog(this.log, name, r.sockets);
+    const keys = this.log.socketOrder.filter((k) => this.log.sockets.get(k)?.docId === docId);
+    this.selectedSockets = new Set(keys);
+    this.primarySocket = keys[0];
+    this.selectedFrame = undefined;
+    this.refilter();
+    const frames = r.sockets.reduce((n, x) => n + x.messages.length, 0);
+    this.notify(
+      'info',
+      `Imported ${keys.length} socket${keys.length === 1 ? '' : 's'} and ${frames.toLocaleString()} frame${frames === 1 ? '' : 's'} from ${name}` +
+        (r.skipped ? ` (${r.skipped} control frame${r.skipped === 1 ? '' : 's'} skipped)` : '') +
+        '. They are a record: nothing can be sent on them.',
+    );
+    return undefined;
+  }
+
+  /** Imported sockets are a record of the past: say so instead of waiting for a page that is not there. */
+  private importedFrom(sock: Socket): string | undefined {
+    return this.log.docs.get(sock.docId)?.imported;
   }
 
   // ------------------------------------------------------------------ traffic control

@@ -1,0 +1,21 @@
+/**
+ * The protocols WS Lens decodes, in detection order: the most specific first, since several of them ride on JSON.
+ * Plain JSON is not detected (it pairs nothing, so the panel decodes it lazily); it can be chosen by hand.
+ */
+import type { Protocol, ProtocolId } from './types';
+import { socketIo } from './socketio';
+import { graphqlWs, subscriptionsTransportWs } from './graphql';
+import { jsonRpc } from './jsonrpc';
+import { stomp } from './stomp';
+import { mqtt } from './mqtt';
+import { plainJson } from './json';
+
+export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc];
+export const plainJsonProtocol = plainJson;
+
+/** Every protocol a socket can be decoded as, for the "decode as" menu. */
+export const CHOICES: readonly Protocol[] = [...PROTOCOLS, plainJson];
+
+export function protocolById(id: ProtocolId): Protocol {
+  return CHOICES.find((p) => p.id === id)!;
+}

@@ -1,0 +1,125 @@
+/**
+ * The decoders wired into the panel store: detection from the handshake and from content, pairing across frames,
+ * "decode as", the filter over decoded fields, and plain JSON decoded lazily. The decoders themselves are tested
+ * on frames recorded from the real libraries in test/unit/decoders/.
+ */
+import { describe, expect, it } from 'vitest';
+import { Store, type Transport } from '../../panel/store/store';
+import { decodedView } from '../../panel/store/decoding';
+import { events, fromFrame, hello, text } from './fixtures';
+
+const noTransport: Transport = { command: () => {} };
+
+type Ev = Parameters<typeof events>[1][number];
+function storeWith(list: Ev[]) {
+  const store = new Store(noTransport);
+  store.receive(fromFrame(hello('d')));
+  store.receive(fromFrame(events('d', list)));
+  return store;
+}
+const created = (url: string, protocols: string[] = []): Ev => ({ kind: 'created', url, protocols, stack: '' });
+const open = (protocol = ''): Ev => ({ kind: 'open', protocol, extensions: '' });
+const sent = (data: string): Ev => ({ kind: 'message', direction: 'sent', payload: text(data) });
+const received = (data: string): Ev => ({ kind: 'message', direction: 'received', payload: text(data) });
+const messages = (store: Store) => store.log.frames.filter((f) => f.payload);
+
+describe('decoding in the store', () => {
+  it('detects JSON-RPC from content and pairs a result with its call, with the round trip', () => {
+    const store = storeWith([
+      created('ws://h/rpc'),
+      open(),
+      sent('{"jsonrpc":"2.0","method":"sum","params":[1,2,3],"id":1}'),
+      received('{"jsonrpc":"2.0","result":6,"id":1}'),
+    ]);
+    const sock = store.log.sockets.get('d#1')!;
+    expect(sock.decoder).toEqual({ id: 'json-rpc', how: 'content' });
+    const [call, result] = messages(store);
+    expect(call.decoded?.summary).toMatch(/sum/);
+    expect(result.decoded?.summary).toMatch(/sum/);
+    expect(result.decoded?.related?.map((r) => r.seq)).toContain(call.seq);
+    expect(result.decoded?.rtt).toBeGreaterThanOrEqual(0);
+    // the call learned its answer
+    expect(call.decoded?.related?.map((r) => r.seq)).toContain(result.seq);
+  });
+
+  it('detects from the handshake: Socket.IO by url, graphql-ws and STOMP by subprotocol', () => {
+    const store = storeWith([
+      created('ws://h/socket.io/?EIO=4&transport=websocket'),
+      { ...created('ws://h/graphql', ['graphql-transport-ws']), sid: 2 },
+      { ...open('graphql-transport-ws'), sid: 2 },
+      { ...created('ws://h/stomp', ['v12.stomp']), sid: 3 },
+      { ...open('v12.stomp'), sid: 3 },
+    ]);
+    const how = (sid: number) => store.log.sockets.get(`d#${sid}`)!.decoder;
+    expect(how(1)).toEqual({ id: 'socketio', how: 'handshake' });
+    expect(how(2)).toEqual({ id: 'graphql-ws', how: 'handshake' });
+    expect(how(3)).toEqual({ id: 'stomp', how: 'handshake' });
+  });
+
+  it('decodes the frames that came before the protocol was recognised', () => {
+    // a JSON-RPC notification is recognised; a keep-alive before it was not on its own
+    const store = storeWith([created('ws://h/x'), open(), sent('ping'), received('{"jsonrpc":"2.0","method":"update","params":{"a":1}}')]);
+    const [, note] = messages(store);
+    expect(note.decoded?.protocol).toBe('json-rpc');
+    expect(note.decoded?.summary).toMatch(/update/);
+  });
+
+  it('leaves a socket of plain frames undecided after a few, and decodes its JSON only when shown', () => {
+    const list: Ev[] = [created('ws://h/plain'), open()];
+    for (let i = 0; i < 12; i++) list.push(received(`{"type":"tick","n":${i}}`));
+    // a JSON-RPC frame this late is not taken as the protocol: detection looks at the first frames only
+    list.push(received('{"jsonrpc":"2.0","method":"late","params":[]}'));
+    const store = storeWith(list);
+    const sock = store.log.sockets.get('d#1')!;
+    expect(sock.decoder).toEqual({ id: 'none', how: 'undecided' });
+    const frames = messages(store);
+    expect(frames.every((f) => f.decoded === undefined)).toBe(true);
+    const view = decodedView(frames[0], sock);
+    expect(view?.protocol).toBe('json');
+    expect(view?.summary).toMatch(/tick/);
+  });
+
+  it('"decode as" switches a socket to a protocol, to raw, and back to automatic', () => {
+    const list: Ev[] = [created('ws://h/plain'), open()];
+    for (let i = 0; i < 10; i++) list.push(received(`x${i}`));
+    list.push(sent('{"jsonrpc":"2.0","method":"sum","params":[1],"id":7}'), received('{"jsonrpc":"2.0","result":1,"id":7}'));
+    const store = storeWith(list);
+    const sock = store.log.sockets.get('d#1')!;
+    expect(sock.decoder.how).toBe('undecided');
+    store.setDecoder(sock.key, 'json-rpc');
+    expect(sock.decoder).toEqual({ id: 'json-rpc', how: 'manual' });
+    const result = messages(store).at(-1)!;
+    expect(result.decoded?.rtt).toBeGreaterThanOrEqual(0);
+    store.setDecoder(sock.key, 'none');
+    expect(sock.decoder).toEqual({ id: 'none', how: 'manual' });
+    expect(messages(store).every((f) => f.decoded === undefined)).toBe(true);
+    // raw means raw: not even plain JSON
+    expect(decodedView(result, sock)).toBeUndefined();
+    store.setDecoder(sock.key, 'auto');
+    expect(sock.decoder.how).toBe('undecided');
+    // the manual choice holds for new frames
+    store.setDecoder(sock.key, 'json');
+    store.receive(fromFrame(events('d', [received('{"type":"later"}')], list.length)));
+    expect(messages(store).at(-1)!.decoded?.protocol).toBe('json');
+  });
+
+  it('the filter matches decoded fields: a result row found by its method name, which its raw text lacks', () => {
+    const store = storeWith([
+      created('ws://h/rpc'),
+      open(),
+      sent('{"jsonrpc":"2.0","method":"subtract","params":[5,3],"id":1}'),
+      received('{"jsonrpc":"2.0","result":2,"id":1}'),
+      received('unrelated'),
+    ]);
+    store.setFilter({ text: 'subtract' });
+    const shown = store.visible.map((id) => store.frame(id)!);
+    expect(shown.map((f) => f.preview)).toEqual(['{"jsonrpc":"2.0","method":"subtract","params":[5,3],"id":1}', '{"jsonrpc":"2.0","result":2,"id":1}']);
+  });
+
+  it('forgets the decoders of sockets a clear removes', () => {
+    const store = storeWith([created('ws://h/rpc'), open(), sent('{"jsonrpc":"2.0","method":"a","id":1}'), { kind: 'close', code: 1000, reason: '', wasClean: true }]);
+    expect(store.log.decoding.has('d#1')).toBe(true);
+    store.clear();
+    expect(store.log.decoding.has('d#1')).toBe(false);
+  });
+});
