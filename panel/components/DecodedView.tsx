@@ -16,7 +16,7 @@ export function DecodedView({ frame, decoded }: { frame: Frame; decoded: Decoded
         </span>
         {decoded.rtt !== undefined && (
           <span class="dim" data-testid="detail-rtt" title="round trip: from the frame it answers to this one">
-            {decoded.rtt < 1 ? '<1' : Math.round(decoded.rtt)} ms
+            round trip {decoded.rtt < 1 ? '<1' : Math.round(decoded.rtt)} ms
           </span>
         )}
       </div>

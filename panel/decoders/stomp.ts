@@ -212,6 +212,8 @@ class StompDecoder implements SocketDecoder {
   private connected = false;
   private receipts = new Map<string, Pending>();
   private subscriptions = new Map<string, number>();
+  /** what each subscription listens to: some brokers (stomp-broker-js) leave `destination` off their MESSAGEs */
+  private destinations = new Map<string, string>();
   private backlinks = new Backlinks();
 
   decode(frame: FrameInput): DecodeOutput {
@@ -301,12 +303,19 @@ class StompDecoder implements SocketDecoder {
         // STOMP 1.0 subscriptions may have no id: MESSAGE then names only the destination
         const key = h.id ?? h.destination;
         if (key !== undefined) remember(this.subscriptions, key, frame.seq);
+        if (key !== undefined && h.destination !== undefined) remember(this.destinations, key, h.destination);
         break;
       }
       case 'UNSUBSCRIBE':
       case 'MESSAGE': {
-        const sub = this.subscriptions.get(h.subscription ?? h.id ?? h.destination ?? '');
+        const key = h.subscription ?? h.id ?? h.destination ?? '';
+        const sub = this.subscriptions.get(key);
         if (sub !== undefined) v.related.push({ seq: sub, label: 'SUBSCRIBE' });
+        const dest = this.destinations.get(key);
+        if (f.command === 'MESSAGE' && h.destination === undefined && dest !== undefined) {
+          v.summary = v.summary.replace('MESSAGE (no destination)', `MESSAGE ${dest}`);
+          v.search.push(dest);
+        }
         break;
       }
       case 'RECEIPT':

@@ -1,7 +1,13 @@
 // End-to-end scenarios, each written once and run in both browsers with the built extension, the real DevTools
 // panel and a real `ws` server on 127.0.0.1. Each takes (session, ctx) and throws on failure.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { waitFor } from './lib/sessions.mjs';
+import { exportHarFromChromeDevTools, importHarInChromeDevTools } from './lib/devtools-har.mjs';
+
+const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
 // ---- small panel helpers (run inside the panel document; fn sources must be self-contained)
 const rowsSrc = `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ({ dir: r.dataset.direction, kind: r.dataset.kind, text: r.querySelector('.c-data').textContent }))`;
@@ -31,6 +37,19 @@ const clickRowSrc = `(w, needle, dir) => {
   return true;
 }`;
 
+/** Choose a file in the panel's import input, as the file dialog does (text, or `size` zero bytes for a huge file). */
+const importFileSrc = `(w, name, text, size) => {
+  const input = w.document.querySelector('[data-testid=import-har]');
+  const dt = new w.DataTransfer();
+  // the array is the panel's own: Firefox's privileged test script may not hand its own arrays to page constructors
+  const parts = new w.Array();
+  parts.push(text === null ? new w.Uint8Array(size) : text);
+  dt.items.add(new w.File(parts, name, { type: 'application/json' }));
+  input.files = dt.files;
+  input.dispatchEvent(new w.Event('change', { bubbles: true }));
+  return true;
+}`;
+
 const rows = (s) => s.panelEval(rowsSrc);
 const conns = (s) => s.panelEval(connsSrc);
 const type = (s, testid, value, ev) => s.panelEval(typeSrc, testid, value, ev);
@@ -42,6 +61,30 @@ const waitRow = (s, needle, dir) =>
     `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes(${JSON.stringify(needle)}) ${dir ? `&& r.dataset.direction === ${JSON.stringify(dir)}` : ''})`,
   );
 const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+const importFile = (s, name, text, size = 0) => s.panelEval(importFileSrc, name, text, size);
+const notices = (s) => s.panelEval(`(w) => [...w.document.querySelectorAll('[data-testid=notice]')].map((n) => n.textContent)`);
+/** What the panel shows for the frames in view: direction, data column and summary. */
+const shownFrames = (s) =>
+  s.panelEval(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ({ dir: r.dataset.direction, text: r.querySelector('.c-data').textContent, summary: r.querySelector('[data-testid=frame-summary]').textContent }))`);
+/** Select the one socket whose url ends with `suffix`. */
+const selectSocket = (s, suffix) =>
+  s.panelEval(`(w, suffix) => { const c = [...w.document.querySelectorAll('[data-testid=connection]')].find((e) => e.dataset.url.endsWith(suffix)); if (!c) throw new Error('no socket ' + suffix); c.click(); return true; }`, suffix);
+/** Choose "decode as" for the socket whose url ends with `suffix`. */
+const decodeAs = (s, suffix, value) =>
+  s.panelEval(
+    `(w, suffix, value) => {
+      const c = [...w.document.querySelectorAll('[data-testid=connection]')].find((e) => e.dataset.url.endsWith(suffix));
+      const el = c.querySelector('[data-testid=decode-as]');
+      Object.getOwnPropertyDescriptor(w.HTMLSelectElement.prototype, 'value').set.call(el, value);
+      el.dispatchEvent(new w.Event('change', { bubbles: true }));
+      return true;
+    }`,
+    suffix,
+    value,
+  );
+/** Messages of a HAR's WebSocket entries as [url, [type, opcode, data]...]: what both tools must agree on. */
+const harMessages = (har) =>
+  har.log.entries.filter((e) => e._webSocketMessages).map((e) => [e.request.url, e._webSocketMessages.map((m) => [m.type, m.opcode, m.data])]);
 
 /** Send from the composer and wait for the panel to take it. */
 async function composeAndSend(s, value, mode = 'text') {
@@ -623,5 +666,146 @@ export const scenarios = {
     await click(s, 'held-forward');
     await s.waitForPage(`() => window.__received.includes('p6-after-restart')`);
     assert.deepEqual(got('p6-'), ['p6-before-stop', 'p6-after-restart']);
+  },
+
+  /**
+   * HAR: WS Lens writes Chrome's format (Chrome DevTools' own Network panel imports it, checked in Chromium), reads
+   * what Chrome DevTools writes, exports JSON Lines, and refuses bad files with a clear message, losing nothing.
+   */
+  async 'HAR export and import, with Chrome DevTools on the other side'(s, { origin, browserName }) {
+    await s.goto(`${origin}/har.html`);
+    await s.openPanel();
+    await s.waitForPage(`() => window.__done`);
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=connection]').length === 2`);
+    await waitRow(s, 'still here', 'received');
+
+    await click(s, 'export-har');
+    const har = JSON.parse((await s.waitForDownload('.har')).text);
+    assert.equal(har.log.version, '1.2');
+    assert.equal(har.log.creator.name, 'WS Lens');
+    const first = har.log.entries.find((e) => e.request.url.endsWith('/echo'));
+    assert.equal(first._resourceType, 'websocket');
+    assert.equal(first.response.status, 101);
+    const sent = [['send', 1, 'hello har'], ['send', 1, '{"type":"greet","n":1}'], ['send', 1, 'héllo ✓ 😀\nsecond line'], ['send', 2, 'AAEC/w==']];
+    assert.deepEqual(first._webSocketMessages.filter((m) => m.type === 'send').map((m) => [m.type, m.opcode, m.data]), sent);
+    assert.deepEqual(first._webSocketMessages.filter((m) => m.type === 'receive').map((m) => [m.opcode, m.data]), sent.map(([, o, d]) => [o, d]), 'the echoes');
+    assert.ok(first._webSocketMessages.every((m) => m.time > 1.7e9 && m.time < 4e9), 'times in seconds since the epoch, as Chrome writes them');
+
+    if (browserName === 'chromium') {
+      // Chrome DevTools' own Network panel imports WS Lens's file, messages and all
+      const seen = await importHarInChromeDevTools(s.devtoolsPage, JSON.stringify(har));
+      const ws = seen.find((r) => r.url.endsWith('/echo'));
+      assert.ok(ws, `Chrome DevTools shows the socket: ${JSON.stringify(seen.map((r) => r.url))}`);
+      assert.deepEqual(ws.frames.filter((f) => f.type === 'send').map((f) => [f.opCode, f.text]), sent.map(([, o, d]) => [o, d]));
+      // and what Chrome DevTools exports for this page, WS Lens imports
+      await s.goto(`${origin}/har.html`);
+      await s.waitForPage(`() => window.__done`);
+      const chromeHar = await exportHarFromChromeDevTools(s.devtoolsPage);
+      const chromeMessages = harMessages(JSON.parse(chromeHar)).find(([url]) => url.endsWith('/echo'));
+      assert.ok(chromeMessages && chromeMessages[1].length >= 8, `Chrome DevTools recorded the socket: ${JSON.stringify(chromeMessages)}`);
+      await s.openPanel(); // back from DevTools' Network panel to ours
+      await importFile(s, 'from-chrome-devtools.har', chromeHar);
+      await waitFor(async () => (await notices(s)).some((n) => n.includes('from-chrome-devtools.har')), { message: 'the import notice' });
+      const said = (await notices(s)).find((n) => n.includes('from-chrome-devtools.har'));
+      assert.match(said, /^Imported 2 sockets and \d+ frames from from-chrome-devtools\.har/, said);
+      await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent.includes('from-chrome-devtools.har'))`);
+      await waitRow(s, 'hello har', 'sent');
+      await waitRow(s, 'Binary, 4 bytes', 'received');
+    }
+
+    // a real file Chrome DevTools exported, in both browsers
+    const fixture = fs.readFileSync(path.join(fixtures, 'chrome-devtools.har'), 'utf8');
+    const fixtureSockets = harMessages(JSON.parse(fixture));
+    await importFile(s, 'chrome-devtools.har', fixture);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent.includes('chrome-devtools.har'))`);
+    const imported = await shownFrames(s);
+    const firstData = fixtureSockets[0][1].find(([type, opcode]) => opcode === 1 && type === 'send')[2];
+    assert.ok(imported.some((r) => r.dir === 'sent' && r.text === firstData.replace(/[\r\n\t]+/g, ' ').slice(0, 300)), `imported rows: ${JSON.stringify(imported.slice(0, 5))}`);
+    // imported sockets are a record: the composer says why it cannot send
+    assert.match(await text(s, 'composer-why'), /Imported from chrome-devtools\.har: a record, nothing can be sent/);
+
+    // bad files: a clear message, and the log exactly as it was
+    const state = `(w) => ({ conns: w.document.querySelectorAll('[data-testid=connection]').length, counts: w.document.querySelector('[data-testid=counts]').textContent })`;
+    const before = await s.panelEval(state);
+    await importFile(s, 'broken.har', '{"log": {"entries": [');
+    await waitFor(async () => (await notices(s)).some((n) => n.includes('Could not import broken.har') && /JSON/.test(n)), { message: 'the broken-file notice' });
+    await importFile(s, 'firefox.har', JSON.stringify({ log: { version: '1.2', creator: { name: 'Firefox' }, entries: [{ request: { url: 'https://x.test/' } }] } }));
+    await waitFor(async () => (await notices(s)).some((n) => n.includes('Could not import firefox.har') && /WebSocket/.test(n)), { message: 'the no-sockets notice' });
+    await importFile(s, 'huge.har', null, 210 * 1024 * 1024);
+    await waitFor(async () => (await notices(s)).some((n) => n.includes('Could not import huge.har') && /MB/.test(n)), { message: 'the too-big notice' });
+    assert.deepEqual(await s.panelEval(state), before, 'nothing lost, nothing added');
+
+    // JSON Lines of the frames in view: the live echo socket, filtered
+    await selectSocket(s, '/echo');
+    await type(s, 'filter-input', 'hello har');
+    await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=frame]').length === 2`);
+    await click(s, 'export-jsonl');
+    const lines = (await s.waitForDownload('.jsonl')).text.trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines.map((l) => [l.direction, l.data]), [['sent', 'hello har'], ['received', 'hello har']]);
+    await type(s, 'filter-input', '');
+  },
+
+  /**
+   * Six real client libraries against their real servers: each socket's protocol is recognised, its frames get
+   * summaries, the filter finds frames by decoded fields their raw text lacks, a response leads to its request, and
+   * "decode as" switches a socket to raw and back.
+   */
+  async 'protocol decoders on real Socket.IO, GraphQL, JSON-RPC, MQTT and STOMP traffic'(s, { origin }) {
+    await s.goto(`${origin}/protocols.html`);
+    await s.openPanel();
+    const results = await s.waitForPage(`() => { const r = window.__results; return ['socketio', 'graphql', 'legacy', 'rpc', 'mqtt', 'stomp'].every((k) => k in r) && r; }`, { timeout: 20000 });
+    assert.deepEqual(results, { socketio: 'hi from socket.io', graphql: true, legacy: true, rpc: [6, 'Method not found'], mqtt: 'lens/room1', stomp: 'echo: hi stomp' });
+    const expected = {
+      '/socket.io/?EIO=4&transport=websocket': 'socketio',
+      '/graphql': 'graphql-ws',
+      '/graphql-legacy': 'subscriptions-transport-ws',
+      '/rpc': 'json-rpc',
+      '/mqtt': 'mqtt',
+      '/stomp': 'stomp',
+    };
+    const detected = await s.panelEval(`(w) => Object.fromEntries([...w.document.querySelectorAll('[data-testid=connection]')].map((c) => [new URL(c.dataset.url).pathname + new URL(c.dataset.url).search, c.querySelector('[data-testid=decode-as]').dataset.protocol]))`);
+    assert.deepEqual(detected, expected);
+
+    /** the summaries of one socket's frames that the filter keeps */
+    const summaries = async (suffix, filter, want) => {
+      await selectSocket(s, suffix);
+      await type(s, 'filter-input', filter);
+      return waitFor(
+        async () => {
+          const shown = await shownFrames(s);
+          return want.every((re) => shown.some((r) => re.test(r.summary))) && shown;
+        },
+        { message: `${suffix} rows for "${filter}" with ${want.join(', ')}`, timeout: 10000 },
+      ).catch(async (e) => {
+        throw new Error(`${e.message}\nshown: ${JSON.stringify(await shownFrames(s))}`);
+      });
+    };
+    // the ack is found by its event's name, which only the decoder knows
+    let shown = await summaries('/socket.io/?EIO=4&transport=websocket', 'chat message', [/^event: chat message · ack 0/, /^ack 0 · chat message/]);
+    assert.ok(shown.some((r) => r.dir === 'received' && /^ack 0/.test(r.summary) && !r.text.includes('chat message')));
+    await summaries('/graphql', 'Countdown', [/^subscribe #\S+ Countdown/, /^next #\S+ Countdown/, /^complete #\S+ Countdown/]);
+    await summaries('/graphql-legacy', 'LegacyCountdown', [/^start #\S+ LegacyCountdown/, /^data #\S+ LegacyCountdown/]);
+    shown = await summaries('/rpc', 'sum', [/^call sum #\d+/, /^result #\d+ · sum/]);
+    assert.ok(shown.some((r) => /^result/.test(r.summary) && !r.text.includes('sum')), 'the result row is found by its method');
+    await summaries('/rpc', 'Method not found', [/^error -32601 Method not found #\d+ · nope/]);
+    shown = await summaries('/mqtt', 'lens/', [/^SUBSCRIBE #\d+ lens\/# QoS 1/, /^PUBLISH lens\/room1 · QoS 1/]);
+    assert.ok(shown.some((r) => r.dir === 'received' && /^PUBLISH lens\/room1/.test(r.summary)), 'the broker delivered it back');
+    await summaries('/stomp', 'topic/echo', [/^SUBSCRIBE \/topic\/echo/, /^MESSAGE \/topic\/echo/]);
+
+    // the detail: a result beside its raw frame, with its round trip, leading to its call
+    await summaries('/rpc', 'sum', [/^result #\d+ · sum/]);
+    await clickRow(s, '"result":6', 'received');
+    await s.waitForPanel(`(w) => { const d = w.document.querySelector('[data-testid=detail-decoded]'); return d && d.dataset.protocol === 'json-rpc' && w.document.querySelector('[data-testid=detail-rtt]'); }`);
+    const raw = await s.panelEval(`(w) => w.document.querySelector('[data-testid=detail] .raw').textContent`);
+    assert.match(raw, /result.*6/, 'the raw frame beside it');
+    await click(s, 'related-frame');
+    await s.waitForPanel(`(w) => /^call sum/.test(w.document.querySelector('[data-testid=detail-summary]').textContent)`);
+
+    // decode as: raw, then automatic again
+    await type(s, 'filter-input', '');
+    await decodeAs(s, '/rpc', 'none');
+    await s.waitForPanel(`(w) => { const rows = [...w.document.querySelectorAll('[data-testid=frame-summary]')]; return rows.length > 2 && rows.every((r) => r.textContent === ''); }`);
+    await decodeAs(s, '/rpc', 'auto');
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame-summary]')].some((r) => /^call sum/.test(r.textContent))`);
   },
 };

@@ -1,19 +1,33 @@
 // Real client libraries' real servers, on the same 127.0.0.1 HTTP server as the test pages:
-//   socket.io (engine.io over WebSocket) at /socket.io/, graphql-ws at /graphql.
+//   socket.io (engine.io over WebSocket) at /socket.io/, graphql-ws at /graphql, subscriptions-transport-ws at
+//   /graphql-legacy, rpc-websockets (JSON-RPC 2.0) at /rpc, the aedes MQTT broker at /mqtt, the stomp-broker-js
+//   STOMP broker at /stomp.
 // Their browser bundles are served from node_modules at /vendor/.
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server as SocketIoServer } from 'socket.io';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, createWebSocketStream } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { buildSchema } from 'graphql';
+import { buildSchema, execute, subscribe } from 'graphql';
+import { SubscriptionServer } from 'subscriptions-transport-ws';
+import { Server as RpcServer } from 'rpc-websockets';
+import { Aedes } from 'aedes';
+
+const require = createRequire(import.meta.url);
+const StompServer = require('stomp-broker-js');
 
 // the packages' "exports" hide their browser bundles from resolution: read them from node_modules directly
 const modules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../node_modules');
 export const VENDOR = {
   '/vendor/socket.io.min.js': path.join(modules, 'socket.io-client/dist/socket.io.min.js'),
   '/vendor/graphql-ws.min.js': path.join(modules, 'graphql-ws/umd/graphql-ws.min.js'),
+  '/vendor/subscriptions-transport-ws.js': path.join(modules, 'subscriptions-transport-ws/browser/client.js'),
+  '/vendor/rpc-websockets.js': path.join(modules, 'rpc-websockets/dist/index.browser-bundle.js'),
+  '/vendor/mqtt.min.js': path.join(modules, 'mqtt/dist/mqtt.min.js'),
+  '/vendor/stomp.umd.min.js': path.join(modules, '@stomp/stompjs/bundles/stomp.umd.min.js'),
 };
 
 export function serveVendor(pathname, res) {
@@ -40,8 +54,8 @@ const roots = {
   },
 };
 
-/** Attach both servers to `httpServer`; returns the paths their upgrades use and a close function. */
-export function attachLibraryServers(httpServer) {
+/** Attach the servers to `httpServer`. `upgrade` routes a WebSocket upgrade to the one for its path (false: none). */
+export async function attachLibraryServers(httpServer) {
   const io = new SocketIoServer(httpServer, { transports: ['websocket'], destroyUpgrade: false });
   io.on('connection', (socket) => {
     socket.on('chat message', (msg, ack) => {
@@ -51,13 +65,52 @@ export function attachLibraryServers(httpServer) {
   });
   const gqlWss = new WebSocketServer({ noServer: true });
   const gql = useServer({ schema, roots }, gqlWss);
+
+  // the legacy protocol's server, with graphql's own execute/subscribe and the same root values
+  const legacyWss = new WebSocketServer({ noServer: true });
+  const legacy = SubscriptionServer.create({ schema, execute, subscribe, rootValue: { ...roots.query, ...roots.subscription } }, legacyWss);
+
+  // rpc-websockets names its namespaces after the upgrade's path
+  const rpc = new RpcServer({ noServer: true });
+  rpc.register('sum', (params) => params.reduce((a, b) => a + b, 0), '/rpc');
+  rpc.register('greet', ({ name }) => `Hello, ${name}!`, '/rpc');
+
+  const aedes = await Aedes.createBroker();
+  const mqttWss = new WebSocketServer({ noServer: true });
+  mqttWss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws), req));
+
+  // stomp-broker-js brings its own (old) ws and listens for upgrades on the server it is given: give it one of its
+  // own and pass it only the /stomp upgrades, so it never answers anybody else's
+  const stompUpgrades = new EventEmitter();
+  const stomp = new StompServer({ server: stompUpgrades, path: '/stomp' });
+  // the broker never delivers a client's frame back to that client: a server-side subscriber answers instead
+  stomp.subscribe('/queue/echo', (body) => stomp.send('/topic/echo', { 'content-type': 'text/plain' }, `echo: ${body}`));
+
+  const byPath = {
+    '/graphql': gqlWss,
+    '/graphql-legacy': legacyWss,
+    '/rpc': rpc.wss,
+    '/mqtt': mqttWss,
+  };
   return {
-    /** upgrades this module handles itself (socket.io listens on the server directly) */
-    handles: (pathname) => pathname.startsWith('/socket.io/'),
-    graphql: gqlWss,
+    upgrade(pathname, req, socket, head) {
+      // socket.io listens on the server directly
+      if (pathname.startsWith('/socket.io/')) return true;
+      if (pathname === '/stomp') {
+        stompUpgrades.emit('upgrade', req, socket, head);
+        return true;
+      }
+      const wss = byPath[pathname];
+      if (!wss) return false;
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      return true;
+    },
     close: async () => {
       await gql.dispose();
-      gqlWss.close();
+      legacy.close();
+      await rpc.close().catch(() => {});
+      await new Promise((r) => aedes.close(r));
+      for (const wss of Object.values(byPath)) wss.close();
       io.close();
     },
   };

@@ -11,7 +11,7 @@ import { attachLibraryServers, serveVendor } from './libservers.mjs';
 
 const pagesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pages');
 
-export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
+export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   /** every frame the server received, by path: lets tests prove what did (or did not) go out */
   const received = new Map();
   const server = http.createServer((req, res) => {
@@ -33,11 +33,10 @@ export function startServer({ port = 0, host = '127.0.0.1' } = {}) {
     res.end(fs.readFileSync(file));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
-  const libs = attachLibraryServers(server);
+  const libs = await attachLibraryServers(server);
   server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url, 'http://x').pathname;
-    if (libs.handles(pathname)) return;
-    if (pathname === '/graphql') return libs.graphql.handleUpgrade(req, socket, head, (ws) => libs.graphql.emit('connection', ws, req));
+    if (libs.upgrade(pathname, req, socket, head)) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const where = new URL(req.url, 'http://x').pathname;
       if (!received.has(where)) received.set(where, []);

@@ -38,6 +38,21 @@ export async function waitFor(fn, { timeout = 10000, interval = 100, message = '
 
 const CHROME_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--window-size=1280,900'];
 
+/** The files a session's browser saved, once complete (no .crdownload / .part beside them). */
+function downloadsIn(dir) {
+  return async function waitForDownload(suffix, { timeout = 15000 } = {}) {
+    return waitFor(
+      () => {
+        const names = fs.readdirSync(dir);
+        if (names.some((n) => n.endsWith('.crdownload') || n.endsWith('.part'))) return undefined;
+        const name = names.find((n) => n.endsWith(suffix));
+        return name && { name, text: fs.readFileSync(path.join(dir, name), 'utf8') };
+      },
+      { timeout, message: `a downloaded *${suffix} file in ${dir}` },
+    );
+  };
+}
+
 function withWaiters(session) {
   session.waitForPage = (src, opts = {}) => waitFor(() => session.pageEval(src), { message: `page: ${src}`, ...opts });
   session.waitForPanel = (src, opts = {}) => waitFor(() => session.panelEval(src), { message: `panel: ${src}`, ...opts });
@@ -48,6 +63,7 @@ function withWaiters(session) {
 export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [] } = {}) {
   const executablePath = chromiumPath();
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
+  const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
   const browser = await puppeteer.launch({
     executablePath,
     headless, // true is --headless=new: it loads extensions and opens DevTools
@@ -64,6 +80,9 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
     extId = new URL(sw.url()).host;
   }
   const page = (await browser.pages()).find((p) => !p.url().startsWith('devtools://')) ?? (await browser.newPage());
+  // files the panel saves (exports) land here, without a dialog
+  const browserCdp = await browser.target().createCDPSession();
+  await browserCdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloadDir });
   let panelFrame;
   let devtoolsPage;
 
@@ -73,6 +92,10 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
     extId,
     browser,
     page,
+    /** the DevTools frontend itself (after openPanel): its Network panel is what HAR files are checked against */
+    get devtoolsPage() {
+      return devtoolsPage;
+    },
     async goto(url) {
       await page.goto(url, { waitUntil: 'load', timeout: 20000 });
     },
@@ -143,9 +166,11 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
         message: 'the service worker to stop',
       });
     },
+    waitForDownload: downloadsIn(downloadDir),
     async close() {
       await browser.close().catch(() => browser.process()?.kill('SIGKILL'));
       fs.rmSync(userDataDir, { recursive: true, force: true });
+      fs.rmSync(downloadDir, { recursive: true, force: true });
     },
   };
   return withWaiters(session);
@@ -155,6 +180,7 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
 export async function launchFirefox({ extDir, headless = true } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
   const port = 28000 + Math.floor(Math.random() * 2000);
+  const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
   const prefs = {
     'marionette.port': port,
     'browser.shell.checkDefaultBrowser': false,
@@ -165,6 +191,12 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
     'browser.aboutwelcome.enabled': false,
     'devtools.toolbox.host': 'bottom',
     'devtools.toolbox.footer.height': 600,
+    // files the panel saves (exports) land in downloadDir, without a dialog
+    'browser.download.folderList': 2,
+    'browser.download.dir': downloadDir,
+    'browser.download.useDownloadDir': true,
+    'browser.download.always_ask_before_handling_new_types': false,
+    'browser.download.start_downloads_in_tmp_dir': false,
     // a fixed moz-extension:// UUID so panel URLs are predictable
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
   };
@@ -295,6 +327,7 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
       if (r.error) throw new Error(`Firefox stopBackground: ${r.error}`);
       if (r.after !== 'stopped') throw new Error(`the event page did not stop: ${r.before} -> ${r.after}`);
     },
+    waitForDownload: downloadsIn(downloadDir),
     async screenshotPanel(file) {
       await setContext('chrome');
       const r = await send('WebDriver:TakeScreenshot', { full: false, hash: false });
@@ -311,6 +344,7 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
       await exited;
       clearTimeout(timer);
       fs.rmSync(profile, { recursive: true, force: true });
+      fs.rmSync(downloadDir, { recursive: true, force: true });
     },
   };
   return withWaiters(session);

@@ -377,6 +377,15 @@ describe('STOMP edge cases, hand-made', () => {
     expect((connect.fields.headers as Record<string, string>).login).toBe('a\\cb');
   });
 
+  it('names a MESSAGE without a destination header by its subscription (stomp-broker-js sends such)', () => {
+    const [, message] = decodeAll([
+      frame('SUBSCRIBE\nid:sub-9\ndestination:/topic/x\n\n\0', 'sent'),
+      frame('MESSAGE\nsubscription:sub-9\nmessage-id:m1\n\nhi\0'),
+    ]);
+    expect(message.summary).toBe('MESSAGE /topic/x · sub-9');
+    expect(message.search).toContain('/topic/x');
+  });
+
   it('keeps the first of repeated headers and lists them all', () => {
     const [message] = decodeAll([frame('MESSAGE\ndestination:/a\ndestination:/b\nsubscription:s\ndestination:/c\n\nx\0')]);
     expect(message.summary).toBe('MESSAGE /a · s');
