@@ -57,6 +57,23 @@ async function stageRules(s) {
 
 const ext = (b) => path.join(root, 'dist', b);
 
+/** Six real protocol clients; the Socket.IO and JSON-RPC sockets selected, a JSON-RPC result open beside its decoding. */
+async function stageDecoders(s) {
+  await s.goto(`${server.origin}/protocols.html`);
+  await s.openPanel();
+  await s.waitForPage(`() => ['socketio', 'graphql', 'legacy', 'rpc', 'mqtt', 'stomp'].every((k) => k in window.__results)`, { timeout: 20000 });
+  await new Promise((r) => setTimeout(r, 500));
+  await s.panelEval(`(w) => {
+    const conn = (suffix) => [...w.document.querySelectorAll('[data-testid=connection]')].find((c) => c.dataset.url.endsWith(suffix));
+    conn('/socket.io/?EIO=4&transport=websocket').click();
+    conn('/rpc').dispatchEvent(new w.MouseEvent('click', { bubbles: true, ctrlKey: true }));
+    return true;
+  }`);
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame-summary]')].some((r) => /^result #1/.test(r.textContent))`);
+  await s.panelEval(`(w) => { [...w.document.querySelectorAll('[data-testid=frame]')].find((r) => /^result #1/.test(r.querySelector('[data-testid=frame-summary]').textContent)).click(); return true; }`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
 async function shoot(session, staging, name) {
   try {
@@ -71,6 +88,7 @@ async function shoot(session, staging, name) {
 
 try {
   await shoot(await launchChromium({ extDir: ext('chrome') }), stageRules, 'panel-rules');
+  await shoot(await launchChromium({ extDir: ext('chrome') }), stageDecoders, 'panel-decoders');
   // DevTools follows the system theme by default; --force-dark-mode makes the system dark
   for (const theme of ['light', 'dark'])
     await shoot(await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] }), stage, `panel-chromium-${theme}`);

@@ -25,7 +25,9 @@ export function DetailPane() {
       </div>
     );
   const sock = store.socket(f.socketKey);
-  const decoded = decodedView(f, sock);
+  // plain JSON decodes to the very tree the raw side shows: only protocols get a decoded side
+  const seen = decodedView(f, sock);
+  const decoded = seen?.protocol === 'json' ? undefined : seen;
   const binary = p && p.type !== 'text';
   const views: View[] = !p ? [] : binary ? ['hex', 'base64'] : json?.ok ? ['json', 'text'] : ['text'];
   const current = view && views.includes(view) ? view : views[0];
