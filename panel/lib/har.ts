@@ -9,7 +9,7 @@
  * or pong frames, nor how a socket closed. Chrome's importer ignores fields it does not know, so WS Lens keeps what
  * Chrome has no place for (close code, lifecycle events, frame origin, rule marks) in `_wsLens` fields.
  */
-import type { Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
+import type { Payload, SocketState } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
 import { base64ToBytes, bytesToBase64 } from './composer';
 
@@ -32,18 +32,14 @@ export interface HarWebSocketMessage {
   _wsLens?: HarMessageExtra;
 }
 
-export interface HarMessageExtra {
+/** What the log knows of a frame beyond its payload: how it came about and what a traffic rule did to it. */
+export type FrameExtras = Pick<Frame, 'origin' | 'rule' | 'original' | 'outcome' | 'waited' | 'edited' | 'bufferedAmount'>;
+
+export interface HarMessageExtra extends FrameExtras {
   /** the page sent or received a Blob (opcode 2 alone cannot say) */
   blob?: true;
   /** only a preview was exported: `data` is cut, this is the full size (UTF-16 units for text, bytes for binary) */
   cut?: { size: number };
-  origin?: Frame['origin'];
-  rule?: RuleMark;
-  original?: string;
-  outcome?: Outcome;
-  waited?: number;
-  edited?: Payload;
-  bufferedAmount?: number;
 }
 
 /** A lifecycle row of the log (created, open, closing, close, error). */
@@ -288,30 +284,16 @@ function queryStringOf(url: string): HarNameValue[] {
 
 // ------------------------------------------------------------------------------------------------- import
 
-export interface ImportedMessage {
+export interface ImportedMessage extends FrameExtras {
   direction: 'sent' | 'received';
   /** ms since the epoch */
   time: number;
   /** `truncated` when the HAR held a preview only (WS Lens exports of frames it could not fetch whole) */
   payload: Payload;
-  origin?: Frame['origin'];
-  rule?: RuleMark;
-  original?: string;
-  outcome?: Outcome;
-  waited?: number;
-  edited?: Payload;
-  bufferedAmount?: number;
 }
 
 /** A lifecycle row: WS Lens's created/open/closing/close/error rows, or a frame error Chrome logged. */
-export interface ImportedEvent {
-  /** ms since the epoch */
-  time: number;
-  label: string;
-  preview: string;
-  /** how many of the socket's messages come before it in the log */
-  after: number;
-}
+export type ImportedEvent = HarLensEvent;
 
 /**
  * One socket read from a HAR, shaped for the panel: a Socket from the fields here (state 'closed': nothing is live),

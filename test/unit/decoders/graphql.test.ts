@@ -12,26 +12,15 @@ import { createClient, type Client } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { SubscriptionClient, SubscriptionServer } from 'subscriptions-transport-ws';
 import { graphqlWs, operationLabel, subscriptionsTransportWs } from '../../../panel/decoders/graphql';
-import type { Decoded, DecodeOutput, FrameInput, Protocol } from '../../../panel/decoders/types';
+import type { Decoded, DecodeOutput, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { startRecorder, until, type RecordedSocket } from '../lib/recorder';
+import { replay } from '../lib/replay';
 
 // vite would hand this file graphql's ESM build while the servers require its CJS build, and graphql refuses to
 // mix schema objects across the two ("from another module or realm"): take the CJS one, like the servers do
 const { buildSchema, execute, subscribe } = createRequire(import.meta.url)('graphql') as typeof import('graphql');
 
-function replay(protocol: Protocol, frames: FrameInput[]) {
-  const dec = protocol.create();
-  const view = new Map<number, Decoded | null>();
-  const outputs = new Map<number, DecodeOutput>();
-  for (const f of frames) {
-    const out = dec.decode(f);
-    outputs.set(f.seq, out);
-    view.set(f.seq, out.decoded);
-    for (const u of out.updates ?? []) view.set(u.seq, u.decoded);
-  }
-  return { view, outputs };
-}
 
 const schema = buildSchema(`
   type Query { hello: String, fail: String }

@@ -8,26 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { jsonRpc } from '../../../panel/decoders/jsonrpc';
-import type { Decoded, DecodeOutput, FrameInput, Protocol } from '../../../panel/decoders/types';
+import type { Decoded, DecodeOutput, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
+import { replay } from '../lib/replay';
 
 // rpc-websockets' package exports have no "types" condition, so TypeScript's bundler resolution finds no types
 type RpcWebsockets = typeof import('../../../node_modules/rpc-websockets/dist/index.mjs');
 const { Client, Server } = createRequire(import.meta.url)('rpc-websockets') as RpcWebsockets;
 
-function replay(protocol: Protocol, frames: FrameInput[]) {
-  const dec = protocol.create();
-  const view = new Map<number, Decoded | null>();
-  const outputs = new Map<number, DecodeOutput>();
-  for (const f of frames) {
-    const out = dec.decode(f);
-    outputs.set(f.seq, out);
-    view.set(f.seq, out.decoded);
-    for (const u of out.updates ?? []) view.set(u.seq, u.decoded);
-  }
-  return { view, outputs };
-}
 
 let server: InstanceType<typeof Server>;
 let rec: Recorder;

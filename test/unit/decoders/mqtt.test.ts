@@ -13,8 +13,9 @@ import mqttjs, { type IClientOptions, type MqttClient } from 'mqtt';
 // the packet library mqtt.js itself uses (its dependency): an independent reading of the same bytes
 import { generate, parser } from 'mqtt-packet';
 import { mqtt } from '../../../panel/decoders/mqtt';
-import type { Decoded, DecodeOutput, FrameInput } from '../../../panel/decoders/types';
+import type { Decoded, FrameInput } from '../../../panel/decoders/types';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
+import { replayInOrder } from '../lib/replay';
 
 interface Broker {
   url: string;
@@ -196,17 +197,7 @@ afterAll(async () => {
   for (const b of brokers) await b.close();
 });
 
-function run(frames: FrameInput[]): { outputs: DecodeOutput[]; views: Map<number, Decoded> } {
-  const decoder = mqtt.create();
-  const views = new Map<number, Decoded>();
-  const outputs = frames.map((f) => {
-    const out = decoder.decode(f);
-    if (out.decoded) views.set(f.seq, out.decoded);
-    for (const u of out.updates ?? []) views.set(u.seq, u.decoded);
-    return out;
-  });
-  return { outputs, views };
-}
+const run = (frames: FrameInput[]) => replayInOrder(mqtt, frames);
 
 /** what the decoder made of each frame, updates applied */
 function views(frames: FrameInput[]): Decoded[] {

@@ -8,23 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import { socketIo } from '../../../panel/decoders/socketio';
-import type { Decoded, DecodeOutput, FrameInput, Protocol } from '../../../panel/decoders/types';
+import type { Decoded, DecodeOutput, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
+import { replay } from '../lib/replay';
 
 /** Feed frames in order like the panel store does: each frame's view, replaced by later updates. */
-function replay(protocol: Protocol, frames: FrameInput[]) {
-  const dec = protocol.create();
-  const view = new Map<number, Decoded | null>();
-  const outputs = new Map<number, DecodeOutput>();
-  for (const f of frames) {
-    const out = dec.decode(f);
-    outputs.set(f.seq, out);
-    view.set(f.seq, out.decoded);
-    for (const u of out.updates ?? []) view.set(u.seq, u.decoded);
-  }
-  return { view, outputs };
-}
 
 let httpServer: http.Server;
 let ioServer: Server;

@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Client, type IMessage } from '@stomp/stompjs';
 import { stomp } from '../../../panel/decoders/stomp';
-import type { Decoded, DecodeOutput, FrameInput } from '../../../panel/decoders/types';
+import type { Decoded, FrameInput } from '../../../panel/decoders/types';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
+import { replayInOrder } from '../lib/replay';
 
 // stomp-broker-js is CommonJS without types
 const StompServer = createRequire(import.meta.url)('stomp-broker-js') as new (config: object) => {
@@ -96,17 +97,7 @@ afterAll(async () => {
   await new Promise((r) => server?.close(r));
 });
 
-function run(frames: FrameInput[]): { outputs: DecodeOutput[]; views: Map<number, Decoded> } {
-  const decoder = stomp.create();
-  const views = new Map<number, Decoded>();
-  const outputs = frames.map((f) => {
-    const out = decoder.decode(f);
-    if (out.decoded) views.set(f.seq, out.decoded);
-    for (const u of out.updates ?? []) views.set(u.seq, u.decoded);
-    return out;
-  });
-  return { outputs, views };
-}
+const run = (frames: FrameInput[]) => replayInOrder(stomp, frames);
 
 const utf8 = new TextDecoder();
 const asText = (f: FrameInput) => f.text ?? utf8.decode(f.bytes);
