@@ -183,4 +183,48 @@ describe('traffic control in the panel', () => {
     expect(view.queryAllByTestId('held-frame')).toHaveLength(0);
     expect(view.getAllByTestId('frame').at(-1)!.dataset.rule).toBe('dropped');
   });
+
+  it('shows decoded summaries, the decoded side of the detail, and "decode as" raw', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.receive(
+        fromFrame(
+          events(
+            'd',
+            [
+              { sid: 2, kind: 'created', url: 'ws://127.0.0.1/rpc', protocols: [], stack: '' },
+              { sid: 2, kind: 'open', protocol: '', extensions: '' },
+              { sid: 2, kind: 'message', direction: 'sent', payload: text('{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}') },
+              { sid: 2, kind: 'message', direction: 'received', payload: text('{"jsonrpc":"2.0","result":3,"id":1}') },
+            ],
+            4,
+          ),
+        ),
+      );
+      store.selectSocket('d#2');
+      await frame();
+    });
+    const summaries = () => view.queryAllByTestId('frame-summary').map((e) => e.textContent);
+    expect(summaries()).toEqual(['', '', expect.stringMatching(/^call sum #1/), expect.stringMatching(/^result #1 · sum/)]);
+    const rpc = view.getAllByTestId('decode-as')[1] as HTMLSelectElement;
+    expect(rpc.dataset.protocol).toBe('json-rpc');
+    // the result beside its decoding, leading to its call
+    await act(async () => {
+      fireEvent.click(view.getAllByTestId('frame')[3]);
+      await frame();
+    });
+    expect(view.getByTestId('detail-decoded').dataset.protocol).toBe('json-rpc');
+    expect(view.getByTestId('detail-rtt').textContent).toMatch(/round trip/);
+    await act(async () => {
+      fireEvent.click(view.getByTestId('related-frame'));
+      await frame();
+    });
+    expect(view.getByTestId('detail-summary').textContent).toMatch(/^call sum/);
+    await act(async () => {
+      fireEvent.change(rpc, { target: { value: 'none' } });
+      await frame();
+    });
+    expect(summaries()).toEqual(['', '', '', '']);
+    expect(view.queryByTestId('detail-decoded')).toBeNull();
+  });
 });
