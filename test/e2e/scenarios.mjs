@@ -753,17 +753,34 @@ export const scenarios = {
   async 'protocol decoders on real Socket.IO, GraphQL, JSON-RPC, MQTT and STOMP traffic'(s, { origin }) {
     await s.goto(`${origin}/protocols.html`);
     await s.openPanel();
-    const results = await s.waitForPage(`() => { const r = window.__results; return ['socketio', 'graphql', 'legacy', 'rpc', 'mqtt', 'stomp'].every((k) => k in r) && r; }`, { timeout: 20000 });
-    assert.deepEqual(results, { socketio: 'hi from socket.io', graphql: true, legacy: true, rpc: [6, 'Method not found'], mqtt: 'lens/room1', stomp: 'echo: hi stomp' });
+    const results = await s.waitForPage(`() => { const r = window.__results; return ['socketio', 'graphql', 'legacy', 'rpc', 'mqtt', 'mqtt5', 'stomp'].every((k) => k in r) && r; }`, { timeout: 20000 });
+    assert.deepEqual(results, {
+      socketio: 'hi from socket.io',
+      graphql: true,
+      legacy: true,
+      rpc: [6, 'Method not found'],
+      mqtt: 'lens/room1',
+      mqtt5: ['lens5/room', 'text/plain'],
+      stomp: 'echo: hi stomp',
+    });
     const expected = {
       '/socket.io/?EIO=4&transport=websocket': 'socketio',
       '/graphql': 'graphql-ws',
       '/graphql-legacy': 'subscriptions-transport-ws',
       '/rpc': 'json-rpc',
       '/mqtt': 'mqtt',
+      '/mqtt5': 'mqtt',
       '/stomp': 'stomp',
     };
-    const detected = await s.panelEval(`(w) => Object.fromEntries([...w.document.querySelectorAll('[data-testid=connection]')].map((c) => [new URL(c.dataset.url).pathname + new URL(c.dataset.url).search, c.querySelector('[data-testid=decode-as]').dataset.protocol]))`);
+    // the page can be done before the panel has every socket: wait for all of them
+    const detectedSrc = `(w) => Object.fromEntries([...w.document.querySelectorAll('[data-testid=connection]')].map((c) => [new URL(c.dataset.url).pathname + new URL(c.dataset.url).search, c.querySelector('[data-testid=decode-as]').dataset.protocol]))`;
+    const detected = await waitFor(
+      async () => {
+        const d = await s.panelEval(detectedSrc);
+        return Object.keys(d).length >= Object.keys(expected).length && d;
+      },
+      { message: 'every socket in the panel' },
+    );
     assert.deepEqual(detected, expected);
 
     /** the summaries of one socket's frames that the filter keeps */
@@ -790,6 +807,10 @@ export const scenarios = {
     await summaries('/rpc', 'Method not found', [/^error -32601 Method not found #\d+ · nope/]);
     shown = await summaries('/mqtt', 'lens/', [/^SUBSCRIBE #\d+ lens\/# QoS 1/, /^PUBLISH lens\/room1 · QoS 1/]);
     assert.ok(shown.some((r) => r.dir === 'received' && /^PUBLISH lens\/room1/.test(r.summary)), 'the broker delivered it back');
+    // MQTT 5: the version from CONNECT, and the publish's properties decoded (the filter finds a user property)
+    // (binary frames: the raw column says only "Binary, N bytes", so these rows are found by what was decoded)
+    await summaries('/mqtt5', 'ws-lens', [/^CONNECT v5 ws-lens-e2e-5/, /^PUBLISH lens5\/room · QoS 1/]);
+    await summaries('/mqtt5', 'text/plain', [/^PUBLISH lens5\/room/]);
     await summaries('/stomp', 'topic/echo', [/^SUBSCRIBE \/topic\/echo/, /^MESSAGE \/topic\/echo/]);
 
     // the detail: a result beside its raw frame, with its round trip, leading to its call

@@ -1,7 +1,7 @@
 // Real client libraries' real servers, on the same 127.0.0.1 HTTP server as the test pages:
 //   socket.io (engine.io over WebSocket) at /socket.io/, graphql-ws at /graphql, subscriptions-transport-ws at
-//   /graphql-legacy, rpc-websockets (JSON-RPC 2.0) at /rpc, the aedes MQTT broker at /mqtt, the stomp-broker-js
-//   STOMP broker at /stomp.
+//   /graphql-legacy, rpc-websockets (JSON-RPC 2.0) at /rpc, the aedes MQTT broker at /mqtt (3.1.1) and /mqtt5 (aedes
+//   2.0 beta, MQTT 5), the stomp-broker-js STOMP broker at /stomp.
 // Their browser bundles are served from node_modules at /vendor/.
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -15,6 +15,7 @@ import { buildSchema, execute, subscribe } from 'graphql';
 import { SubscriptionServer } from 'subscriptions-transport-ws';
 import { Server as RpcServer } from 'rpc-websockets';
 import { Aedes } from 'aedes';
+import { Aedes as Aedes5 } from 'aedes-v5';
 
 const require = createRequire(import.meta.url);
 const StompServer = require('stomp-broker-js');
@@ -78,6 +79,10 @@ export async function attachLibraryServers(httpServer) {
   const aedes = await Aedes.createBroker();
   const mqttWss = new WebSocketServer({ noServer: true });
   mqttWss.on('connection', (ws, req) => aedes.handle(createWebSocketStream(ws), req));
+  // aedes 1.x speaks MQTT 3.1/3.1.1 only; its 2.0 beta speaks 5
+  const aedes5 = await Aedes5.createBroker();
+  const mqtt5Wss = new WebSocketServer({ noServer: true });
+  mqtt5Wss.on('connection', (ws, req) => aedes5.handle(createWebSocketStream(ws), req));
 
   // stomp-broker-js brings its own (old) ws and listens for upgrades on the server it is given: give it one of its
   // own and pass it only the /stomp upgrades, so it never answers anybody else's
@@ -91,6 +96,7 @@ export async function attachLibraryServers(httpServer) {
     '/graphql-legacy': legacyWss,
     '/rpc': rpc.wss,
     '/mqtt': mqttWss,
+    '/mqtt5': mqtt5Wss,
   };
   return {
     upgrade(pathname, req, socket, head) {
@@ -110,6 +116,7 @@ export async function attachLibraryServers(httpServer) {
       legacy.close();
       await rpc.close().catch(() => {});
       await new Promise((r) => aedes.close(r));
+      await new Promise((r) => aedes5.close(r));
       for (const wss of Object.values(byPath)) wss.close();
       io.close();
     },
