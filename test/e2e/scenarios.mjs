@@ -686,7 +686,8 @@ export const scenarios = {
     const first = har.log.entries.find((e) => e.request.url.endsWith('/echo'));
     assert.equal(first._resourceType, 'websocket');
     assert.equal(first.response.status, 101);
-    const sent = [['send', 1, 'hello har'], ['send', 1, '{"type":"greet","n":1}'], ['send', 1, 'héllo ✓ 😀\nsecond line'], ['send', 2, 'AAEC/w==']];
+    const long = 'L'.repeat(20000) + '-end';
+    const sent = [['send', 1, 'hello har'], ['send', 1, '{"type":"greet","n":1}'], ['send', 1, 'héllo ✓ 😀\nsecond line'], ['send', 2, 'AAEC/w=='], ['send', 1, long]];
     assert.deepEqual(first._webSocketMessages.filter((m) => m.type === 'send').map((m) => [m.type, m.opcode, m.data]), sent);
     assert.deepEqual(first._webSocketMessages.filter((m) => m.type === 'receive').map((m) => [m.opcode, m.data]), sent.map(([, o, d]) => [o, d]), 'the echoes');
     assert.ok(first._webSocketMessages.every((m) => m.time > 1.7e9 && m.time < 4e9), 'times in seconds since the epoch, as Chrome writes them');
@@ -755,7 +756,7 @@ export const scenarios = {
     await s.openPanel();
     const results = await s.waitForPage(`() => { const r = window.__results; return ['socketio', 'graphql', 'legacy', 'rpc', 'mqtt', 'mqtt5', 'stomp'].every((k) => k in r) && r; }`, { timeout: 20000 });
     assert.deepEqual(results, {
-      socketio: 'hi from socket.io',
+      socketio: ['hi from socket.io', 4],
       graphql: true,
       legacy: true,
       rpc: [6, 'Method not found'],
@@ -800,6 +801,9 @@ export const scenarios = {
     // the ack is found by its event's name, which only the decoder knows
     let shown = await summaries('/socket.io/?EIO=4&transport=websocket', 'chat message', [/^event: chat message · ack 0/, /^ack 0 · chat message/]);
     assert.ok(shown.some((r) => r.dir === 'received' && /^ack 0/.test(r.summary) && !r.text.includes('chat message')));
+    // a binary attachment is its own frame on the wire, joined to its event
+    shown = await summaries('/socket.io/?EIO=4&transport=websocket', 'upload', [/^event: upload · ack 1 · 1 attachment/, /^attachment 1\/1 · upload/, /^ack 1 · upload/]);
+    assert.ok(shown.some((r) => /^attachment/.test(r.summary) && r.text === 'Binary, 4 bytes'));
     await summaries('/graphql', 'Countdown', [/^subscribe #\S+ Countdown/, /^next #\S+ Countdown/, /^complete #\S+ Countdown/]);
     await summaries('/graphql-legacy', 'LegacyCountdown', [/^start #\S+ LegacyCountdown/, /^data #\S+ LegacyCountdown/]);
     shown = await summaries('/rpc', 'sum', [/^call sum #\d+/, /^result #\d+ · sum/]);

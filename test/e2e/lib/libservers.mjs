@@ -63,6 +63,8 @@ export async function attachLibraryServers(httpServer) {
       socket.emit('chat message', `echo: ${msg}`);
       if (typeof ack === 'function') ack({ received: msg });
     });
+    // a binary attachment: the ack says what arrived
+    socket.on('upload', (name, bytes, ack) => ack({ name, size: bytes.length }));
   });
   const gqlWss = new WebSocketServer({ noServer: true });
   const gql = useServer({ schema, roots }, gqlWss);
