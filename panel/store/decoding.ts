@@ -121,11 +121,25 @@ function applyUpdate(t: DecodeTarget, key: string, seq: number, decoded: Decoded
 export function redecode(t: DecodeTarget, sock: Socket): void {
   const r = running(t, sock.key);
   r.decoder = r.protocol?.create();
-  for (const f of t.frames) {
-    if (f.socketKey !== sock.key || !f.payload) continue;
+  for (const f of messagesOf(t, sock)) {
     f.decoded = undefined;
     if (r.protocol) decodeOne(t, sock, r, f);
   }
+}
+
+/**
+ * A socket's message frames in the log, oldest first. Walks back from the newest frame and stops once it has as many
+ * as the socket has counted: detection happens on a socket's first frames, usually the log's latest, so a new socket
+ * does not cost a pass over a log of 200,000 frames (with none yet, it costs nothing).
+ */
+function messagesOf(t: DecodeTarget, sock: Socket): Frame[] {
+  const want = sock.framesIn + sock.framesOut;
+  const out: Frame[] = [];
+  for (let i = t.frames.length - 1; i >= 0 && out.length < want; i--) {
+    const f = t.frames[i];
+    if (f.socketKey === sock.key && f.payload) out.push(f);
+  }
+  return out.reverse();
 }
 
 /** "Decode as": a protocol, 'none' for raw frames, or 'auto' to detect again. */
@@ -138,13 +152,10 @@ export function chooseDecoder(t: DecodeTarget, sock: Socket, choice: DecoderChoi
   sock.decoder = choice === 'none' ? { id: 'none', how: 'manual' } : undecided();
   if (choice === 'auto') {
     detectByHandshake(t, sock);
-    if (!r.protocol) {
-      // detect from content again, over the frames already in the log
-      for (const f of t.frames) {
-        if (f.socketKey !== sock.key || !f.payload) continue;
-        decodeNewFrame(t, sock, f);
-        if (r.protocol) return;
-      }
+    // detect from content again, over the frames already in the log (a find decodes them all)
+    for (const f of messagesOf(t, sock)) {
+      if (r.protocol || r.probes >= CONTENT_PROBES) break;
+      decodeNewFrame(t, sock, f);
     }
     if (!r.protocol) redecode(t, sock);
     return;
