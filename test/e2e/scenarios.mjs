@@ -722,8 +722,26 @@ export const scenarios = {
     const imported = await shownFrames(s);
     const firstData = fixtureSockets[0][1].find(([type, opcode]) => opcode === 1 && type === 'send')[2];
     assert.ok(imported.some((r) => r.dir === 'sent' && r.text === firstData.replace(/[\r\n\t]+/g, ' ').slice(0, 300)), `imported rows: ${JSON.stringify(imported.slice(0, 5))}`);
+    // a file dropped on the panel imports the same way
+    await s.panelEval(
+      `(w, text) => {
+        const dt = new w.DataTransfer();
+        const parts = new w.Array();
+        parts.push(text);
+        dt.items.add(new w.File(parts, 'dropped.har', { type: 'application/json' }));
+        // the event's init object is the panel's own too, or Firefox drops the dataTransfer from it
+        const init = new w.Object();
+        init.dataTransfer = dt;
+        init.bubbles = true;
+        init.cancelable = true;
+        w.document.querySelector('.app').dispatchEvent(new w.DragEvent('drop', init));
+        return true;
+      }`,
+      fixture,
+    );
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent.includes('dropped.har'))`);
     // imported sockets are a record: the composer says why it cannot send
-    assert.match(await text(s, 'composer-why'), /Imported from chrome-devtools\.har: a record, nothing can be sent/);
+    assert.match(await text(s, 'composer-why'), /Imported from dropped\.har: a record, nothing can be sent/);
 
     // bad files: a clear message, and the log exactly as it was
     const state = `(w) => ({ conns: w.document.querySelectorAll('[data-testid=connection]').length, counts: w.document.querySelector('[data-testid=counts]').textContent })`;
