@@ -1,6 +1,7 @@
 // The real other end: an HTTP server for the test pages and a `ws` WebSocket server, both on 127.0.0.1.
 //   /echo   echoes every frame exactly (text as text, binary as binary)
-//   /burst  "go:N" -> N small text frames m0..m{N-1}; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames
+//   /burst  "go:N" -> N small text frames m0..m{N-1}; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames;
+//           "sio:N" -> an Engine.IO open packet, then N Socket.IO events
 //   /close  "close:CODE:REASON" -> the server closes with that code and reason
 import http from 'node:http';
 import fs from 'node:fs';
@@ -48,6 +49,7 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
           let m;
           if ((m = /^go:(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send('m' + i);
           else if ((m = /^big:(\d+)$/.exec(textData ?? ''))) ws.send('x'.repeat(Number(m[1])));
+          else if ((m = /^sio:(\d+)$/.exec(textData ?? ''))) socketIoBurst(ws, Number(m[1]));
           else if ((m = /^bin:(\d+):(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send(Buffer.alloc(Number(m[2]), i & 0xff));
           else if ((m = /^rate:(\d+):(\d+)$/.exec(textData ?? ''))) sustained(ws, Number(m[1]), Number(m[2]));
         } else if (where === '/close') {
@@ -77,6 +79,15 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       });
     });
   });
+}
+
+/**
+ * Socket.IO-shaped traffic for the decoder's share of the bench: Engine.IO's open packet (what makes the panel
+ * recognise the protocol), then `n` events with a JSON argument, as a busy Socket.IO server sends them.
+ */
+function socketIoBurst(ws, n) {
+  ws.send('0{"sid":"bench","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
+  for (let i = 0; i < n; i++) ws.send(`42["tick",{"n":${i},"price":${(100 + (i % 50) / 10).toFixed(1)}}]`);
 }
 
 /** `perSecond` frames a second for `seconds`, each stamped with the server's send time (for latency). */
