@@ -754,6 +754,37 @@ export const scenarios = {
     await waitFor(async () => (await notices(s)).some((n) => n.includes('Could not import huge.har') && /MB/.test(n)), { message: 'the too-big notice' });
     assert.deepEqual(await s.panelEval(state), before, 'nothing lost, nothing added');
 
+    // Copy as send(): what goes to the clipboard, pasted into the page, sends the very same frame
+    await selectSocket(s, '/echo');
+    const copied = async (needle) => {
+      await clickRow(s, needle, 'sent');
+      await s.waitForPanel(`(w) => { const b = w.document.querySelector('[data-testid=copy-send-snippet]'); return b && !b.disabled; }`);
+      // the panel copies through a short-lived textarea (DevTools panels may not use navigator.clipboard): read
+      // what it held, which works without the user activation a real clipboard write needs
+      return s.panelEval(`async (w) => {
+        let text = null;
+        const seen = new w.MutationObserver((records) => {
+          for (const r of records) for (const n of r.addedNodes) if (n.tagName === 'TEXTAREA') text = n.value;
+        });
+        const options = new w.Object(); // the panel's own object (Firefox's test script is another compartment)
+        options.childList = true;
+        seen.observe(w.document.body, options);
+        w.document.querySelector('[data-testid=copy-send-snippet]').click();
+        await new Promise((r) => w.setTimeout(r, 0));
+        seen.disconnect();
+        return text;
+      }`);
+    };
+    for (const [needle, expected] of [['Binary, 4 bytes', [0, 1, 2, 255]], ['second line', 'héllo ✓ 😀\nsecond line']]) {
+      const snippet = await copied(needle);
+      assert.match(snippet, /^socket\.send\(/);
+      const sentBack = await s.pageEval(
+        `(code) => { let got; new Function('socket', code)({ send: (d) => { got = d; } }); return typeof got === 'string' ? got : [...got]; }`,
+        snippet,
+      );
+      assert.deepEqual(sentBack, expected, snippet);
+    }
+
     // JSON Lines of the frames in view: the live echo socket, filtered
     await selectSocket(s, '/echo');
     await type(s, 'filter-input', 'hello har');
