@@ -757,6 +757,9 @@ export const scenarios = {
     // Copy as send(): what goes to the clipboard, pasted into the page, sends the very same frame
     await selectSocket(s, '/echo');
     const copied = async (needle) => {
+      // the filter brings the row into view (the table is virtualised)
+      await type(s, 'filter-input', needle);
+      await waitRow(s, needle, 'sent');
       await clickRow(s, needle, 'sent');
       await s.waitForPanel(`(w) => { const b = w.document.querySelector('[data-testid=copy-send-snippet]'); return b && !b.disabled; }`);
       // the panel copies through a short-lived textarea (DevTools panels may not use navigator.clipboard): read
