@@ -61,12 +61,16 @@ if (!headless) {
     await s.waitForPage(`() => window.__received.includes('Hello from the WS Lens panel')`);
     await new Promise((r) => setTimeout(r, 2500)); // a ping or so more, and the echo
     const conns = await s.panelEval(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => c.dataset.state + '  ' + c.dataset.url)`);
-    const rows = await s.panelEval(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => [...r.children].map((c) => c.textContent))`);
+    // columns by name, not position: the table may gain columns
+    const rows = await s.panelEval(
+      `(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ['c-dir', 'c-time', 'c-size', 'c-kind', 'c-sum', 'c-data'].map((c) => r.querySelector('.' + c).textContent))`,
+    );
     const buffered = await s.panelEval(`(w) => w.document.querySelector('[data-testid=buffered-amount]').textContent`);
     console.log(`\nThe WebSockets panel captured ${conns.length} socket(s):`);
     for (const c of conns) console.log(`  ${c}`);
-    console.log(`\n  ${'dir'.padEnd(4)}${'time'.padStart(11)}${'size'.padStart(9)}  ${'kind'.padEnd(13)} data`);
-    for (const [dir, time, size, kind, data] of rows) console.log(`  ${dir.padEnd(4)}${time.padStart(11)}${size.padStart(9)}  ${kind.padEnd(13)} ${data.slice(0, 90)}`);
+    console.log(`\n  ${'dir'.padEnd(4)}${'time'.padStart(11)}${'size'.padStart(9)}  ${'kind'.padEnd(13)} ${'data'.padEnd(40)} summary (decoded)`);
+    for (const [dir, time, size, kind, summary, data] of rows)
+      console.log(`  ${dir.padEnd(4)}${time.padStart(11)}${size.padStart(9)}  ${kind.padEnd(13)} ${data.slice(0, 40).padEnd(40)} ${summary.slice(0, 50)}`);
     console.log(`\n  bufferedAmount now: ${buffered}`);
     fs.mkdirSync(path.join(root, 'artifacts'), { recursive: true });
     const shot = path.join(root, 'artifacts', `panel-${browserName}.png`);
