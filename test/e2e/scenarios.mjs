@@ -709,7 +709,7 @@ export const scenarios = {
       await waitFor(async () => (await notices(s)).some((n) => n.includes('from-chrome-devtools.har')), { message: 'the import notice' });
       const said = (await notices(s)).find((n) => n.includes('from-chrome-devtools.har'));
       assert.match(said, /^Imported 2 sockets and \d+ frames from from-chrome-devtools\.har/, said);
-      await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent.includes('from-chrome-devtools.har'))`);
+      await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent === 'imported · from-chrome-devtools.har')`);
       await waitRow(s, 'hello har', 'sent');
       await waitRow(s, 'Binary, 4 bytes', 'received');
     }
@@ -718,7 +718,7 @@ export const scenarios = {
     const fixture = fs.readFileSync(path.join(fixtures, 'chrome-devtools.har'), 'utf8');
     const fixtureSockets = harMessages(JSON.parse(fixture));
     await importFile(s, 'chrome-devtools.har', fixture);
-    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent.includes('chrome-devtools.har'))`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent === 'imported · chrome-devtools.har')`);
     const imported = await shownFrames(s);
     const firstData = fixtureSockets[0][1].find(([type, opcode]) => opcode === 1 && type === 'send')[2];
     assert.ok(imported.some((r) => r.dir === 'sent' && r.text === firstData.replace(/[\r\n\t]+/g, ' ').slice(0, 300)), `imported rows: ${JSON.stringify(imported.slice(0, 5))}`);
@@ -739,7 +739,7 @@ export const scenarios = {
       }`,
       fixture,
     );
-    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent.includes('dropped.har'))`);
+    await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=imported-from]')].some((e) => e.textContent === 'imported · dropped.har')`);
     // imported sockets are a record: the composer says why it cannot send
     assert.match(await text(s, 'composer-why'), /Imported from dropped\.har: a record, nothing can be sent/);
 
@@ -761,7 +761,10 @@ export const scenarios = {
       await type(s, 'filter-input', needle);
       await waitRow(s, needle, 'sent');
       await clickRow(s, needle, 'sent');
-      await s.waitForPanel(`(w) => { const b = w.document.querySelector('[data-testid=copy-send-snippet]'); return b && !b.disabled; }`);
+      // the detail (and its button) render with the selection: wait for that render, or the click copies the last frame
+      await s.waitForPanel(
+        `(w) => { const row = w.document.querySelector('.frame-row.selected'); const b = w.document.querySelector('[data-testid=copy-send-snippet]'); return row && row.textContent.includes(${JSON.stringify(needle)}) && b && !b.disabled; }`,
+      );
       // the panel copies through a short-lived textarea (DevTools panels may not use navigator.clipboard): read
       // what it held, which works without the user activation a real clipboard write needs
       return s.panelEval(`async (w) => {
@@ -785,7 +788,7 @@ export const scenarios = {
         `(code) => { let got; new Function('socket', code)({ send: (d) => { got = d; } }); return typeof got === 'string' ? got : [...got]; }`,
         snippet,
       );
-      assert.deepEqual(sentBack, expected, snippet);
+      assert.deepEqual(sentBack, expected, `${snippet} sent ${JSON.stringify(sentBack)}`);
     }
 
     // JSON Lines of the frames in view: the live echo socket, filtered
