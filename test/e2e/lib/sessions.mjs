@@ -291,7 +291,9 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
         mm.addMessageListener(tag, function l(msg) { mm.removeMessageListener(tag, l); resolve(msg.data); });
         // content is an Xray view of the panel window, which hides its expandos (window.__wsLens): waive it
         const code = '(async () => { let r; try { r = { value: await (' + src + ')(content.wrappedJSObject, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
-        mm.loadFrameScript('data:,' + encodeURIComponent(code), false);`,
+        // the data: URL is read as Latin-1, so anything beyond ASCII goes in as \\u escapes (valid in strings, regexes and names)
+        const ascii = code.replace(/[\\u0080-\\uffff]/g, (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+        mm.loadFrameScript('data:,' + encodeURIComponent(ascii), false);`,
         [src, args],
       );
       if (r.error) throw new Error(`panelEval: ${r.error}`);
