@@ -13,7 +13,9 @@ const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefi
 const artifacts = path.join(root, 'artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
 
-const extFor = (b) => path.join(root, 'dist', b === 'firefox' ? 'firefox' : 'chrome');
+// WS_LENS_DIST points the suite at another build (say, the last release's, to show a new test fails there)
+const dist = process.env.WS_LENS_DIST ? path.resolve(process.env.WS_LENS_DIST) : path.join(root, 'dist');
+const extFor = (b) => path.join(dist, b === 'firefox' ? 'firefox' : 'chrome');
 for (const b of browsers.length ? browsers : ['chromium', 'firefox'])
   if (!fs.existsSync(path.join(extFor(b), 'manifest.json'))) {
     console.error(`No build in ${extFor(b)}. Run: npm run build`);

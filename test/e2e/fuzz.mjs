@@ -1,0 +1,2 @@
+// A seeded page-side fuzz.
+export const fuzzScenarios = {};
