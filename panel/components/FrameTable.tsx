@@ -146,7 +146,7 @@ export function FrameTable() {
                   {formatRelative(f.time, sock?.openedAt ?? sock?.createdAt)}
                 </span>
                 <span class="c-size">{f.payload ? formatBytes(f.payload.size) : ''}</span>
-                <span class="c-kind" title={tag ? ruleSentence(f) : origin === 'panel' ? 'sent from the WS Lens panel' : origin === 'replay' ? 'replayed from the WS Lens panel' : undefined}>
+                <span class="c-kind" title={tag ? ruleSentence(f) : origin === 'panel' ? 'sent from the WS Lens panel' : origin === 'replay' ? 'replayed from the WS Lens panel' : f.kind === 'page' ? "dispatched by the page's own code (ws.dispatchEvent): the socket did not carry it" : undefined}>
                   {f.kind}
                   {origin ? ` · ${origin}` : ''}
                   {tag && <span class={`rule-tag ${f.queued ? 'queued' : ''}`}>{tag}</span>}

@@ -178,8 +178,9 @@ function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined, pa
   const events: HarLensEvent[] = [];
   let cut = 0;
   for (const f of frames) {
-    if (f.direction === 'event') {
-      events.push({ time: f.time, label: f.label ?? '', preview: f.preview, after: messages.length });
+    if (f.direction === 'event' || f.origin === 'page') {
+      // what the page dispatched on its socket itself is no message of the socket's: a lifecycle note at most
+      events.push({ time: f.time, label: f.label ?? 'dispatched', preview: f.preview, after: messages.length });
       continue;
     }
     if (!f.payload) continue;

@@ -1,7 +1,8 @@
 import type { Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
 import type { Decoded, ProtocolId } from '../decoders/types';
 
-export type FrameKind = 'text' | 'binary' | 'event' | 'injected';
+/** `page`: an event or frame the page dispatched on its socket itself, not the socket's */
+export type FrameKind = 'text' | 'binary' | 'event' | 'injected' | 'page';
 export type FrameDirection = 'sent' | 'received' | 'event';
 
 /** One row of the frame log: a message or a lifecycle event of one socket. */
@@ -22,7 +23,7 @@ export interface Frame {
   payload?: Payload;
   /** event rows: what happened */
   label?: string;
-  origin?: 'panel' | 'injected' | 'replay' | 'mock';
+  origin?: 'panel' | 'injected' | 'replay' | 'mock' | 'page';
   bufferedAmount?: number;
   /** the traffic rule that touched the frame */
   rule?: RuleMark;

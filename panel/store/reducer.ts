@@ -168,6 +168,11 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
       return;
     case 'message': {
       const sent = e.direction === 'sent';
+      if (e.origin === 'page') {
+        // the page's own dispatchEvent: shown, marked, never counted or decoded as the socket's traffic
+        addFrame(s, { ...base, direction: e.direction, kind: 'page', preview: previewOf(e.payload), payload: e.payload, origin: 'page' });
+        return;
+      }
       if (sent) {
         sock.framesOut++;
         sock.bytesOut += e.payload.size;
@@ -207,6 +212,15 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
     }
     case 'buffered':
       pushSample(sock, e.time, e.amount, false);
+      return;
+    case 'dispatched':
+      addFrame(s, {
+        ...base,
+        direction: 'event',
+        kind: 'page',
+        label: 'dispatched',
+        preview: `${e.type}${e.code !== undefined ? ` ${e.code}` : ''}${e.reason ? ` "${e.reason}"` : ''} dispatched by the page (not from the socket)`,
+      });
       return;
     case 'error':
       sock.errored = true;

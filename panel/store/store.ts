@@ -64,7 +64,8 @@ export class Store {
   version = 0;
   private listeners = new Set<Listener>();
   private nextReq = 1;
-  private pending = new Map<number, (error?: string) => void>();
+  /** requests awaiting the page's answer, with the frame and document asked: only that one may answer */
+  private pending = new Map<number, { to: Addressee; resolve: (error?: string) => void }>();
   private noticeId = 1;
   private topDocId: string | undefined;
   /** traffic rules as the user wrote them, for the inspected page's origin */
@@ -107,14 +108,18 @@ export class Store {
       return this.changed();
     }
     if (msg.type === 'route-error') {
-      if (msg.reqId !== undefined) this.settle(msg.reqId, msg.error);
+      if (msg.reqId !== undefined) this.settle(msg.reqId, msg.error, { frameId: msg.frameId, docId: msg.docId });
       else this.notify('error', msg.error);
       return;
     }
     const m = msg.message;
-    if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'));
-    if (m.type === 'payload') return this.settlePayload(m.reqId, m);
-    if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.url);
+    // answers are matched by request id and by who answers: the frame (the background's word) and the document
+    const from = { frameId: msg.frameId, docId: m.type === 'hello' ? m.doc.docId : m.docId };
+    if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'), from);
+    if (m.type === 'payload') return this.settlePayload(m.reqId, m, from);
+    if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.origin, m.doc.url);
+    if (m.type === 'events' && m.fault)
+      this.notify('error', `The page hook caught ${m.fault.count === 1 ? 'an error' : `${m.fault.count} errors`} of its own (last: ${m.fault.message}); the page did not see it and capture goes on.`);
     const events = m.type === 'events' ? decodeEvents(m) : [];
     if (this.paused && m.type === 'events') {
       // lifecycle events (open, close, error) still apply so the socket list stays true; frames are skipped
@@ -164,10 +169,11 @@ export class Store {
 
   private resortTimer: ReturnType<typeof setTimeout> | undefined;
 
-  private onNewTopDocument(docId: string, url: string): void {
+  private onNewTopDocument(docId: string, origin: string | undefined, url: string): void {
     const previous = this.topDocId;
     this.topDocId = docId;
-    this.rulesOrigin = originKey(url);
+    // the origin as the background took it from the browser; a url-keyed origin only for opaque ones (file:, data:)
+    this.rulesOrigin = origin && origin !== 'null' ? origin : originKey(url);
     if (previous && !this.settings.preserveLog) {
       // imported files stay: they are not part of any page
       const keep = new Set([docId, ...[...this.log.docs.values()].filter((d) => d.imported).map((d) => d.docId)]);
@@ -326,27 +332,28 @@ export class Store {
 
   private requestTo(frameId: number, docId: string, cmd: PageCommand & { reqId: number }, waitMs = 5000): Promise<string | undefined> {
     return new Promise((resolve) => {
-      this.pending.set(cmd.reqId, resolve);
+      const to = { frameId, docId };
+      this.pending.set(cmd.reqId, { to, resolve });
       this.transport.command(frameId, docId, cmd);
       // a page that went away never answers
-      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).'), waitMs);
+      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).', to), waitMs);
     });
   }
 
-  private settle(reqId: number, error?: string): void {
+  private settle(reqId: number, error: string | undefined, from: Addressee): void {
     const p = this.pending.get(reqId);
-    if (!p) return;
+    if (!p || !sameAddressee(p.to, from)) return;
     this.pending.delete(reqId);
-    p(error);
+    p.resolve(error);
   }
 
-  private payloadWaiters = new Map<number, (r: { payload?: Payload; error?: string }) => void>();
+  private payloadWaiters = new Map<number, { to: Addressee; resolve: (r: { payload?: Payload; error?: string }) => void }>();
 
-  private settlePayload(reqId: number, m: { payload?: Payload; error?: string }): void {
+  private settlePayload(reqId: number, m: { payload?: Payload; error?: string }, from: Addressee): void {
     const w = this.payloadWaiters.get(reqId);
-    if (!w) return;
+    if (!w || !sameAddressee(w.to, from)) return;
     this.payloadWaiters.delete(reqId);
-    w(m);
+    w.resolve(m);
   }
 
   /** Fetch a truncated frame's whole payload from the page; replaces the preview in the log on success. */
@@ -356,15 +363,19 @@ export class Store {
     if (!f || !sock) return Promise.resolve('That frame is no longer in the log.');
     const reqId = this.nextReq++;
     return new Promise((resolve) => {
-      this.payloadWaiters.set(reqId, (r) => {
-        if (r.payload) {
-          f.payload = r.payload;
-          this.changed();
-        }
-        resolve(r.error);
+      const to = { frameId: sock.frameId, docId: sock.docId };
+      this.payloadWaiters.set(reqId, {
+        to,
+        resolve: (r) => {
+          if (r.payload) {
+            f.payload = r.payload;
+            this.changed();
+          }
+          resolve(r.error);
+        },
       });
       this.transport.command(sock.frameId, sock.docId, { cmd: 'payload', reqId, seq: f.seq });
-      setTimeout(() => this.settlePayload(reqId, { error: 'No answer from the page (it may have navigated).' }), 15000);
+      setTimeout(() => this.settlePayload(reqId, { error: 'No answer from the page (it may have navigated).' }, to), 15000);
     });
   }
 
@@ -537,6 +548,15 @@ export class Store {
     this.notify('error', text);
     return text;
   }
+}
+
+/** Who a request went to: a frame of the tab (as the background numbers them) and the document in it. */
+interface Addressee {
+  frameId: number;
+  docId: string;
+}
+function sameAddressee(a: Addressee, b: Addressee): boolean {
+  return a.frameId === b.frameId && a.docId === b.docId;
 }
 
 /** Rules are kept per origin; pages without one (about:blank, file:) by their URL. */

@@ -70,7 +70,11 @@ function onBridge(port: Runtime.Port): void {
   let docId = '';
   port.onMessage.addListener((msg: unknown) => {
     if (!isPageToPanel(msg)) return;
-    if (msg.type === 'hello') docId = msg.doc.docId;
+    if (msg.type === 'hello') {
+      docId = msg.doc.docId;
+      // The document's origin is the browser's word, not the page's: traffic rules are kept per origin.
+      msg.doc.origin = senderOrigin(port.sender);
+    }
     toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message: msg }));
   });
   port.onDisconnect.addListener(() => {
@@ -79,6 +83,20 @@ function onBridge(port: Runtime.Port): void {
     if (current?.get(frameId) === port) current.delete(frameId);
     if (docId) toPanel(tabId, envelope({ type: 'frame-gone' as const, frameId, docId }));
   });
+}
+
+/**
+ * The origin of the frame a port came from, as the browser reports it: Chrome gives `sender.origin` (right for
+ * about:blank and srcdoc frames too, which inherit their creator's); Firefox gives only `sender.url`.
+ */
+export function senderOrigin(sender: Runtime.MessageSender | undefined): string {
+  const given = (sender as { origin?: string } | undefined)?.origin;
+  if (given) return given;
+  try {
+    return new URL(sender?.url ?? '').origin;
+  } catch {
+    return 'null';
+  }
 }
 
 browser.runtime.onConnect.addListener((port) => {

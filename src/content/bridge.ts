@@ -20,19 +20,23 @@ let docId = '';
 let bg: Runtime.Port | undefined;
 
 // Capturing listener registered before any page script: it runs first for the handshake and stops it, so the
-// page never sees that one message. Only the first handshake is taken: the hook runs before any page script, so a
-// later one is a forgery.
+// page never sees that one message. Only a trusted event is the handshake (a page can build a MessageEvent with
+// `source: window` and dispatch it synchronously from its first script, before the hook's own message arrives), and
+// only the first: the hook posts it before any page script runs, so the first trusted one is the hook's. Anything
+// else that looks like a handshake is the page's own business and reaches the page's listeners untouched.
 window.addEventListener(
   'message',
   (e) => {
+    if (hookPort || !e.isTrusted || e.source !== window) return;
     const d = e.data as Record<string, unknown> | null;
-    if (e.source !== window || !d || typeof d !== 'object' || d[HANDSHAKE_KEY] !== true) return;
+    if (!d || typeof d !== 'object' || d[HANDSHAKE_KEY] !== true || !e.ports[0] || typeof d.docId !== 'string') return;
     e.stopImmediatePropagation();
-    if (hookPort || !e.ports[0] || typeof d.docId !== 'string') return;
     hookPort = e.ports[0];
     docId = d.docId;
     hookPort.onmessage = (m) => {
-      if (bg && isPageToPanel(m.data)) bg.postMessage(m.data);
+      // The hook speaks for its own document only, and never introduces one: `hello` is the bridge's alone.
+      const msg: unknown = m.data;
+      if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === docId) bg.postMessage(msg);
     };
     void browser.runtime
       .sendMessage(envelope({ type: 'bridge-hello' }))

@@ -10,7 +10,7 @@
  *
  * With no rule enabled and no frame waiting, none of this runs: the hook checks `engaged()` first.
  */
-import { natives as N } from './natives';
+import { natives as N, nullArray, bare, describeError } from './natives';
 import { findRule, renderTemplate, rewrite, compileRules, type CompiledRule } from './rules';
 import { TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleMark } from '../shared/protocol';
 import type { RawData } from './encode';
@@ -52,10 +52,24 @@ interface Lane {
 
 const SWEEP_MS = 250;
 
+/** Every field an entry may ever have is its own from the start, and it has no prototype. */
+function entry(seq: number, data: RawData, held: boolean, due: number, since: number): Entry {
+  return { __proto__: null, seq, data, held, due, since, outcome: undefined, event: undefined } as Entry;
+}
+
+/** A prototype-less copy of the extra fields of a recorded frame. */
+function extras(fields: Record<string, unknown>): Record<string, unknown> {
+  const out = bare();
+  const keys = N.objectKeys(fields);
+  for (let i = 0; i < keys.length; i++) out[keys[i]] = fields[keys[i]];
+  return out;
+}
+
 export function createControl(deps: ControlDeps) {
   let rules: CompiledRule[] | null = null;
   let holdTimeoutMs = 30_000;
-  const lanes: (Lane | undefined)[] = [];
+  // no prototypes on anything built here: a page's Array.prototype / Object.prototype accessors never run
+  const lanes = nullArray<Lane | undefined>();
   /** entries waiting in all lanes: the hook's fast path checks only this and `rules` */
   let waiting = 0;
   let heldCount = 0;
@@ -65,20 +79,22 @@ export function createControl(deps: ControlDeps) {
   function lane(sid: number, sent: boolean): Lane {
     const key = sid * 2 + (sent ? 1 : 0);
     let l = lanes[key];
-    if (!l) l = lanes[key] = { sid, sent, entries: [], timer: false };
+    if (!l) l = lanes[key] = { __proto__: null, sid, sent, entries: nullArray<Entry>(), timer: false } as Lane;
     return l;
   }
 
   function markOf(c: CompiledRule): RuleMark {
     const a = c.rule.action;
-    const mark: RuleMark = { id: c.rule.id, name: c.rule.name, action: a.type };
+    const mark = { __proto__: null, id: c.rule.id, name: c.rule.name, action: a.type } as RuleMark;
     if (a.type === 'delay') mark.ms = a.ms;
     if (a.type === 'mock') mark.sent = a.send;
     return mark;
   }
 
   function recordFrame(sid: number, sent: boolean, raw: RawData, extra: Record<string, unknown>): number {
-    const event: Record<string, unknown> = { kind: 'message', direction: sent ? 'sent' : 'received' };
+    const event = bare();
+    event.kind = 'message';
+    event.direction = sent ? 'sent' : 'received';
     // own keys only: a page may add enumerable properties to Object.prototype
     const keys = N.objectKeys(extra);
     for (let i = 0; i < keys.length; i++) if (extra[keys[i]] !== undefined) event[keys[i]] = extra[keys[i]];
@@ -125,7 +141,11 @@ export function createControl(deps: ControlDeps) {
         else out = 'socket-closed';
       } else deps.deliver(l.sid, e.data);
     }
-    const verdict: Record<string, unknown> = { kind: 'verdict', ref: e.seq, outcome: out, waited: deps.now() - e.since };
+    const verdict = bare();
+    verdict.kind = 'verdict';
+    verdict.ref = e.seq;
+    verdict.outcome = out;
+    verdict.waited = deps.now() - e.since;
     deps.record(l.sid, verdict, outcome === 'edited' ? e.data : undefined);
   }
 
@@ -168,26 +188,26 @@ export function createControl(deps: ControlDeps) {
     const now = deps.now();
     if (!c) {
       if (!l.entries.length) return false;
-      const seq = recordFrame(sid, sent, raw, { queued: true });
-      enqueue(l, { seq, data: raw, held: false, due: 0, since: now });
+      const seq = recordFrame(sid, sent, raw, extras({ queued: true }));
+      enqueue(l, entry(seq, raw, false, 0, now));
       return true;
     }
     const a = c.rule.action;
     const rule = markOf(c);
     switch (a.type) {
       case 'drop':
-        recordFrame(sid, sent, raw, { rule });
+        recordFrame(sid, sent, raw, extras({ rule }));
         return true;
       case 'pause': {
-        const seq = recordFrame(sid, sent, raw, { rule, queued: true });
-        enqueue(l, { seq, data: raw, held: true, due: 0, since: now });
+        const seq = recordFrame(sid, sent, raw, extras({ rule, queued: true }));
+        enqueue(l, entry(seq, raw, true, 0, now));
         return true;
       }
       case 'delay': {
         const last = l.entries.length ? l.entries[l.entries.length - 1].due : 0;
         const due = now + a.ms > last ? now + a.ms : last;
-        const seq = recordFrame(sid, sent, raw, { rule, queued: true });
-        enqueue(l, { seq, data: raw, held: false, due, since: now });
+        const seq = recordFrame(sid, sent, raw, extras({ rule, queued: true }));
+        enqueue(l, entry(seq, raw, false, due, now));
         pump(l);
         return true;
       }
@@ -200,12 +220,12 @@ export function createControl(deps: ControlDeps) {
           // a value that is not JSON, say: the frame goes on as it was, and the mark says the rule ran
         }
         const original = typeof raw === 'string' && data !== raw ? N.stringSlice(raw, 0, TEXT_PREVIEW_CHARS) : undefined;
-        pass(l, data, { rule, original }, now);
+        pass(l, data, extras({ rule, original }), now);
         return true;
       }
       case 'mock': {
-        if (a.send) pass(l, raw, { rule }, now);
-        else recordFrame(sid, sent, raw, { rule });
+        if (a.send) pass(l, raw, extras({ rule }), now);
+        else recordFrame(sid, sent, raw, extras({ rule }));
         const reply = renderTemplate(a.reply, raw);
         // like a server's answer: after the send returns, never inside it
         N.setTimeout(() => mockReply(sid, reply, rule), a.ms > 0 ? a.ms : 0);
@@ -217,8 +237,8 @@ export function createControl(deps: ControlDeps) {
   /** A frame that may go now unless something waits ahead of it. */
   function pass(l: Lane, data: RawData, extra: Record<string, unknown>, now: number): void {
     if (l.entries.length) {
-      const seq = recordFrame(l.sid, l.sent, data, { ...extra, queued: true });
-      enqueue(l, { seq, data, held: false, due: 0, since: now });
+      const seq = recordFrame(l.sid, l.sent, data, extras({ ...extra, queued: true }));
+      enqueue(l, entry(seq, data, false, 0, now));
       return;
     }
     recordFrame(l.sid, l.sent, data, extra);
@@ -230,7 +250,7 @@ export function createControl(deps: ControlDeps) {
     // no server could answer on a socket that has closed meanwhile
     if (!deps.isOpen(sid)) return;
     const l = lane(sid, false);
-    pass(l, reply, { rule, origin: 'mock' }, deps.now());
+    pass(l, reply, extras({ rule, origin: 'mock' }), deps.now());
   }
 
   /** A close or error event: true when it must wait behind received frames (the caller stops it). */
@@ -243,7 +263,9 @@ export function createControl(deps: ControlDeps) {
     }
     const l = lanes[key];
     if (!l || !l.entries.length) return false;
-    enqueue(l, { seq: -1, data: '', held: false, due: 0, since: deps.now(), event: { type, init } });
+    const e = entry(-1, '', false, 0, deps.now());
+    e.event = { __proto__: null, type, init } as Entry['event'];
+    enqueue(l, e);
     return true;
   }
 
@@ -269,7 +291,7 @@ export function createControl(deps: ControlDeps) {
     for (let i = 0; i < lanes.length; i++) {
       const l = lanes[i];
       if (!l) continue;
-      for (let j = 0; j < l.entries.length; j++) if (l.entries[j].seq === seq) return { l, index: j };
+      for (let j = 0; j < l.entries.length; j++) if (l.entries[j].seq === seq) return { __proto__: null, l, index: j } as { l: Lane; index: number };
     }
     return undefined;
   }
@@ -287,7 +309,7 @@ export function createControl(deps: ControlDeps) {
       try {
         compiled = compileRules(list);
       } catch (err) {
-        return 'A rule could not be used: ' + N.String((err as Error)?.message ?? err);
+        return 'A rule could not be used: ' + describeError(err);
       }
       holdTimeoutMs = timeoutMs > 0 ? timeoutMs : 30_000;
       rules = compiled.length ? compiled : null;

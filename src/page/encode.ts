@@ -2,20 +2,26 @@
  * Payload encoding for the trip out of the page: text stays text, bytes become base64. Uses only captured natives.
  * Large payloads are cut to a preview; the full size is always recorded.
  */
-import { natives, isArrayBuffer, isBlob } from './natives';
+import { natives, isArrayBuffer, isBlob, nullArray, bare } from './natives';
 import { BINARY_PREVIEW_BYTES, TEXT_PREVIEW_CHARS, type Payload } from '../shared/protocol';
 
 /** What the hook keeps of a frame: the page's own value (a copy, for bytes the page may reuse) */
 export type RawData = string | ArrayBuffer | Blob;
 
 const CHUNK = 0x8000;
+/** one reusable argument list for String.fromCharCode: an own `length` and own indices, no prototype to consult */
+const chunk = nullArray<number>(CHUNK);
 
-export function bytesToBase64(bytes: Uint8Array): string {
+/** base64 of bytes[from, to) */
+export function bytesToBase64(bytes: Uint8Array, from = 0, to = natives.typedArrayLength(bytes)): string {
   let bin = '';
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    const part = natives.u8Subarray(bytes, i, i + CHUNK);
-    bin += natives.reflectApply(natives.fromCharCode, null, part as unknown as number[]) as string;
+  for (let i = from; i < to; i += CHUNK) {
+    const n = to - i < CHUNK ? to - i : CHUNK;
+    chunk.length = n;
+    for (let j = 0; j < n; j++) chunk[j] = bytes[i + j];
+    bin += natives.reflectApply(natives.fromCharCode, null, chunk) as string;
   }
+  chunk.length = CHUNK;
   return natives.btoa(bin);
 }
 
@@ -26,17 +32,42 @@ export function base64ToBytes(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** Take the page's data as it is at send time: views and buffers are copied because pages reuse them. */
-export function snapshot(data: unknown): RawData {
-  if (typeof data === 'string') return data;
-  if (isArrayBuffer(data)) return natives.arrayBufferSlice(data, 0) as ArrayBuffer;
-  if (natives.isView(data)) {
-    const v = data as ArrayBufferView;
-    return natives.arrayBufferSlice(v.buffer, v.byteOffset, v.byteOffset + v.byteLength) as ArrayBuffer;
+/**
+ * A copy of `length` bytes of `buffer` from `offset`, made without the page's help: ArrayBuffer.prototype.slice and
+ * TypedArray.prototype.subarray would ask the page's `constructor` / `Symbol.species` for the copy's constructor
+ * (so a page could watch the hook, or be handed a buffer that it then rewrites). Throws on a detached buffer.
+ */
+export function copyBytes(buffer: ArrayBuffer, offset: number, length: number): ArrayBuffer {
+  const out = new natives.ArrayBuffer(length);
+  if (length > 0) natives.typedArraySet(new natives.Uint8Array(out), new natives.Uint8Array(buffer, offset, length));
+  return out;
+}
+
+/** The bytes of an ArrayBuffer or a view as a buffer of the hook's own, or undefined when `data` is neither. */
+export function copyBinary(data: unknown): ArrayBuffer | undefined {
+  if (isArrayBuffer(data)) return copyBytes(data, 0, natives.arrayBufferByteLength(data));
+  if (!natives.isView(data)) return undefined;
+  try {
+    const v = data as Uint8Array;
+    return copyBytes(natives.typedArrayBuffer(v), natives.typedArrayByteOffset(v), natives.typedArrayByteLength(v));
+  } catch {
+    const v = data as unknown as DataView;
+    return copyBytes(natives.dataViewBuffer(v), natives.dataViewByteOffset(v), natives.dataViewByteLength(v));
   }
+}
+
+/**
+ * What the socket carried for a value `send()` was given, taken right after the native send read it: bytes are
+ * copied (pages reuse, rewrite and transfer their buffers), a Blob is immutable, a string is what the wire carried
+ * (well-formed, as the USVString conversion makes it). Anything else was converted by the caller beforehand (read
+ * once: a page's `toString` may answer differently the second time).
+ */
+export function snapshot(data: unknown): RawData {
+  if (typeof data === 'string') return natives.toWellFormed(data);
+  const bytes = copyBinary(data);
+  if (bytes !== undefined) return bytes;
   if (isBlob(data)) return data;
-  // WebSocket.send stringifies anything else (numbers, objects); so do we
-  return natives.String(data);
+  return natives.toWellFormed(natives.String(data));
 }
 
 export function rawSize(raw: RawData): number {
@@ -47,24 +78,29 @@ export function rawSize(raw: RawData): number {
 
 /**
  * Encode a frame. `limit` false gives the whole payload (the on-demand fetch). Blobs need their bytes read first
- * (asynchronously) and passed as `blobBytes`.
+ * (asynchronously) and passed as `blobBytes`. `raw` bytes are always the hook's own copy.
  */
 export function encodePayload(raw: RawData, limit: boolean, blobBytes?: Uint8Array): Payload {
   if (typeof raw === 'string') {
     const cut = limit && raw.length > TEXT_PREVIEW_CHARS;
-    return { type: 'text', data: cut ? natives.stringSlice(raw, 0, TEXT_PREVIEW_CHARS) : raw, size: raw.length, truncated: cut };
+    return payload('text', cut ? natives.stringSlice(raw, 0, TEXT_PREVIEW_CHARS) : raw, raw.length, cut);
   }
   const blob = !isArrayBuffer(raw);
   const size = rawSize(raw);
   const bytes = blob ? blobBytes : new natives.Uint8Array(raw);
-  if (!bytes) return { type: 'blob', data: '', size, truncated: size > 0 };
-  const cut = limit && bytes.length > BINARY_PREVIEW_BYTES;
-  return {
-    type: blob ? 'blob' : 'binary',
-    data: bytesToBase64(cut ? natives.u8Subarray(bytes, 0, BINARY_PREVIEW_BYTES) : bytes),
-    size,
-    truncated: cut,
-  };
+  if (!bytes) return payload('blob', '', size, size > 0);
+  const length = natives.typedArrayLength(bytes);
+  const cut = limit && length > BINARY_PREVIEW_BYTES;
+  return payload(blob ? 'blob' : 'binary', bytesToBase64(bytes, 0, cut ? BINARY_PREVIEW_BYTES : length), size, cut);
+}
+
+function payload(type: Payload['type'], data: string, size: number, truncated: boolean): Payload {
+  const p = bare<Payload>();
+  p.type = type;
+  p.data = data;
+  p.size = size;
+  p.truncated = truncated;
+  return p;
 }
 
 /**
@@ -101,5 +137,5 @@ export function jsonText(v: unknown): string {
 
 /** UTF-8 length, for the close reason's 123-byte limit */
 export function utf8Length(s: string): number {
-  return natives.textEncode(new natives.TextEncoder(), s).length;
+  return natives.typedArrayLength(natives.textEncode(new natives.TextEncoder(), s));
 }

@@ -5,14 +5,21 @@
  * native-identical constructor/prototype/statics/errors. It records into a ring (cheap) and only encodes and posts
  * while a DevTools panel is subscribed, in batches of about 16 ms.
  */
-import { natives, captureWebSocket, isArrayBuffer } from './natives';
+import { natives, captureWebSocket, isArrayBuffer, isBlob, bare, nullArray, clean, describeError } from './natives';
 import { Ring } from './ring';
 import { createControl } from './control';
-import { encodePayload, rawSize, snapshot, base64ToBytes, jsonText, utf8Length, type RawData } from './encode';
+import { encodePayload, rawSize, snapshot, copyBinary, copyBytes, base64ToBytes, jsonText, utf8Length, type RawData } from './encode';
 import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel, type ReplayItem, type Rule } from '../shared/protocol';
 
 const RING_CAPACITY = 50_000;
+/** payload bytes the ring keeps once a panel has watched this document */
 const RING_BYTES = 64 * 1024 * 1024;
+/**
+ * ...and before: most tabs never open DevTools, and every frame of every tab pays for the early-capture promise.
+ * 8 MB keeps the last few thousand frames of a busy binary socket (and all of a chatty text one) for a panel that
+ * opens late, without holding 64 MB of payload per frame in tabs nobody inspects.
+ */
+const RING_BYTES_UNWATCHED = 8 * 1024 * 1024;
 const FLUSH_MS = 16;
 /** flush at once when this many events wait, so a flood does not build one huge message */
 const FLUSH_EARLY = 4096;
@@ -27,7 +34,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   const docId = N.String(N.timeOrigin) + '-' + N.String(N.mathRandom()).slice(2, 10);
 
   // ---------------------------------------------------------------- recording
-  const ring = new Ring(RING_CAPACITY, RING_BYTES);
+  const ring = new Ring(RING_CAPACITY, RING_BYTES_UNWATCHED);
   let subscribed = false;
   /** next seq to post to the subscriber */
   let cursor = 0;
@@ -39,16 +46,35 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     }
   };
 
-  const sockets: (WebSocket | undefined)[] = [];
-  const ids = new N.WeakMap<WebSocket, number>();
+  // every array and record of the hook has no prototype a page could plant accessors on (see natives.ts)
+  const sockets = nullArray<WebSocket | undefined>();
+  const ids = new N.WeakMap<object, number>();
   let nextSid = 1;
-  const draining: number[] = []; // sids whose bufferedAmount is above 0
-  const lastBuffered: number[] = [];
+  const draining = nullArray<number>(); // sids whose bufferedAmount is above 0
+  const lastBuffered = nullArray<number>();
+
+  /**
+   * Nothing the hook does may throw into the page: an exception in one of its listeners or timers would reach the
+   * page's `window.onerror`. It is caught, counted and told to the panel instead, and capture goes on.
+   */
+  let faults = 0;
+  let lastFault = '';
+  function fault(err: unknown): void {
+    faults++;
+    lastFault = describeError(err);
+    if (subscribed) schedule(false);
+  }
   /**
    * Set while the hook itself dispatches a message event on a socket: 'injected' or 'replay' (the hook's listener
    * records it with that origin), 'skip' (a frame traffic control gives back; it was recorded when it arrived).
    */
   let synthetic: 'injected' | 'replay' | 'skip' | undefined;
+
+  function ev(kind: string): Record<string, unknown> {
+    const e = bare();
+    e.kind = kind;
+    return e;
+  }
 
   /** `time` (wall clock) is derived from `mono` when the event leaves the page. */
   function record(sid: number, event: Record<string, unknown>, raw?: RawData): number {
@@ -74,7 +100,9 @@ const BATCH_BYTES = 2 * 1024 * 1024;
    * Object.prototype (`ports`, `source`, `lastEventId`…) are never consulted while the event is built.
    */
   function messageEvent(ws: WebSocket, data: unknown): MessageEvent {
-    return new N.MessageEvent('message', { __proto__: null, data, origin: originOf(ws) } as MessageEventInit);
+    // the page gets a buffer of its own: the one the ring keeps must stay what it is, whatever the page does with its
+    const own = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : data;
+    return new N.MessageEvent('message', { __proto__: null, data: own, origin: originOf(ws) } as MessageEventInit);
   }
 
   function originOf(ws: WebSocket): string {
@@ -112,58 +140,175 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     now: N.perfNow,
   });
 
-  function creationStack(): string {
-    const stack = N.String(new N.Error().stack || '');
-    const lines = N.stringSplit(stack, '\n');
+  /**
+   * Where the page created the socket: the stack above the construct trap, taken with Error.captureStackTrace
+   * (V8 and SpiderMonkey both have it), which leaves out the hook's own frames. The page must not see this happen:
+   * a page's Error.prepareStackTrace (V8 calls it when the stack is first read) is set aside while the stack is read,
+   * and a page that made Error.stackTraceLimit or prepareStackTrace an accessor, or froze them, gets no creation stack
+   * rather than a call it could notice.
+   */
+  function creationStack(above: (...args: never[]) => unknown): string {
+    const limit = N.getOwnPropertyDescriptor(N.Error, 'stackTraceLimit');
+    if (limit && !N.hasOwn(limit, 'value')) return '';
+    const prepare = N.getOwnPropertyDescriptor(N.Error, 'prepareStackTrace');
+    if (prepare && !prepare.configurable) return '';
+    if (prepare) delete (N.Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+    let stack: unknown = '';
+    try {
+      if (typeof N.captureStackTrace === 'function') {
+        const holder = bare<{ stack?: unknown }>();
+        N.captureStackTrace(holder, above);
+        stack = holder.stack;
+      } else {
+        const err = new N.Error();
+        stack = N.errorStack ? N.errorStack(err) : err.stack;
+      }
+    } finally {
+      if (prepare) N.defineProperty(N.Error, 'prepareStackTrace', prepare);
+    }
+    return typeof stack === 'string' ? pageFrames(stack) : '';
+  }
+
+  /** the lines of a stack that are the page's: not V8's "Error" header, not a frame of an extension's script */
+  function pageFrames(stack: string): string {
     let out = '';
-    // keep the page's frames only: drop the "Error" header (V8) and every frame of the hook's own script, whose
-    // URL is chrome-extension:// or moz-extension:// in either engine's stack format
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      if (line === 'Error' || N.stringIndexOf(line, 'extension://') >= 0) continue;
+    let from = 0;
+    while (from < stack.length) {
+      let to = N.stringIndexOf(stack, '\n', from);
+      if (to < 0) to = stack.length;
+      const line = N.stringSlice(stack, from, to);
+      from = to + 1;
+      if (line === '' || line === 'Error' || N.stringIndexOf(line, 'extension://') >= 0) continue;
       out += (out ? '\n' : '') + line;
     }
     return out;
   }
 
-  function track(ws: WebSocket, protocols: unknown): void {
+  /**
+   * An error the browser threw through one of the wrappers must look as it does without them. V8 records the
+   * wrapper's frame (with the extension's URL) in the stack; re-capturing the stack above the trap gives exactly the
+   * native stack (checked: same text, same own accessor). SpiderMonkey keeps `stack` on Error.prototype and records
+   * frames of MAIN-world scripts as `<anonymous code>`, with no URL; re-capturing would add an own property there, so
+   * it is left alone (README, Known limits).
+   */
+  const rethrowAsNative = typeof N.captureStackTrace === 'function' && !N.errorStack;
+  /** the error a native threw through `trap`, with the stack it has without the wrapper (see above) */
+  function asNative(err: unknown, trap: (...args: never[]) => unknown): unknown {
+    if (rethrowAsNative && typeof err === 'object' && err !== null && N.hasOwn(err, 'stack')) {
+      const limit = N.getOwnPropertyDescriptor(N.Error, 'stackTraceLimit');
+      if (limit && N.hasOwn(limit, 'value')) N.captureStackTrace!(err, trap);
+    }
+    return err;
+  }
+
+  /** What the page made of a frame it dispatched itself: its bytes copied, anything else described, never converted. */
+  function pageData(data: unknown): RawData {
+    if (typeof data === 'string') return data;
+    const bytes = copyBinary(data);
+    if (bytes !== undefined) return bytes;
+    if (isBlob(data)) return data;
+    return typeof data === 'object' && data !== null ? '(' + typeof data + ')' : N.String(data);
+  }
+
+  /**
+   * An event the page dispatched on its socket itself (`ws.dispatchEvent(new CloseEvent('close'))`): not the
+   * socket's. `isTrusted` is an unforgeable own property of every event, so reading it asks the page nothing.
+   */
+  function recordDispatched(sid: number, e: Event): void {
+    const type = N.eventType(e);
+    const event = ev('dispatched');
+    event.type = type;
+    if (type === 'close') {
+      try {
+        event.code = N.closeEventCode(e);
+        event.reason = N.closeEventReason(e);
+      } catch {
+        // an Event named 'close' that is no CloseEvent: nothing more to tell
+      }
+    }
+    record(sid, event);
+  }
+
+  function track(ws: WebSocket, protocols: string[], stack: string): void {
     const sid = nextSid++;
     N.weakMapSet(ids, ws, sid);
     sockets[sid] = ws;
-    const list: string[] = [];
-    if (typeof protocols === 'string') list[0] = protocols;
-    else if (N.isArray(protocols)) for (let i = 0; i < protocols.length; i++) list[i] = N.String(protocols[i]);
-    record(sid, { kind: 'created', url: N.wsUrl(ws), protocols: list, stack: creationStack() });
+    const created = ev('created');
+    created.url = N.wsUrl(ws);
+    created.protocols = protocols;
+    created.stack = stack;
+    record(sid, created);
     // The hook's listeners are added at construction, before any page listener: they see every event first and
-    // cannot be removed by the page (it has no reference to them).
-    N.addEventListener(ws, 'open', () =>
-      record(sid, { kind: 'open', protocol: N.wsProtocol(ws), extensions: N.wsExtensions(ws) }),
-    );
+    // cannot be removed by the page (it has no reference to them). Each catches what it could throw.
+    N.addEventListener(ws, 'open', (e: Event) => {
+      try {
+        if (!e.isTrusted) return recordDispatched(sid, e);
+        const open = ev('open');
+        open.protocol = N.wsProtocol(ws);
+        open.extensions = N.wsExtensions(ws);
+        record(sid, open);
+      } catch (err) {
+        fault(err);
+      }
+    });
     N.addEventListener(ws, 'message', (e: MessageEvent) => {
-      const data = e.data as RawData;
-      if (synthetic !== undefined) {
-        if (synthetic !== 'skip') record(sid, { kind: 'message', direction: 'received', origin: synthetic }, data);
-        return;
+      try {
+        if (synthetic === 'skip') return;
+        const data = N.messageEventData(e);
+        if (synthetic !== undefined) {
+          const m = ev('message');
+          m.direction = 'received';
+          m.origin = synthetic;
+          record(sid, m, pageData(data));
+          return;
+        }
+        if (!e.isTrusted) {
+          const m = ev('message');
+          m.direction = 'received';
+          m.origin = 'page';
+          record(sid, m, pageData(data));
+          return;
+        }
+        // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
+        const raw = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : (data as RawData);
+        // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
+        if (control.engaged() && control.frame(sid, false, raw)) {
+          N.stopImmediatePropagation(e);
+          return;
+        }
+        const m = ev('message');
+        m.direction = 'received';
+        record(sid, m, raw);
+      } catch (err) {
+        fault(err);
       }
-      // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
-      if (control.engaged() && control.frame(sid, false, data)) {
-        N.stopImmediatePropagation(e);
-        return;
-      }
-      record(sid, { kind: 'message', direction: 'received' }, data);
     });
     N.addEventListener(ws, 'error', (e: Event) => {
-      if (synthetic !== undefined) return;
-      record(sid, { kind: 'error' });
-      if (control.engaged() && control.socketEvent(sid, 'error')) N.stopImmediatePropagation(e);
+      try {
+        if (synthetic !== undefined) return;
+        if (!e.isTrusted) return recordDispatched(sid, e);
+        record(sid, ev('error'));
+        if (control.engaged() && control.socketEvent(sid, 'error')) N.stopImmediatePropagation(e);
+      } catch (err) {
+        fault(err);
+      }
     });
     N.addEventListener(ws, 'close', (e: CloseEvent) => {
-      if (synthetic !== undefined) return;
-      const init = { code: e.code, reason: e.reason, wasClean: e.wasClean };
-      record(sid, { kind: 'close', code: init.code, reason: init.reason, wasClean: init.wasClean });
-      // received frames still waiting reach the page before it hears of the close
-      if (control.engaged() && control.socketEvent(sid, 'close', init)) N.stopImmediatePropagation(e);
-      else sockets[sid] = undefined;
+      try {
+        if (synthetic !== undefined) return;
+        if (!e.isTrusted) return recordDispatched(sid, e);
+        const init = { __proto__: null, code: N.closeEventCode(e), reason: N.closeEventReason(e), wasClean: N.closeEventWasClean(e) } as CloseEventInit;
+        const close = ev('close');
+        close.code = init.code;
+        close.reason = init.reason;
+        close.wasClean = init.wasClean;
+        record(sid, close);
+        // received frames still waiting reach the page before it hears of the close
+        if (control.engaged() && control.socketEvent(sid, 'close', init)) N.stopImmediatePropagation(e);
+        else sockets[sid] = undefined;
+      } catch (err) {
+        fault(err);
+      }
     });
   }
 
@@ -171,7 +316,9 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     const sid = N.weakMapGet(ids, ws);
     if (sid === undefined) return;
     const amount = N.wsBufferedAmount(ws);
-    const event: Record<string, unknown> = { kind: 'message', direction: 'sent', bufferedAmount: amount };
+    const event = ev('message');
+    event.direction = 'sent';
+    event.bufferedAmount = amount;
     if (origin) event.origin = origin;
     record(sid, event, raw);
     if (amount > 0) watchDrain(sid, amount);
@@ -193,24 +340,146 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       const amount = ws ? N.wsBufferedAmount(ws) : 0;
       if (amount !== lastBuffered[sid]) {
         lastBuffered[sid] = amount;
-        record(sid, { kind: 'buffered', amount });
+        const b = ev('buffered');
+        b.amount = amount;
+        record(sid, b);
       }
       if (amount > 0 && ws) draining[keep++] = sid;
     }
     draining.length = keep;
   }
 
+  // ---------------------------------------------------------------- reading what the page hands over, once
+  // The page's values are read exactly once, as the native would read them, and the native is then handed plain
+  // values: a page whose toString or iterator answers differently the second time (or counts its calls) sees one
+  // read, and the panel shows what the socket carried.
+
+  const isObjectLike = (v: unknown): v is object => (typeof v === 'object' && v !== null) || typeof v === 'function';
+
+  /** An iterable the native reads without any page code: own @@iterator, own `next`, prototype-less results. */
+  function plainIterable(list: unknown[]): object {
+    const iterable = { __proto__: null } as unknown as Record<PropertyKey, unknown>;
+    iterable[N.symbolIterator] = () => {
+      let i = 0;
+      return {
+        __proto__: null,
+        next: () => (i < list.length ? { __proto__: null, value: list[i++], done: false } : { __proto__: null, value: undefined, done: true }),
+      };
+    };
+    return iterable;
+  }
+
+  /**
+   * `protocols` as Web IDL converts a `(DOMString or sequence<DOMString>)`: an object with @@iterator is iterated
+   * once, each item converted to a string as it comes; another object is converted to a string. Returns what to give
+   * the native and the list for the log. Where the page's iterable is malformed, the native is given an iterable
+   * malformed the same way, so it throws its own error.
+   */
+  function readProtocols(p: unknown): { value: unknown; list: string[] } {
+    const list = nullArray<string>();
+    if (!isObjectLike(p)) {
+      if (typeof p === 'string') list[0] = p;
+      else if (p !== undefined && typeof p !== 'symbol') list[0] = N.String(p);
+      return { __proto__: null, value: p, list } as unknown as { value: unknown; list: string[] };
+    }
+    const method = (p as Record<PropertyKey, unknown>)[N.symbolIterator];
+    if (method === undefined || method === null) {
+      list[0] = N.String(p);
+      return { __proto__: null, value: list[0], list } as unknown as { value: unknown; list: string[] };
+    }
+    const malformed = (fn: () => unknown) => {
+      const iterable = { __proto__: null } as unknown as Record<PropertyKey, unknown>;
+      iterable[N.symbolIterator] = fn;
+      return { __proto__: null, value: iterable, list } as unknown as { value: unknown; list: string[] };
+    };
+    if (typeof method !== 'function') {
+      const bad = { __proto__: null } as unknown as Record<PropertyKey, unknown>;
+      bad[N.symbolIterator] = method;
+      return { __proto__: null, value: bad, list } as unknown as { value: unknown; list: string[] };
+    }
+    const iterator = N.reflectApply(method as () => unknown, p, []) as Record<string, unknown>;
+    if (!isObjectLike(iterator)) return malformed(() => iterator);
+    const next = iterator.next;
+    if (typeof next !== 'function') return malformed(() => ({ __proto__: null, next }));
+    const items = nullArray<unknown>();
+    for (;;) {
+      const result = N.reflectApply(next as () => unknown, iterator, []) as Record<string, unknown>;
+      if (!isObjectLike(result)) {
+        items[items.length] = result;
+        return malformed(() => {
+          let i = 0;
+          // the strings read so far, then the page's malformed result, where the native fails as it would have
+          return { __proto__: null, next: () => (i < items.length - 1 ? { __proto__: null, value: items[i++], done: false } : items[items.length - 1]) };
+        });
+      }
+      if (result.done) break;
+      const value = result.value;
+      // a Symbol cannot become a string: the native throws its own TypeError on it
+      const item = typeof value === 'symbol' ? value : N.String(value);
+      items[items.length] = item;
+      if (typeof item === 'symbol') return { __proto__: null, value: plainIterable(items), list } as unknown as { value: unknown; list: string[] };
+      list[list.length] = item;
+    }
+    return { __proto__: null, value: plainIterable(items), list } as unknown as { value: unknown; list: string[] };
+  }
+
+  /** What send() converts to a string: anything but bytes and Blobs. Converted here, once; page code may run. */
+  function readSendData(data: unknown): unknown {
+    if (!isObjectLike(data) || isArrayBuffer(data) || N.isView(data) || isBlob(data)) return data;
+    return N.String(data);
+  }
+
   // ---------------------------------------------------------------- the wrapper
   // A Proxy keeps `name`, `length`, `prototype`, the static constants and `instanceof` native; the construct trap
   // passes `newTarget` through so `class X extends WebSocket` builds an X. Native errors (SyntaxError for a bad
-  // URL) are thrown by the native constructor itself, before we track anything.
-  const Hooked = new Proxy(NativeWebSocket, {
-    construct(target, args, newTarget) {
-      const ws = N.reflectConstruct(target, args, newTarget === Hooked ? target : newTarget) as WebSocket;
-      track(ws, args[1]);
-      return ws;
-    },
-  });
+  // URL) are thrown by the native constructor itself, before we track anything. Each Proxy's get trap reads with the
+  // target as receiver, so accessors such as Function.prototype's `caller` see the native function, not a Proxy
+  // (SpiderMonkey throws "called on incompatible Proxy" otherwise).
+  function nativeGet(this: { proxy: unknown }, target: object, key: PropertyKey, receiver: unknown): unknown {
+    return N.reflectGet(target, key, receiver === this.proxy ? target : receiver);
+  }
+  function handler<T extends object>(traps: ProxyHandler<T>): ProxyHandler<T> & { proxy: unknown } {
+    const h = { __proto__: null, get: nativeGet, proxy: undefined } as unknown as ProxyHandler<T> & { proxy: unknown };
+    const keys = N.objectKeys(traps);
+    for (let i = 0; i < keys.length; i++) (h as unknown as Record<string, unknown>)[keys[i]] = (traps as Record<string, unknown>)[keys[i]];
+    return h;
+  }
+  function wrap<T extends object>(target: T, traps: ProxyHandler<T>): T {
+    const h = handler(traps);
+    const proxy = new Proxy(target, h);
+    h.proxy = proxy;
+    return proxy;
+  }
+
+  function construct(target: typeof WebSocket, args: unknown[], newTarget: unknown): object {
+    let callArgs: unknown[] = args;
+    let list = nullArray<string>();
+    if (args.length > 0) {
+      // url first, then protocols: the order in which the native converts them
+      const url = isObjectLike(args[0]) ? N.String(args[0]) : args[0];
+      callArgs = [url];
+      if (args.length > 1) {
+        const p = readProtocols(args[1]);
+        callArgs[1] = p.value;
+        list = p.list;
+      }
+    }
+    // (the natives are called in the traps themselves, never through a helper: each function between the page and
+    // the native is one more frame in the stack of what it throws)
+    let ws: WebSocket;
+    try {
+      ws = N.reflectConstruct(target, callArgs, newTarget === Hooked ? target : (newTarget as typeof WebSocket)) as WebSocket;
+    } catch (err) {
+      throw asNative(err, construct);
+    }
+    try {
+      track(ws, list, creationStack(construct));
+    } catch (err) {
+      fault(err);
+    }
+    return ws;
+  }
+  const Hooked = wrap(NativeWebSocket, { construct } as ProxyHandler<typeof WebSocket>);
   const proto = NativeWebSocket.prototype;
   // `ws.constructor === WebSocket` must hold for the page's view of WebSocket, which is now the Proxy
   const ctorDesc = N.getOwnPropertyDescriptor(proto, 'constructor');
@@ -218,43 +487,109 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 
   // send/close are wrapped by Proxies too, so `name`, `length` and `toString` keep their native look; the native
   // call runs first, so its exceptions (InvalidStateError while CONNECTING) reach the page unchanged.
-  const wrappedSend = new Proxy(N.wsSend, {
-    apply(target, self, args) {
-      if (control.engaged() && args.length > 0) {
-        const sid = N.weakMapGet(ids, self as WebSocket);
-        // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
-        if (sid !== undefined && N.wsReadyState(self as WebSocket) === 1) {
-          const raw = snapshot(args[0]);
-          if (control.frame(sid, true, raw)) return undefined;
-          const result = N.reflectApply(target, self, [raw]);
-          recordSend(self as WebSocket, raw);
-          return result;
-        }
+  function send(target: typeof N.wsSend, self: unknown, args: unknown[]): unknown {
+    const sid = N.weakMapGet(ids, self as object);
+    if (sid === undefined || args.length === 0) {
+      try {
+        return N.reflectApply(target, self, args);
+      } catch (err) {
+        throw asNative(err, send);
       }
-      const result = N.reflectApply(target, self, args);
-      recordSend(self as WebSocket, snapshot(args[0]));
-      return result;
-    },
-  });
-  const wrappedClose = new Proxy(N.wsClose, {
-    apply(target, self, args) {
-      const sid = N.weakMapGet(ids, self as WebSocket);
-      const before = sid === undefined ? -1 : N.wsReadyState(self as WebSocket);
-      const result = N.reflectApply(target, self, args);
-      if (sid !== undefined && before < 2 && N.wsReadyState(self as WebSocket) === 2) record(sid, { kind: 'state', state: 'closing' });
-      return result;
-    },
-  });
+    }
+    const data = readSendData(args[0]);
+    const callArgs = data === args[0] ? args : [data];
+    if (control.engaged() && N.wsReadyState(self as WebSocket) === 1) {
+      // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
+      let raw: RawData | undefined;
+      try {
+        raw = snapshot(data);
+        if (control.frame(sid, true, raw)) return undefined;
+      } catch (err) {
+        fault(err);
+      }
+      try {
+        N.reflectApply(target, self, callArgs);
+      } catch (err) {
+        throw asNative(err, send);
+      }
+      afterSend(self as WebSocket, raw, data);
+      return undefined;
+    }
+    try {
+      N.reflectApply(target, self, callArgs);
+    } catch (err) {
+      throw asNative(err, send);
+    }
+    afterSend(self as WebSocket, undefined, data);
+    return undefined;
+  }
+  /** Record a frame the native just took; never throws (the page's send has already happened). */
+  function afterSend(ws: WebSocket, raw: RawData | undefined, data: unknown): void {
+    try {
+      recordSend(ws, raw ?? snapshot(data));
+    } catch (err) {
+      fault(err);
+    }
+  }
+  const wrappedSend = wrap(N.wsSend, { apply: send } as ProxyHandler<typeof N.wsSend>);
+  function close(target: typeof N.wsClose, self: unknown, args: unknown[]): unknown {
+    const sid = N.weakMapGet(ids, self as object);
+    const before = sid === undefined ? -1 : N.wsReadyState(self as WebSocket);
+    try {
+      N.reflectApply(target, self, args);
+    } catch (err) {
+      throw asNative(err, close);
+    }
+    try {
+      if (sid !== undefined && before < 2 && N.wsReadyState(self as WebSocket) === 2) record(sid, closing());
+    } catch (err) {
+      fault(err);
+    }
+    return undefined;
+  }
+  const wrappedClose = wrap(N.wsClose, { apply: close } as ProxyHandler<typeof N.wsClose>);
+  function closing(): Record<string, unknown> {
+    const e = ev('state');
+    e.state = 'closing';
+    return e;
+  }
   // A Proxy's toString drops the function's name ("function () { [native code] }"). Answer for each wrapper with
   // its target's native text; the toString wrapper answers for itself too, so it looks native as well.
   const nativeToString = Function.prototype.toString;
   const masks = new N.WeakMap<object, object>();
-  const wrappedToString = new Proxy(nativeToString, {
-    apply(target, self, args) {
-      const real = typeof self === 'function' ? N.weakMapGet(masks, self) : undefined;
-      return N.reflectApply(target, real === undefined ? self : real, args);
-    },
-  });
+  function toString(target: typeof nativeToString, self: unknown, args: unknown[]): unknown {
+    const real = typeof self === 'function' ? N.weakMapGet(masks, self) : undefined;
+    let text: unknown;
+    try {
+      text = N.reflectApply(target, real === undefined ? self : real, args);
+    } catch (err) {
+      throw asNative(err, toString);
+    }
+    return real === undefined && text === PROXY_TEXT ? otherRealmText(self as object, text) : text;
+  }
+  /** what the native says of any callable Proxy: the text a wrapper of another frame's hook gets here */
+  const PROXY_TEXT = N.reflectApply(nativeToString, new Proxy(function () {}, {}), []);
+  /**
+   * Every frame has its own hook and its own masks. A same-origin frame's toString applied to this frame's
+   * WebSocket (or the other way round) must answer as the native does: ask the toString of the function's own realm,
+   * if that is a wrapper too (another hook's), which knows its masks. Found through the prototype chain
+   * (WebSocket -> EventTarget -> Function.prototype), without calling anything of the page's.
+   */
+  function otherRealmText(fn: object, text: unknown): unknown {
+    let o: object | null = fn;
+    for (let depth = 0; depth < 4 && o !== null; depth++) {
+      o = N.getPrototypeOf(o);
+      if (o === null || o === Function.prototype) return text;
+      const d = N.getOwnPropertyDescriptor(o, 'toString');
+      const theirs = d && N.hasOwn(d, 'value') ? d.value : undefined;
+      if (typeof theirs === 'function' && N.hasOwn(o, 'call') && N.hasOwn(o, 'bind')) {
+        if (theirs === wrappedToString || N.reflectApply(nativeToString, theirs, []) !== PROXY_TEXT) return text;
+        return N.reflectApply(theirs, fn, []);
+      }
+    }
+    return text;
+  }
+  const wrappedToString = wrap(nativeToString, { apply: toString } as ProxyHandler<typeof nativeToString>);
   N.weakMapSet(masks, Hooked, NativeWebSocket);
   N.weakMapSet(masks, wrappedSend, N.wsSend);
   N.weakMapSet(masks, wrappedClose, N.wsClose);
@@ -276,18 +611,36 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   const port = channel.port1;
   const post = (msg: PageToPanel) => N.portPostMessage(port, msg);
 
-  N.addEventListener(port, 'message', (e: MessageEvent) => onCommand(e.data));
+  N.addEventListener(port, 'message', (e: MessageEvent) => {
+    try {
+      onCommand(clean(N.messageEventData(e)));
+    } catch (err) {
+      fault(err);
+    }
+  });
   N.portStart(port);
   // The page is going away (reload, navigation): frames a rule holds go on as they were while the socket can still
   // carry them. Firefox closes a document's sockets before `pagehide` (readyState is CLOSED there, checked), so held
   // frames are let go at `beforeunload`, which is only listened to once rules were used on this page (a listener
   // there can cost a page its back/forward cache in some engines).
-  N.addEventListener(w, 'pagehide', () => control.stop());
+  N.addEventListener(w, 'pagehide', () => {
+    try {
+      control.stop();
+    } catch (err) {
+      fault(err);
+    }
+  });
   let unloadHooked = false;
   function hookUnload(): void {
     if (unloadHooked || !control.used) return;
     unloadHooked = true;
-    N.addEventListener(w, 'beforeunload', () => control.releaseAll());
+    N.addEventListener(w, 'beforeunload', () => {
+      try {
+        control.releaseAll();
+      } catch (err) {
+        fault(err);
+      }
+    });
   }
   N.windowPostMessage(w, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
 
@@ -304,8 +657,12 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   }
   function tick(): void {
     timer = false;
-    if (draining.length) sampleDrains();
-    if (subscribed) flush();
+    try {
+      if (draining.length) sampleDrains();
+      if (subscribed) flush();
+    } catch (err) {
+      fault(err);
+    }
     if (draining.length) schedule(false);
   }
 
@@ -337,37 +694,67 @@ const BATCH_BYTES = 2 * 1024 * 1024;
           readBlob(slot);
           break;
         }
-        json += (count ? ',' : '') + eventJson(slot);
+        let one: string;
+        try {
+          one = eventJson(slot);
+        } catch (err) {
+          // an event that cannot be encoded is skipped (the panel hears of the fault), and the rest goes on
+          fault(err);
+          cursor++;
+          continue;
+        }
+        json += (count ? ',' : '') + one;
         count++;
         const size = ring.rawBytes(slot);
         bytes += size > 16384 ? 16384 : size + 64;
         cursor++;
       }
-      if (!count) return;
-      post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, json: json + ']', dropped, replay: replay || undefined });
+      if (!count) break;
+      post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, json: json + ']', dropped, replay: replay || undefined, fault: faultNote() });
       dropped = 0;
       const head = ring.slot(cursor);
-      if (head >= 0 && ring.blobReading[head]) return;
+      if (head >= 0 && ring.blobReading[head]) break;
     }
+    if (subscribed && faults) post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'events', docId, json: '[]', dropped: 0, fault: faultNote() });
+  }
+
+  /** What went wrong in the hook since the panel last heard, once. */
+  function faultNote(): { count: number; message: string } | undefined {
+    if (!faults) return undefined;
+    const note = { count: faults, message: lastFault };
+    faults = 0;
+    return note;
+  }
+
+  /**
+   * A Blob's bytes, read with a FileReader: Blob.prototype.arrayBuffer() would resolve a promise with the buffer,
+   * and resolving looks up `then` on it (a getter on the page's Object.prototype would see the hook read it).
+   */
+  function readBlobBytes(blob: Blob, done: (bytes: Uint8Array) => void): void {
+    const reader = new N.FileReader();
+    N.addEventListener(reader, 'loadend', () => {
+      try {
+        const result = N.fileReaderResult(reader);
+        done(isArrayBuffer(result) ? new N.Uint8Array(result) : new N.Uint8Array(0));
+      } catch (err) {
+        fault(err);
+      }
+    });
+    N.readAsArrayBuffer(reader, blob);
   }
 
   function readBlob(slot: number): void {
     if (ring.blobReading[slot]) return;
     ring.blobReading[slot] = true;
     const seq = cursor;
-    const done = (bytes: Uint8Array) => {
+    readBlobBytes(ring.raws[slot] as Blob, (bytes) => {
       // the ring may have moved on while the Blob was read
       if (ring.slot(seq) === slot) {
         ring.blobBytes[slot] = bytes;
         ring.blobReading[slot] = false;
       }
       schedule(false);
-    };
-    N.promiseThen(
-      N.blobArrayBuffer(ring.raws[slot] as Blob),
-      (buf: ArrayBuffer) => done(new N.Uint8Array(buf)),
-      () => done(new N.Uint8Array(0)),
-    );
+    });
   }
 
   // ---------------------------------------------------------------- commands from the panel
@@ -384,7 +771,12 @@ const BATCH_BYTES = 2 * 1024 * 1024;
   function toData(payload: OutgoingPayload, forBinaryType?: string): string | ArrayBuffer | Blob {
     if (payload.type === 'text') return N.String(payload.data);
     const bytes = base64ToBytes(N.String(payload.data));
-    return forBinaryType === 'blob' ? new N.Blob([bytes]) : (bytes.buffer as ArrayBuffer);
+    const buffer = N.typedArrayBuffer(bytes);
+    if (forBinaryType !== 'blob') return buffer;
+    const parts = nullArray<ArrayBuffer>();
+    parts[0] = buffer;
+    // the Blob constructor iterates its parts: a plain array would run the page's Array.prototype[Symbol.iterator]
+    return new N.Blob(plainIterable(parts) as BlobPart[]);
   }
 
   function binaryTypeOf(sid: number): string | undefined {
@@ -402,6 +794,13 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     let failed = 0;
     if (!left) return result(reqId, 'Nothing to replay.');
     const one = (item: ReplayItem) => {
+      try {
+        replayOne(item);
+      } catch (err) {
+        fault(err);
+      }
+    };
+    const replayOne = (item: ReplayItem) => {
       const ws = sockets[sid];
       if (!ws || N.wsReadyState(ws) !== 1) failed++;
       else {
@@ -433,6 +832,8 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     if (m.cmd === 'subscribe') {
       const since = typeof m.since === 'number' ? m.since : -1;
       subscribed = true;
+      // a panel watches this document now: it may keep what a developer looking at it would want to fetch
+      ring.byteBudget = RING_BYTES;
       const want = since + 1;
       cursor = want < ring.first ? ring.first : want > ring.next ? ring.next : want;
       dropped = want < ring.first ? ring.first - want : 0;
@@ -456,10 +857,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       const reply = (payload?: ReturnType<typeof encodePayload>, error?: string) =>
         post({ source: SOURCE, v: PROTOCOL_VERSION, type: 'payload', docId, reqId, seq, payload, error });
       if (raw === undefined) return reply(undefined, 'This frame is no longer held by the page (it fell out of the page-side buffer).');
-      if (typeof raw !== 'string' && !isArrayBuffer(raw)) {
-        N.promiseThen(N.blobArrayBuffer(raw), (buf: ArrayBuffer) => reply(encodePayload(raw, false, new N.Uint8Array(buf))));
-        return;
-      }
+      if (typeof raw !== 'string' && !isArrayBuffer(raw)) return readBlobBytes(raw, (bytes) => reply(encodePayload(raw, false, bytes)));
       return reply(encodePayload(raw, false));
     }
     if (m.cmd === 'rules') {
@@ -473,7 +871,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       try {
         return result(reqId, control.decide(typeof m.seq === 'number' ? m.seq : -1, m.verdict === 'drop' ? 'drop' : 'forward', edit));
       } catch (err) {
-        return result(reqId, 'Not forwarded: ' + N.String((err as Error)?.message ?? err));
+        return result(reqId, 'Not forwarded: ' + describeError(err));
       }
     }
     if (m.cmd === 'resume-all') {
@@ -492,7 +890,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
         recordSend(ws, snapshot(data), 'panel');
         return result(reqId);
       } catch (err) {
-        return result(reqId, 'Not sent: ' + N.String((err as Error)?.message ?? err));
+        return result(reqId, 'Not sent: ' + describeError(err));
       }
     }
     if (m.cmd === 'inject') {
@@ -502,7 +900,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
         dispatchAs(ws, 'injected', messageEvent(ws, data));
         return result(reqId);
       } catch (err) {
-        return result(reqId, 'Not injected: ' + N.String((err as Error)?.message ?? err));
+        return result(reqId, 'Not injected: ' + describeError(err));
       }
     }
     if (m.cmd === 'replay') return replay(reqId, sid, N.isArray(m.items) ? (m.items as ReplayItem[]) : []);
@@ -515,10 +913,10 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       if (state >= 2) return result(reqId, 'The socket is already ' + STATE_NAMES[state] + '.');
       try {
         N.reflectApply(N.wsClose, ws, code === undefined ? [] : [code, reason]);
-        record(sid, { kind: 'state', state: 'closing' });
+        record(sid, closing());
         return result(reqId);
       } catch (err) {
-        return result(reqId, 'Not closed: ' + N.String((err as Error)?.message ?? err));
+        return result(reqId, 'Not closed: ' + describeError(err));
       }
     }
   }

@@ -5,6 +5,7 @@
  * tells it how many events fell out. Bounded by count and by the bytes of payload it keeps alive.
  */
 import type { RawData } from './encode';
+import { nullArray } from './natives';
 
 export class Ring {
   /** the event minus its payload; the payload is encoded from `raw` only when it leaves the page */
@@ -24,13 +25,19 @@ export class Ring {
 
   constructor(
     readonly capacity: number,
-    readonly byteBudget: number,
+    /** bytes of payload kept alive; may be raised later (see the hook: small until a panel first subscribes) */
+    public byteBudget: number,
   ) {
-    this.events = new Array(capacity);
-    this.raws = new Array(capacity);
-    this.sizes = new Array(capacity).fill(0);
-    this.blobBytes = new Array(capacity);
-    this.blobReading = new Array(capacity).fill(false);
+    // no prototypes: a slot not written yet is a hole, and a hole is looked up on Array.prototype otherwise
+    this.events = nullArray(capacity);
+    this.raws = nullArray(capacity);
+    this.sizes = nullArray(capacity);
+    this.blobBytes = nullArray(capacity);
+    this.blobReading = nullArray(capacity);
+    for (let i = 0; i < capacity; i++) {
+      this.sizes[i] = 0;
+      this.blobReading[i] = false;
+    }
   }
 
   push(event: Record<string, unknown>, raw?: RawData, rawBytes = 0): number {

@@ -4,7 +4,7 @@
  * `JSON.parse` or `String.prototype.replace` changes nothing here). A regex the page could not build is reported to
  * the panel, never thrown into the page.
  */
-import { natives as N } from './natives';
+import { natives as N, nullArray } from './natives';
 import { jsonText, type RawData } from './encode';
 import type { JsonPath, Rule, RuleAction, RuleMatch, TemplatePart } from '../shared/protocol';
 
@@ -65,7 +65,8 @@ function parseJson(text: string): unknown {
   // only objects and arrays have paths to walk
   let i = 0;
   while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
-  if (text[i] !== '{' && text[i] !== '[') return missing;
+  // (an index past the end would be looked up on the page's String.prototype)
+  if (i >= text.length || (text[i] !== '{' && text[i] !== '[')) return missing;
   try {
     return N.parse(text);
   } catch {
@@ -94,17 +95,19 @@ function compileMatch(m: RuleMatch): CompiledRule['test'] {
 
 /** Compile the enabled rules; throws (to the caller, which reports it) when a regex is invalid. */
 export function compileRules(rules: Rule[]): CompiledRule[] {
-  const out: CompiledRule[] = [];
+  const out = nullArray<CompiledRule>();
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (!rule.enabled) continue;
-    const c: CompiledRule = {
+    const c = {
+      __proto__: null,
+      find: undefined,
       rule,
       url: rule.urlRegex ? regex(rule.url, '') : rule.url,
       sent: rule.direction !== 'received',
       received: rule.direction !== 'sent',
       test: compileMatch(rule.match),
-    };
+    } as CompiledRule;
     if (rule.action.type === 'rewrite' && rule.action.regex) c.find = regex(rule.action.find, withoutFlags(rule.action.flags, 'y'));
     out[out.length] = c;
   }
@@ -144,7 +147,7 @@ function expand(replacement: string, match: RegExpExecArray): string {
     } else if (next >= '0' && next <= '9') {
       let n = N.charCodeAt(next, 0) - 48;
       let used = 1;
-      const after = replacement[i + 2];
+      const after = i + 2 < replacement.length ? replacement[i + 2] : undefined;
       if (after !== undefined && after >= '0' && after <= '9' && n * 10 + (N.charCodeAt(after, 0) - 48) < match.length) {
         n = n * 10 + (N.charCodeAt(after, 0) - 48);
         used = 2;
@@ -196,7 +199,8 @@ function setJson(text: string, path: JsonPath, value: string): string {
   if (root === missing || path.length === 0) return path.length === 0 ? value : text;
   const parent = walk(root, N.arraySlice(path, 0, path.length - 1) as JsonPath);
   if (typeof parent !== 'object' || parent === null) return text;
-  (parent as Record<string | number, unknown>)[path[path.length - 1]] = N.parse(value);
+  // defined, not assigned: an assignment would run a setter the page planted on Object.prototype
+  N.defineProperty(parent, path[path.length - 1], { __proto__: null, value: N.parse(value), writable: true, enumerable: true, configurable: true } as PropertyDescriptor);
   return jsonText(root);
 }
 

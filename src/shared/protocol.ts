@@ -56,8 +56,11 @@ export interface MessageEvent_ extends EventBase {
   kind: 'message';
   direction: 'sent' | 'received';
   payload: Payload;
-  /** how the frame came about, when not from the page itself (`mock`: a rule's canned reply) */
-  origin?: 'panel' | 'injected' | 'replay' | 'mock';
+  /**
+   * how the frame came about, when not from the page itself (`mock`: a rule's canned reply; `page`: a MessageEvent
+   * the page dispatched on its socket itself, which the socket never carried)
+   */
+  origin?: 'panel' | 'injected' | 'replay' | 'mock' | 'page';
   /** bufferedAmount right after a send */
   bufferedAmount?: number;
   /** the traffic rule that touched this frame, and how */
@@ -90,6 +93,13 @@ export interface CloseEvent_ extends EventBase {
   reason: string;
   wasClean: boolean;
 }
+/** An open, error or close event the page dispatched on its socket itself (`isTrusted` false): not the socket's. */
+export interface DispatchedEvent extends EventBase {
+  kind: 'dispatched';
+  type: string;
+  code?: number;
+  reason?: string;
+}
 export interface BufferedEvent extends EventBase {
   kind: 'buffered';
   amount: number;
@@ -103,12 +113,15 @@ export type CaptureEvent =
   | StateEvent
   | CloseEvent_
   | BufferedEvent
-  | VerdictEvent;
+  | VerdictEvent
+  | DispatchedEvent;
 
 /** Identity of one document (one run of the hook). A reload or navigation makes a new one. */
 export interface DocInfo {
   docId: string;
   url: string;
+  /** the document's origin, set by the background from the port's sender (never taken from the page) */
+  origin?: string;
   /** true for the top-level document of the tab (set by the background from the sender's frameId) */
   top?: boolean;
   frameId?: number;
@@ -135,6 +148,8 @@ export type PageToPanel =
       dropped: number;
       /** true when this batch is a replay from the ring (sent on subscribe) */
       replay?: boolean;
+      /** the hook caught errors of its own since the last batch (it never lets one reach the page): how many, the last */
+      fault?: { count: number; message: string };
     }
   | { source: typeof SOURCE; v: number; type: 'result'; docId: string; reqId: number; ok: boolean; error?: string }
   | {

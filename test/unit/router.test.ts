@@ -21,7 +21,7 @@ class FakePort {
   posted: unknown[] = [];
   constructor(
     public name: string,
-    public sender?: { tab?: { id: number }; frameId?: number },
+    public sender?: { tab?: { id: number }; frameId?: number; url?: string; origin?: string },
   ) {}
   postMessage(m: unknown) {
     this.posted.push(m);
@@ -49,8 +49,8 @@ function connectPanel(tabId: number) {
   p.onMessage.fire(envelope({ type: 'panel-hello', tabId }));
   return p;
 }
-function connectBridge(tabId: number, frameId: number) {
-  const p = new FakePort(PORT_BRIDGE, { tab: { id: tabId }, frameId });
+function connectBridge(tabId: number, frameId: number, where: { url?: string; origin?: string } = { url: 'http://127.0.0.1/' }) {
+  const p = new FakePort(PORT_BRIDGE, { tab: { id: tabId }, frameId, ...where });
   fake.runtime.onConnect.fire(p);
   return p;
 }
@@ -66,8 +66,21 @@ describe('background router', () => {
     const panel8 = connectPanel(8);
     const bridge = connectBridge(7, 3);
     bridge.onMessage.fire(hello('doc'));
-    expect(panel7.posted).toEqual([envelope({ type: 'from-frame', frameId: 3, message: hello('doc') })]);
+    const stamped = { ...hello('doc'), doc: { docId: 'doc', url: 'http://127.0.0.1/', origin: 'http://127.0.0.1' } };
+    expect(panel7.posted).toEqual([envelope({ type: 'from-frame', frameId: 3, message: stamped })]);
     expect(panel8.posted).toEqual([]);
+  });
+
+  it("takes a document's origin from the browser, never from what the page says", () => {
+    const panel = connectPanel(7);
+    // Chrome gives the sender's origin (an about:blank frame has its creator's); Firefox only its url
+    const chrome = connectBridge(7, 1, { url: 'about:blank', origin: 'http://127.0.0.1:9998' });
+    const firefox = connectBridge(7, 2, { url: 'http://127.0.0.1:9998/page.html' });
+    const lie = { ...hello('a'), doc: { docId: 'a', url: 'https://bank.example/', origin: 'https://bank.example' } };
+    chrome.onMessage.fire(lie);
+    firefox.onMessage.fire({ ...lie, doc: { ...lie.doc, docId: 'b' } });
+    const origins = panel.posted.map((m) => (m as { message: { doc: { origin: string } } }).message.doc.origin);
+    expect(origins).toEqual(['http://127.0.0.1:9998', 'http://127.0.0.1:9998']);
   });
 
   it('drops anything from a page that is not a page->panel message (a forged command goes nowhere)', () => {
