@@ -91,8 +91,10 @@ async function waitQuiet(roots, maxMs = 8000) {
   }
 }
 
-if (!fs.existsSync(path.join(root, 'dist/chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
-const extDir = path.join(root, 'dist/chrome');
+// WS_LENS_DIST measures another build (the last release's, for a before/after); BENCH_OUT writes elsewhere
+const distDir = process.env.WS_LENS_DIST ? path.resolve(process.env.WS_LENS_DIST) : path.join(root, 'dist');
+if (!fs.existsSync(path.join(distDir, 'chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
+const extDir = path.join(distDir, 'chrome');
 const server = await startServer();
 
 // Installed in the panel before each run: time spent in the store's ingest, longest task, arrivals for latency.
@@ -185,8 +187,10 @@ async function pageHeapMB(s) {
   await cdp.send('HeapProfiler.collectGarbage');
   await cdp.send('Performance.enable');
   const { metrics } = await cdp.send('Performance.getMetrics');
+  // ArrayBuffer contents live outside the JS heap: a ring of binary frames would not show in JSHeapUsedSize
+  const usage = await cdp.send('Runtime.getHeapUsage').catch(() => ({}));
   await cdp.detach();
-  return metrics.find((m) => m.name === 'JSHeapUsedSize').value / 1048576;
+  return (metrics.find((m) => m.name === 'JSHeapUsedSize').value + (usage.backingStorageSize ?? 0)) / 1048576;
 }
 
 async function oneRun(v, sc) {
@@ -320,8 +324,9 @@ console.log('\nbudgets' + (smoke ? ' (smoke sizes: not meaningful)' : ''));
 for (const [name, ok] of budgets) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${name}`);
 
 const missing = ['overhead_ratio_closed', 'overhead_ratio_open', 'panel_ingest_per_s', 'panel_long_task_ms', 'panel_mb_per_100k_frames', 'latency_ms_median'].filter((k) => !Number.isFinite(results[k]));
-fs.writeFileSync(path.join(root, 'bench', smoke ? 'results-smoke.json' : 'results.json'), JSON.stringify(results, null, 2) + '\n');
-console.log(`\nwrote bench/${smoke ? 'results-smoke.json' : 'results.json'} in ${results.seconds} s`);
+const out = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(root, 'bench', smoke ? 'results-smoke.json' : 'results.json');
+fs.writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwrote ${path.relative(root, out)} in ${results.seconds} s`);
 if (missing.length) {
   console.error(`measurements missing: ${missing.join(', ')}`);
   process.exit(1);

@@ -178,8 +178,8 @@ function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined, pa
   const events: HarLensEvent[] = [];
   let cut = 0;
   for (const f of frames) {
-    if (f.direction === 'event' || f.origin === 'page') {
-      // what the page dispatched on its socket itself is no message of the socket's: a lifecycle note at most
+    if (f.direction === 'event' || f.origin === 'page' || f.discarded) {
+      // what the page dispatched on its socket itself, or sent on a closed one, is no message of the socket's
       events.push({ time: f.time, label: f.label ?? 'dispatched', preview: f.preview, after: messages.length });
       continue;
     }

@@ -2,6 +2,7 @@
 import type { Frame } from '../store/model';
 
 export function ruleTag(f: Frame): string | undefined {
+  if (f.discarded) return 'not sent: closed';
   const r = f.rule;
   if (!r) return f.queued ? 'waiting' : f.outcome ? outcomeTag(f) : undefined;
   switch (r.action) {
@@ -40,7 +41,7 @@ function outcomeTag(f: Frame): string {
 
 /** The frame never reached the other side: dropped (by a rule or in the panel), answered by a mock instead, or unsent. */
 export function wentNowhere(f: Frame): boolean {
-  return f.outcome === 'dropped' || f.outcome === 'socket-closed' || f.rule?.action === 'drop' || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
+  return f.discarded || f.outcome === 'dropped' || f.outcome === 'socket-closed' || f.rule?.action === 'drop' || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
 }
 
 const OUTCOME_TEXT: Record<string, string> = {
@@ -53,6 +54,7 @@ const OUTCOME_TEXT: Record<string, string> = {
 };
 
 export function ruleSentence(f: Frame): string | undefined {
+  if (f.discarded) return 'Not sent: the page called send() while the socket was closing or closed, and the browser discarded the frame.';
   const r = f.rule;
   const rule = r ? `Rule “${r.name}”` : 'No rule matched, but a frame ahead of it was waiting';
   const what = !r

@@ -25,6 +25,8 @@ export interface Frame {
   label?: string;
   origin?: 'panel' | 'injected' | 'replay' | 'mock' | 'page';
   bufferedAmount?: number;
+  /** sent while the socket was CLOSING or CLOSED: the browser discarded it, the wire never carried it */
+  discarded?: boolean;
   /** the traffic rule that touched the frame */
   rule?: RuleMark;
   /** a rewritten frame's text before the rule (payload is what went on) */

@@ -173,6 +173,11 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
         addFrame(s, { ...base, direction: e.direction, kind: 'page', preview: previewOf(e.payload), payload: e.payload, origin: 'page' });
         return;
       }
+      if (e.discarded) {
+        // the page called send() on a closing or closed socket: shown, never counted or decoded as traffic
+        addFrame(s, { ...base, direction: e.direction, kind: e.payload.type === 'text' ? 'text' : 'binary', preview: previewOf(e.payload), payload: e.payload, discarded: true });
+        return;
+      }
       if (sent) {
         sock.framesOut++;
         sock.bytesOut += e.payload.size;

@@ -312,7 +312,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     });
   }
 
-  function recordSend(ws: WebSocket, raw: RawData, origin?: 'panel' | 'replay'): void {
+  function recordSend(ws: WebSocket, raw: RawData, origin?: 'panel' | 'replay', discarded?: boolean): void {
     const sid = N.weakMapGet(ids, ws);
     if (sid === undefined) return;
     const amount = N.wsBufferedAmount(ws);
@@ -320,6 +320,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     event.direction = 'sent';
     event.bufferedAmount = amount;
     if (origin) event.origin = origin;
+    if (discarded) event.discarded = true;
     record(sid, event, raw);
     if (amount > 0) watchDrain(sid, amount);
   }
@@ -498,7 +499,8 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     }
     const data = readSendData(args[0]);
     const callArgs = data === args[0] ? args : [data];
-    if (control.engaged() && N.wsReadyState(self as WebSocket) === 1) {
+    const state = N.wsReadyState(self as WebSocket);
+    if (control.engaged() && state === 1) {
       // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
       let raw: RawData | undefined;
       try {
@@ -520,13 +522,14 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     } catch (err) {
       throw asNative(err, send);
     }
-    afterSend(self as WebSocket, undefined, data);
+    // on a CLOSING or CLOSED socket send() does not throw, but nothing goes out: say so, never log it as sent
+    afterSend(self as WebSocket, undefined, data, state >= 2);
     return undefined;
   }
   /** Record a frame the native just took; never throws (the page's send has already happened). */
-  function afterSend(ws: WebSocket, raw: RawData | undefined, data: unknown): void {
+  function afterSend(ws: WebSocket, raw: RawData | undefined, data: unknown, discarded?: boolean): void {
     try {
-      recordSend(ws, raw ?? snapshot(data));
+      recordSend(ws, raw ?? snapshot(data), undefined, discarded);
     } catch (err) {
       fault(err);
     }

@@ -63,6 +63,8 @@ export interface MessageEvent_ extends EventBase {
   origin?: 'panel' | 'injected' | 'replay' | 'mock' | 'page';
   /** bufferedAmount right after a send */
   bufferedAmount?: number;
+  /** a send on a CLOSING or CLOSED socket: the browser discarded it (it only adds it to bufferedAmount) */
+  discarded?: boolean;
   /** the traffic rule that touched this frame, and how */
   rule?: RuleMark;
   /** a rewritten frame: what the page or the server produced (`payload` is what went on) */

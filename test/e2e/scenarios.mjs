@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './lib/sessions.mjs';
 import {
@@ -36,6 +37,24 @@ import { exportHarFromChromeDevTools, importHarInChromeDevTools } from './lib/de
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
+
+/**
+ * Firefox's one known difference (README, Known limits): an error the browser throws through a wrapper has one more
+ * top frame, `name@<anonymous code>:L:C` (no URL), and its fileName / filename / lineNumber / columnNumber point at
+ * that frame. Exactly that is taken out of the extension's record, and those four fields out of both; every other
+ * field of those errors, and every other key, must still be identical.
+ */
+function allowFirefoxTrapFrame(withExt, native) {
+  for (const [k, v] of Object.entries(withExt)) {
+    if (!v || typeof v !== 'object' || typeof v.stack !== 'string' || !/^[^@\n]*@<anonymous code>:\d+:\d+\n/.test(v.stack)) continue;
+    v.stack = v.stack.replace(/^[^@\n]*@<anonymous code>:\d+:\d+\n/, '');
+    if (v.fileName !== '<anonymous code>' && v.filename !== '<anonymous code>') continue;
+    for (const field of ['fileName', 'filename', 'lineNumber', 'columnNumber']) {
+      v[field] = null;
+      if (native[k] && typeof native[k] === 'object') native[k][field] = null;
+    }
+  }
+}
 
 const core = {
   /** Issue 2's flow: first-script socket captured, panel sends, echo in page and panel, page closes with a code. */
@@ -159,12 +178,15 @@ const core = {
   },
 
   /** Invisibility: the conformance page records identical results with and without the extension. */
-  async 'the page cannot tell WebSocket is wrapped'(s, { origin, plain }) {
+  async 'the page cannot tell WebSocket is wrapped'(s, { origin, plain, browserName }) {
     await s.goto(`${origin}/conformance.html`);
     const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 15000 });
     assert.ok(!withExt.failed, withExt.failed);
     const native = await plain(`${origin}/conformance.html`);
     assert.ok(!native.failed, native.failed);
+    if (browserName === 'firefox') allowFirefoxTrapFrame(withExt, native);
+    const differ = Object.keys({ ...withExt, ...native }).filter((k) => !isDeepStrictEqual(withExt[k], native[k]));
+    assert.deepEqual(differ, [], `keys that differ with the extension: ${differ.map((k) => `${k}: ${JSON.stringify(withExt[k])?.slice(0, 300)} vs ${JSON.stringify(native[k])?.slice(0, 300)}`).join('; ')}`);
     assert.deepEqual(withExt, native);
   },
 
@@ -227,9 +249,10 @@ const core = {
     const codes = `(t) => Array.from({ length: t.length }, (_, i) => t.charCodeAt(i)).join(',')`;
     const sentCodes = await s.panelEval(`(w) => { const f = w.__wsLens.store.log.frames.find((f) => f.direction === 'sent' && f.payload && f.payload.type === 'text' && f.payload.data.startsWith('nul')); return f && (${codes})(f.payload.data); }`);
     const recvCodes = await s.panelEval(`(w) => { const f = w.__wsLens.store.log.frames.find((f) => f.direction === 'received' && f.payload && f.payload.type === 'text' && f.payload.data.startsWith('nul')); return f && (${codes})(f.payload.data); }`);
-    const expectedCodes = 'nul\u0000 emoji😀 lone\ud800 end'.split('').map((c) => c.charCodeAt(0)).join(','); // UTF-16 code units
-    assert.equal(sentCodes, expectedCodes, 'the sent text is exact, NUL and lone surrogate included');
-    // the wire is UTF-8: a lone surrogate arrives as U+FFFD; the panel must show what the page itself received
+    // send() takes a USVString: the lone surrogate goes on the wire as U+FFFD, and the panel shows what the socket carried
+    const expectedCodes = 'nul\u0000 emoji😀 lone\ufffd end'.split('').map((c) => c.charCodeAt(0)).join(','); // UTF-16 code units
+    assert.equal(sentCodes, expectedCodes, 'the sent text is what the socket carried, NUL and emoji exact, the lone surrogate as U+FFFD');
+    // the echo carries the same: the panel must show what the page itself received
     const pageCodes = await s.pageEval(`() => { const t = window.__received.find((x) => typeof x === 'string' && x.startsWith('nul')); return (${codes})(t); }`);
     assert.equal(recvCodes, pageCodes, 'the received text is exactly what the page received');
     const got = await s.panelEval(`(w) => w.__wsLens.store.log.frames.filter((f) => f.payload && f.payload.type !== 'text').map((f) => [f.direction, f.payload.type, f.payload.data, f.payload.size])`);

@@ -3,6 +3,7 @@
 //   /burst  "go:N" -> N small text frames m0..m{N-1}; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames;
 //           "sio:N" -> an Engine.IO open packet, then N Socket.IO events
 //   /close  "close:CODE:REASON" -> the server closes with that code and reason
+//   /fuzz   echoes like /echo, and keeps every frame's content (binary as hex) and the close, per connection's query
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,8 @@ const pagesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '
 export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   /** every frame the server received, by path: lets tests prove what did (or did not) go out */
   const received = new Map();
+  /** /fuzz connections by query string: each frame as { binary, text | hex }, then { close, reason } */
+  const fuzzWire = new Map();
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     if (serveVendor(u.pathname, res)) return;
@@ -42,6 +45,13 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       const where = new URL(req.url, 'http://x').pathname;
       if (!received.has(where)) received.set(where, []);
       const log = received.get(where);
+      if (where === '/fuzz') {
+        const query = new URL(req.url, 'http://x').search;
+        if (!fuzzWire.has(query)) fuzzWire.set(query, []);
+        const wire = fuzzWire.get(query);
+        ws.on('message', (data, isBinary) => wire.push(isBinary ? { binary: true, hex: data.toString('hex') } : { binary: false, text: data.toString() }));
+        ws.on('close', (code, reason) => wire.push({ close: code, reason: reason.toString() }));
+      }
       ws.on('message', (data, isBinary) => {
         const textData = isBinary ? null : data.toString();
         log.push(isBinary ? `<binary ${data.length}>` : textData);
@@ -68,6 +78,8 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
         origin: `http://${host}:${p}`,
         wsOrigin: `ws://${host}:${p}`,
         received: (where) => received.get(where) ?? [],
+        /** what one /fuzz connection carried to the server, by its query string ('?run=…&k=…') */
+        fuzzWire: (query) => fuzzWire.get(query) ?? [],
         close: () =>
           new Promise((r) => {
             void libs.close();
