@@ -180,7 +180,7 @@ function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined, pa
   for (const f of frames) {
     if (f.direction === 'event' || f.origin === 'page' || f.discarded) {
       // what the page dispatched on its socket itself, or sent on a closed one, is no message of the socket's
-      events.push({ time: f.time, label: f.label ?? 'dispatched', preview: f.preview, after: messages.length });
+      events.push({ time: f.time, label: f.label ?? (f.discarded ? 'not sent' : 'dispatched'), preview: f.preview, after: messages.length });
       continue;
     }
     if (!f.payload) continue;

@@ -168,14 +168,11 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
       return;
     case 'message': {
       const sent = e.direction === 'sent';
-      if (e.origin === 'page') {
-        // the page's own dispatchEvent: shown, marked, never counted or decoded as the socket's traffic
-        addFrame(s, { ...base, direction: e.direction, kind: 'page', preview: previewOf(e.payload), payload: e.payload, origin: 'page' });
-        return;
-      }
-      if (e.discarded) {
-        // the page called send() on a closing or closed socket: shown, never counted or decoded as traffic
-        addFrame(s, { ...base, direction: e.direction, kind: e.payload.type === 'text' ? 'text' : 'binary', preview: previewOf(e.payload), payload: e.payload, discarded: true });
+      if (e.origin === 'page' || e.discarded) {
+        // the page's own dispatchEvent, or a send() on a closing or closed socket: shown, marked, never counted or
+        // decoded as the socket's traffic (the socket carried neither)
+        const kind = e.origin === 'page' ? 'page' : e.payload.type === 'text' ? 'text' : 'binary';
+        addFrame(s, { ...base, direction: e.direction, kind, preview: previewOf(e.payload), payload: e.payload, origin: e.origin, discarded: e.discarded });
         return;
       }
       if (sent) {

@@ -378,50 +378,46 @@ const BATCH_BYTES = 2 * 1024 * 1024;
    */
   function readProtocols(p: unknown): { value: unknown; list: string[] } {
     const list = nullArray<string>();
+    const answer = (value: unknown) => ({ __proto__: null, value, list }) as unknown as { value: unknown; list: string[] };
+    /** an iterable whose @@iterator is `method`: for the native to fail on as it would have on the page's */
+    const iterableWith = (method: unknown) => {
+      const iterable = { __proto__: null } as unknown as Record<PropertyKey, unknown>;
+      iterable[N.symbolIterator] = method;
+      return answer(iterable);
+    };
     if (!isObjectLike(p)) {
       if (typeof p === 'string') list[0] = p;
       else if (p !== undefined && typeof p !== 'symbol') list[0] = N.String(p);
-      return { __proto__: null, value: p, list } as unknown as { value: unknown; list: string[] };
+      return answer(p);
     }
     const method = (p as Record<PropertyKey, unknown>)[N.symbolIterator];
     if (method === undefined || method === null) {
       list[0] = N.String(p);
-      return { __proto__: null, value: list[0], list } as unknown as { value: unknown; list: string[] };
+      return answer(list[0]);
     }
-    const malformed = (fn: () => unknown) => {
-      const iterable = { __proto__: null } as unknown as Record<PropertyKey, unknown>;
-      iterable[N.symbolIterator] = fn;
-      return { __proto__: null, value: iterable, list } as unknown as { value: unknown; list: string[] };
-    };
-    if (typeof method !== 'function') {
-      const bad = { __proto__: null } as unknown as Record<PropertyKey, unknown>;
-      bad[N.symbolIterator] = method;
-      return { __proto__: null, value: bad, list } as unknown as { value: unknown; list: string[] };
-    }
+    if (typeof method !== 'function') return iterableWith(method);
     const iterator = N.reflectApply(method as () => unknown, p, []) as Record<string, unknown>;
-    if (!isObjectLike(iterator)) return malformed(() => iterator);
+    if (!isObjectLike(iterator)) return iterableWith(() => iterator);
     const next = iterator.next;
-    if (typeof next !== 'function') return malformed(() => ({ __proto__: null, next }));
+    if (typeof next !== 'function') return iterableWith(() => ({ __proto__: null, next }));
     const items = nullArray<unknown>();
     for (;;) {
       const result = N.reflectApply(next as () => unknown, iterator, []) as Record<string, unknown>;
       if (!isObjectLike(result)) {
-        items[items.length] = result;
-        return malformed(() => {
-          let i = 0;
-          // the strings read so far, then the page's malformed result, where the native fails as it would have
-          return { __proto__: null, next: () => (i < items.length - 1 ? { __proto__: null, value: items[i++], done: false } : items[items.length - 1]) };
-        });
+        // the strings read so far, then the page's malformed result, where the native fails as it would have
+        let i = 0;
+        const step = () => (i < items.length ? { __proto__: null, value: items[i++], done: false } : result);
+        return iterableWith(() => ({ __proto__: null, next: step }));
       }
       if (result.done) break;
       const value = result.value;
       // a Symbol cannot become a string: the native throws its own TypeError on it
       const item = typeof value === 'symbol' ? value : N.String(value);
       items[items.length] = item;
-      if (typeof item === 'symbol') return { __proto__: null, value: plainIterable(items), list } as unknown as { value: unknown; list: string[] };
+      if (typeof item === 'symbol') break;
       list[list.length] = item;
     }
-    return { __proto__: null, value: plainIterable(items), list } as unknown as { value: unknown; list: string[] };
+    return answer(plainIterable(items));
   }
 
   /** What send() converts to a string: anything but bytes and Blobs. Converted here, once; page code may run. */
@@ -500,22 +496,15 @@ const BATCH_BYTES = 2 * 1024 * 1024;
     const data = readSendData(args[0]);
     const callArgs = data === args[0] ? args : [data];
     const state = N.wsReadyState(self as WebSocket);
+    let raw: RawData | undefined;
+    // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
     if (control.engaged() && state === 1) {
-      // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
-      let raw: RawData | undefined;
       try {
         raw = snapshot(data);
         if (control.frame(sid, true, raw)) return undefined;
       } catch (err) {
         fault(err);
       }
-      try {
-        N.reflectApply(target, self, callArgs);
-      } catch (err) {
-        throw asNative(err, send);
-      }
-      afterSend(self as WebSocket, raw, data);
-      return undefined;
     }
     try {
       N.reflectApply(target, self, callArgs);
@@ -523,7 +512,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
       throw asNative(err, send);
     }
     // on a CLOSING or CLOSED socket send() does not throw, but nothing goes out: say so, never log it as sent
-    afterSend(self as WebSocket, undefined, data, state >= 2);
+    afterSend(self as WebSocket, raw, data, state >= 2);
     return undefined;
   }
   /** Record a frame the native just took; never throws (the page's send has already happened). */

@@ -67,6 +67,54 @@ describe('panel store', () => {
     expect(store.notices.at(-1)?.text).toBe('Not sent: the socket is CLOSED');
   });
 
+  it('only the frame and document asked can answer: another frame, or another document, settles nothing', async () => {
+    const { t, store } = setup();
+    const done = store.act('send', { type: 'text', data: 'x' });
+    const reqId = (t.sent.at(-1)!.cmd as { reqId: number }).reqId;
+    let settled = false;
+    void done.then(() => (settled = true));
+    // a cross-origin iframe (frame 5) and a stale document in frame 0 both claim success
+    store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId, ok: true }), 5));
+    store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'other', reqId, ok: true })));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId, ok: false, error: 'Not sent: the socket is CLOSED' })));
+    expect(await done).toBe('Not sent: the socket is CLOSED');
+  });
+
+  it("takes the rules' origin from the background's stamp, not from the url a document announces", () => {
+    const t = new FakeTransport();
+    const store = new Store(t);
+    store.receive(fromFrame(envelope({ type: 'hello' as const, doc: { docId: 'd', url: 'https://bank.example/', origin: 'http://127.0.0.1:9998' } })));
+    expect(store.rulesOrigin).toBe('http://127.0.0.1:9998');
+  });
+
+  it("page-dispatched events and sends on a closed socket are shown, marked, and are not the socket's traffic", () => {
+    const { store } = setup();
+    const before = { ...store.socket('d#1')! };
+    store.receive(
+      fromFrame(
+        events(
+          'd',
+          [
+            { kind: 'message', direction: 'received', origin: 'page', payload: text('page-made') },
+            { kind: 'dispatched', type: 'close', code: 4999, reason: 'fake' },
+            { kind: 'message', direction: 'sent', discarded: true, payload: text('too late') },
+          ],
+          4,
+        ),
+      ),
+    );
+    const sock = store.socket('d#1')!;
+    expect([sock.state, sock.framesIn, sock.framesOut]).toEqual([before.state, before.framesIn, before.framesOut]);
+    const shown = store.log.frames.slice(-3).map((f) => [f.kind, f.direction, f.preview, !!f.discarded]);
+    expect(shown).toEqual([
+      ['page', 'received', 'page-made', false],
+      ['page', 'event', 'close 4999 "fake" dispatched by the page (not from the socket)', false],
+      ['text', 'sent', 'too late', true],
+    ]);
+  });
+
   it('a page that never answers gives a clear message, not a hang', async () => {
     vi.useFakeTimers();
     const { store } = setup();
