@@ -2,26 +2,29 @@
  * Payload encoding for the trip out of the page: text stays text, bytes become base64. Uses only captured natives.
  * Large payloads are cut to a preview; the full size is always recorded.
  */
-import { natives, isArrayBuffer, isBlob, nullArray, bare } from './natives';
+import { natives, isArrayBuffer, isBlob, bare } from './natives';
 import { BINARY_PREVIEW_BYTES, TEXT_PREVIEW_CHARS, type Payload } from '../shared/protocol';
 
 /** What the hook keeps of a frame: the page's own value (a copy, for bytes the page may reuse) */
 export type RawData = string | ArrayBuffer | Blob;
 
 const CHUNK = 0x8000;
-/** one reusable argument list for String.fromCharCode: an own `length` and own indices, no prototype to consult */
-const chunk = nullArray<number>(CHUNK);
 
-/** base64 of bytes[from, to) */
+/**
+ * base64 of bytes[from, to). String.fromCharCode.apply reads its argument list's `length`, which on a typed array is
+ * an accessor of the page's %TypedArray%.prototype: each chunk is a view of the hook's own with an own `length`, so
+ * no getter of the page's runs (a prototype-less plain array as the list was measured 10x slower: 0.7 ms per 8 KB).
+ */
 export function bytesToBase64(bytes: Uint8Array, from = 0, to = natives.typedArrayLength(bytes)): string {
+  const buffer = natives.typedArrayBuffer(bytes);
+  const offset = natives.typedArrayByteOffset(bytes);
   let bin = '';
   for (let i = from; i < to; i += CHUNK) {
     const n = to - i < CHUNK ? to - i : CHUNK;
-    chunk.length = n;
-    for (let j = 0; j < n; j++) chunk[j] = bytes[i + j];
-    bin += natives.reflectApply(natives.fromCharCode, null, chunk) as string;
+    const chunk = new natives.Uint8Array(buffer, offset + i, n);
+    natives.defineProperty(chunk, 'length', { __proto__: null, value: n } as PropertyDescriptor);
+    bin += natives.reflectApply(natives.fromCharCode, null, chunk as unknown as number[]) as string;
   }
-  chunk.length = CHUNK;
   return natives.btoa(bin);
 }
 
