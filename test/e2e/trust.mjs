@@ -1,5 +1,5 @@
 // Attack pages of the trust review: each a few lines of hostile page, run in both browsers. Each scenario failed on
-// the 0.3.0 build (the attack worked) and passes once the trust rules of docs/DESIGN.md hold.
+// the 0.3.0 build (the attack worked) and passes once the trust rules of shared/DESIGN.md hold.
 import assert from 'node:assert/strict';
 import { waitFor } from './lib/sessions.mjs';
 import { conns, click, clickRow, composeAndSend, notices, pause, text, type, waitRow, wireFrom } from './lib/panel.mjs';
