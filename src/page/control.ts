@@ -57,13 +57,6 @@ function entry(seq: number, data: RawData, held: boolean, due: number, since: nu
   return { __proto__: null, seq, data, held, due, since, outcome: undefined, event: undefined } as Entry;
 }
 
-/** A prototype-less copy of the extra fields of a recorded frame. */
-function extras(fields: Record<string, unknown>): Record<string, unknown> {
-  const out = bare();
-  const keys = N.objectKeys(fields);
-  for (let i = 0; i < keys.length; i++) out[keys[i]] = fields[keys[i]];
-  return out;
-}
 
 export function createControl(deps: ControlDeps) {
   let rules: CompiledRule[] | null = null;
@@ -188,7 +181,7 @@ export function createControl(deps: ControlDeps) {
     const now = deps.now();
     if (!c) {
       if (!l.entries.length) return false;
-      const seq = recordFrame(sid, sent, raw, extras({ queued: true }));
+      const seq = recordFrame(sid, sent, raw, { queued: true });
       enqueue(l, entry(seq, raw, false, 0, now));
       return true;
     }
@@ -196,17 +189,17 @@ export function createControl(deps: ControlDeps) {
     const rule = markOf(c);
     switch (a.type) {
       case 'drop':
-        recordFrame(sid, sent, raw, extras({ rule }));
+        recordFrame(sid, sent, raw, { rule });
         return true;
       case 'pause': {
-        const seq = recordFrame(sid, sent, raw, extras({ rule, queued: true }));
+        const seq = recordFrame(sid, sent, raw, { rule, queued: true });
         enqueue(l, entry(seq, raw, true, 0, now));
         return true;
       }
       case 'delay': {
         const last = l.entries.length ? l.entries[l.entries.length - 1].due : 0;
         const due = now + a.ms > last ? now + a.ms : last;
-        const seq = recordFrame(sid, sent, raw, extras({ rule, queued: true }));
+        const seq = recordFrame(sid, sent, raw, { rule, queued: true });
         enqueue(l, entry(seq, raw, false, due, now));
         pump(l);
         return true;
@@ -220,12 +213,12 @@ export function createControl(deps: ControlDeps) {
           // a value that is not JSON, say: the frame goes on as it was, and the mark says the rule ran
         }
         const original = typeof raw === 'string' && data !== raw ? N.stringSlice(raw, 0, TEXT_PREVIEW_CHARS) : undefined;
-        pass(l, data, extras({ rule, original }), now);
+        pass(l, data, { rule, original }, now);
         return true;
       }
       case 'mock': {
-        if (a.send) pass(l, raw, extras({ rule }), now);
-        else recordFrame(sid, sent, raw, extras({ rule }));
+        if (a.send) pass(l, raw, { rule }, now);
+        else recordFrame(sid, sent, raw, { rule });
         const reply = renderTemplate(a.reply, raw);
         // like a server's answer: after the send returns, never inside it
         N.setTimeout(() => mockReply(sid, reply, rule), a.ms > 0 ? a.ms : 0);
@@ -237,7 +230,7 @@ export function createControl(deps: ControlDeps) {
   /** A frame that may go now unless something waits ahead of it. */
   function pass(l: Lane, data: RawData, extra: Record<string, unknown>, now: number): void {
     if (l.entries.length) {
-      const seq = recordFrame(l.sid, l.sent, data, extras({ ...extra, queued: true }));
+      const seq = recordFrame(l.sid, l.sent, data, { ...extra, queued: true });
       enqueue(l, entry(seq, data, false, 0, now));
       return;
     }
@@ -250,7 +243,7 @@ export function createControl(deps: ControlDeps) {
     // no server could answer on a socket that has closed meanwhile
     if (!deps.isOpen(sid)) return;
     const l = lane(sid, false);
-    pass(l, reply, extras({ rule, origin: 'mock' }), deps.now());
+    pass(l, reply, { rule, origin: 'mock' }, deps.now());
   }
 
   /** A close or error event: true when it must wait behind received frames (the caller stops it). */

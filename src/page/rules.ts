@@ -31,16 +31,12 @@ function regex(source: string, flags: string): RegExp {
   return new N.RegExp(source, flags);
 }
 
-function hasOwn(o: object, k: string | number): boolean {
-  return N.reflectApply(N.hasOwnProperty, o, [k]) as boolean;
-}
-
 /** the value at `path`, or `missing` */
 const missing = {};
 export function walk(root: unknown, path: JsonPath): unknown {
   let v = root;
   for (let i = 0; i < path.length; i++) {
-    if (typeof v !== 'object' || v === null || !hasOwn(v, path[i])) return missing;
+    if (typeof v !== 'object' || v === null || !N.hasOwn(v, path[i])) return missing;
     v = (v as Record<string | number, unknown>)[path[i]];
   }
   return v;
