@@ -10,6 +10,7 @@ import { StoreContext } from './lib/useStore';
 import { PortTransport } from './lib/transport';
 import { Store, type Settings } from './store/store';
 import type { RuleDraft } from './lib/rules';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '../src/shared/protocol';
 
 const SETTINGS_KEY = 'settings';
 const HISTORY_KEY = 'composerHistory';
@@ -54,9 +55,9 @@ async function main() {
       void browser.storage.local.get(rulesKey(origin)).then((got) => {
         if (store.rulesOrigin !== origin) return;
         const r = got[rulesKey(origin)] as StoredRules | undefined;
-        lastRules = JSON.stringify(r ?? { drafts: [], on: true, holdTimeoutMs: 30_000 });
+        lastRules = JSON.stringify(r ?? { drafts: [], on: true, holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS });
         // rules loaded from storage for this origin go to the pages like any change
-        store.setRules(r?.drafts ?? [], { on: r?.on ?? true, holdTimeoutMs: r?.holdTimeoutMs ?? 30_000 });
+        store.setRules(r?.drafts ?? [], { on: r?.on ?? true, holdTimeoutMs: r?.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS });
       });
       return;
     }

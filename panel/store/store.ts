@@ -3,7 +3,7 @@
  * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
  * knows about ports (through the Transport interface, faked in tests).
  */
-import { decodeEvents, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload, type ReplayItem } from '../../src/shared/protocol';
+import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload, type ReplayItem } from '../../src/shared/protocol';
 import { compileAll, type RuleDraft } from '../lib/rules';
 import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
@@ -72,7 +72,7 @@ export class Store {
   ruleDrafts: RuleDraft[] = [];
   /** the master switch: off sends no rule to the page */
   rulesOn = true;
-  holdTimeoutMs = 30_000;
+  holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** origin of the inspected top document; rules are kept per origin */
   rulesOrigin: string | undefined;
   /** frames marked (Ctrl/Shift-click) for replay */

@@ -12,7 +12,7 @@
  */
 import { natives as N, nullArray, bare, describeError } from './natives';
 import { findRule, renderTemplate, rewrite, compileRules, type CompiledRule } from './rules';
-import { TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleMark } from '../shared/protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleMark } from '../shared/protocol';
 import type { RawData } from './encode';
 
 export interface ControlDeps {
@@ -60,7 +60,7 @@ function entry(seq: number, data: RawData, held: boolean, due: number, since: nu
 
 export function createControl(deps: ControlDeps) {
   let rules: CompiledRule[] | null = null;
-  let holdTimeoutMs = 30_000;
+  let holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   // no prototypes on anything built here: a page's Array.prototype / Object.prototype accessors never run
   const lanes = nullArray<Lane | undefined>();
   /** entries waiting in all lanes: the hook's fast path checks only this and `rules` */
@@ -304,7 +304,7 @@ export function createControl(deps: ControlDeps) {
       } catch (err) {
         return 'A rule could not be used: ' + describeError(err);
       }
-      holdTimeoutMs = timeoutMs > 0 ? timeoutMs : 30_000;
+      holdTimeoutMs = timeoutMs > 0 ? timeoutMs : DEFAULT_HOLD_TIMEOUT_MS;
       rules = compiled.length ? compiled : null;
       if (rules) everUsed = true;
       // nothing should stay held by rules that are all off

@@ -9,7 +9,7 @@ import { natives, captureWebSocket, isArrayBuffer, isBlob, bare, nullArray, clea
 import { Ring } from './ring';
 import { createControl } from './control';
 import { encodePayload, rawSize, snapshot, copyBinary, copyBytes, base64ToBytes, jsonText, utf8Length, type RawData } from './encode';
-import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, type OutgoingPayload, type PageToPanel, type ReplayItem, type Rule } from '../shared/protocol';
+import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, TEXT_PREVIEW_CHARS, type OutgoingPayload, type PageToPanel, type ReplayItem, type Rule } from '../shared/protocol';
 
 const RING_CAPACITY = 50_000;
 /** payload bytes the ring keeps once a panel has watched this document */
@@ -698,7 +698,7 @@ const BATCH_BYTES = 2 * 1024 * 1024;
         json += (count ? ',' : '') + one;
         count++;
         const size = ring.rawBytes(slot);
-        bytes += size > 16384 ? 16384 : size + 64;
+        bytes += size > TEXT_PREVIEW_CHARS ? TEXT_PREVIEW_CHARS : size + 64;
         cursor++;
       }
       if (!count) break;

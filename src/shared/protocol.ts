@@ -29,6 +29,9 @@ export interface Payload {
 export const TEXT_PREVIEW_CHARS = 16 * 1024;
 export const BINARY_PREVIEW_BYTES = 8 * 1024;
 
+/** How long a frame a rule holds waits for the panel's decision before it goes on as it was (the rule bar's default). */
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
+
 interface EventBase {
   /** per-document sequence number, strictly increasing: lets a reconnecting panel resume without loss or dups */
   seq: number;
@@ -52,7 +55,8 @@ export interface OpenEvent extends EventBase {
   protocol: string;
   extensions: string;
 }
-export interface MessageEvent_ extends EventBase {
+/** A frame (the socket's `message` event, or a send): named apart from the DOM's MessageEvent. */
+export interface FrameEvent extends EventBase {
   kind: 'message';
   direction: 'sent' | 'received';
   payload: Payload;
@@ -82,14 +86,14 @@ export interface VerdictEvent extends EventBase {
   /** an edited frame: what went on instead */
   payload?: Payload;
 }
-export interface ErrorEvent_ extends EventBase {
+export interface SocketErrorEvent extends EventBase {
   kind: 'error';
 }
 export interface StateEvent extends EventBase {
   kind: 'state';
   state: SocketState;
 }
-export interface CloseEvent_ extends EventBase {
+export interface SocketCloseEvent extends EventBase {
   kind: 'close';
   code: number;
   reason: string;
@@ -110,10 +114,10 @@ export interface BufferedEvent extends EventBase {
 export type CaptureEvent =
   | CreatedEvent
   | OpenEvent
-  | MessageEvent_
-  | ErrorEvent_
+  | FrameEvent
+  | SocketErrorEvent
   | StateEvent
-  | CloseEvent_
+  | SocketCloseEvent
   | BufferedEvent
   | VerdictEvent
   | DispatchedEvent;
