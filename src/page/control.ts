@@ -10,23 +10,20 @@
  *
  * With no rule enabled and no frame waiting, none of this runs: the hook checks `engaged()` first.
  */
-import { natives as N, nullArray, bare, describeError } from './natives';
+import { natives as N, nullArray, describeError } from './natives';
 import { findRule, renderTemplate, rewrite, compileRules, type CompiledRule } from './rules';
 import { DEFAULT_HOLD_TIMEOUT_MS, TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleMark } from '../shared/protocol';
 import type { RawData } from './encode';
+import { draft, type Draft } from './recorder';
+import type { LensSocket } from './socket';
 
 export interface ControlDeps {
   /** record an event for the panel; returns its seq */
-  record(sid: number, event: Record<string, unknown>, raw?: RawData): number;
-  url(sid: number): string;
-  /** the socket is OPEN (a held send can still go) */
-  isOpen(sid: number): boolean;
-  /** put a frame on the wire (native send) */
-  send(sid: number, data: RawData): void;
-  /** hand the page a received frame (a MessageEvent that the hook's own listener lets through) */
-  deliver(sid: number, data: RawData): void;
-  /** hand the page a close or error event that waited behind received frames */
-  deliverEvent(sid: number, type: 'close' | 'error', init?: CloseEventInit): void;
+  record(sid: number, event: Draft, raw?: RawData): number;
+  /** the socket, while it can still carry a frame */
+  socket(sid: number): LensSocket | undefined;
+  /** put a frame on the wire (the native send, and what follows it: bufferedAmount is watched) */
+  send(socket: LensSocket, data: RawData): void;
   now(): number;
 }
 
@@ -51,6 +48,9 @@ interface Lane {
 }
 
 const SWEEP_MS = 250;
+
+/** what a rule adds to a frame's event */
+type FrameExtra = Partial<Pick<Draft<'message'>, 'rule' | 'origin' | 'original' | 'queued'>>;
 
 /** Every field an entry may ever have is its own from the start, and it has no prototype. */
 function entry(seq: number, data: RawData, held: boolean, due: number, since: number): Entry {
@@ -84,13 +84,29 @@ export function createControl(deps: ControlDeps) {
     return mark;
   }
 
-  function recordFrame(sid: number, sent: boolean, raw: RawData, extra: Record<string, unknown>): number {
-    const event = bare();
-    event.kind = 'message';
+  /** the socket is OPEN (a held send can still go, a mock can still answer) */
+  function isOpen(sid: number): boolean {
+    const socket = deps.socket(sid);
+    return !!socket && socket.readyState() === 1;
+  }
+  function send(sid: number, data: RawData): void {
+    const socket = deps.socket(sid);
+    if (socket) deps.send(socket, data);
+  }
+  function deliver(sid: number, data: RawData): void {
+    const socket = deps.socket(sid);
+    if (socket) socket.deliver(data, 'given-back');
+  }
+
+  function recordFrame(sid: number, sent: boolean, raw: RawData, extra: FrameExtra): number {
+    const event = draft('message') as Draft<'message'> & Record<string, unknown>;
     event.direction = sent ? 'sent' : 'received';
     // own keys only: a page may add enumerable properties to Object.prototype
     const keys = N.objectKeys(extra);
-    for (let i = 0; i < keys.length; i++) if (extra[keys[i]] !== undefined) event[keys[i]] = extra[keys[i]];
+    for (let i = 0; i < keys.length; i++) {
+      const value = (extra as Record<string, unknown>)[keys[i]];
+      if (value !== undefined) event[keys[i]] = value;
+    }
     return deps.record(sid, event, raw);
   }
 
@@ -126,16 +142,19 @@ export function createControl(deps: ControlDeps) {
   }
 
   function emit(l: Lane, e: Entry, outcome: Outcome): void {
-    if (e.event) return deps.deliverEvent(l.sid, e.event.type, e.event.init);
+    if (e.event) {
+      const socket = deps.socket(l.sid);
+      if (socket) socket.deliverEvent(e.event.type, e.event.init);
+      return;
+    }
     let out = outcome;
     if (outcome !== 'dropped') {
       if (l.sent) {
-        if (deps.isOpen(l.sid)) deps.send(l.sid, e.data);
+        if (isOpen(l.sid)) send(l.sid, e.data);
         else out = 'socket-closed';
-      } else deps.deliver(l.sid, e.data);
+      } else deliver(l.sid, e.data);
     }
-    const verdict = bare();
-    verdict.kind = 'verdict';
+    const verdict = draft('verdict');
     verdict.ref = e.seq;
     verdict.outcome = out;
     verdict.waited = deps.now() - e.since;
@@ -175,7 +194,7 @@ export function createControl(deps: ControlDeps) {
    */
   function frame(sid: number, sent: boolean, raw: RawData): boolean {
     const l = lane(sid, sent);
-    let c = rules === null ? undefined : findRule(rules, deps.url(sid), sent, raw);
+    let c = rules === null ? undefined : findRule(rules, deps.socket(sid)?.url() ?? '', sent, raw);
     // a mock answers what the page sends; on a received frame it means nothing
     if (c && !sent && c.rule.action.type === 'mock') c = undefined;
     const now = deps.now();
@@ -228,20 +247,20 @@ export function createControl(deps: ControlDeps) {
   }
 
   /** A frame that may go now unless something waits ahead of it. */
-  function pass(l: Lane, data: RawData, extra: Record<string, unknown>, now: number): void {
+  function pass(l: Lane, data: RawData, extra: FrameExtra, now: number): void {
     if (l.entries.length) {
       const seq = recordFrame(l.sid, l.sent, data, { ...extra, queued: true });
       enqueue(l, entry(seq, data, false, 0, now));
       return;
     }
     recordFrame(l.sid, l.sent, data, extra);
-    if (l.sent) deps.send(l.sid, data);
-    else deps.deliver(l.sid, data);
+    if (l.sent) send(l.sid, data);
+    else deliver(l.sid, data);
   }
 
   function mockReply(sid: number, reply: string, rule: RuleMark): void {
     // no server could answer on a socket that has closed meanwhile
-    if (!deps.isOpen(sid)) return;
+    if (!isOpen(sid)) return;
     const l = lane(sid, false);
     pass(l, reply, { rule, origin: 'mock' }, deps.now());
   }

@@ -1,5 +1,8 @@
 /**
- * Every built-in the hook uses, captured once at injection time (document_start, before any page script).
+ * The language's built-ins (and the few platform ones every realm the hook runs in has: timers, performance, base64,
+ * Blob, TextEncoder), captured once when the hook's script runs (document_start, before any page script). The DOM
+ * interfaces of the global the hook wraps (events, message ports, its socket classes) are captured by `captureDom`
+ * and the socket adapters, from that global.
  * A page that later replaces `postMessage`, `JSON`, `Array.prototype.push`, `Date.now`, `setTimeout`… cannot break
  * or steer the hook, because the hook never looks those up again. Methods are "uncurried" (`call.bind(fn)`), which
  * holds the original function object, so even a replaced `Function.prototype.call` changes nothing.
@@ -9,10 +12,10 @@ const g = globalThis as typeof globalThis & Window;
 const call = Function.prototype.call;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
-function uncurry<T extends Fn>(fn: T): (self: unknown, ...args: Parameters<T>) => ReturnType<T> {
+export function uncurry<T extends Fn>(fn: T): (self: unknown, ...args: Parameters<T>) => ReturnType<T> {
   return call.bind(fn) as never;
 }
-function getter(proto: object | undefined, name: string): (self: unknown) => unknown {
+export function getter(proto: object | undefined, name: string): (self: unknown) => unknown {
   // an interface this realm lacks (Node, in unit tests, has no CloseEvent or FileReader): nothing is of that kind
   if (!proto) return () => {
     throw new TypeError('Illegal invocation');
@@ -33,14 +36,6 @@ export const natives = {
   reflectConstruct: Reflect.construct,
   defineProperty: Object.defineProperty,
   getOwnPropertyDescriptor: Object.getOwnPropertyDescriptor,
-  addEventListener: uncurry(EventTarget.prototype.addEventListener) as (t: EventTarget, type: string, fn: (e: never) => void) => void,
-  dispatchEvent: uncurry(EventTarget.prototype.dispatchEvent),
-  MessageEvent: g.MessageEvent,
-  MessageChannel: g.MessageChannel,
-  portPostMessage: uncurry(MessagePort.prototype.postMessage),
-  portStart: uncurry(MessagePort.prototype.start),
-  // absent outside a window (unit tests); the hook only runs in windows
-  windowPostMessage: uncurry(g.postMessage ?? (() => {})) as (w: unknown, msg: unknown, origin: string, transfer: Transferable[]) => void,
   setTimeout: g.setTimeout.bind(g),
   perfNow: performance.now.bind(performance),
   timeOrigin: performance.timeOrigin,
@@ -50,12 +45,8 @@ export const natives = {
   setPrototypeOf,
   getPrototypeOf: Object.getPrototypeOf,
   hasOwn: uncurry(hasOwnProperty) as (o: object, k: PropertyKey) => boolean,
-  // Every accessor the hook reads on the page's realm is captured too: a page that redefines, say,
-  // MessageEvent.prototype.data would otherwise be called with the hook's own events (and their private port).
-  messageEventData: getter(MessageEvent.prototype, 'data'),
-  closeEventCode: getter(g.CloseEvent?.prototype, 'code') as (e: Event) => number,
-  closeEventReason: getter(g.CloseEvent?.prototype, 'reason') as (e: Event) => string,
-  closeEventWasClean: getter(g.CloseEvent?.prototype, 'wasClean') as (e: Event) => boolean,
+  // Every accessor the hook reads is captured too: a page that redefines, say, TypedArray.prototype.buffer would
+  // otherwise be called with the hook's own data.
   typedArrayBuffer: getter(TypedArrayPrototype, 'buffer') as (v: ArrayBufferView) => ArrayBuffer,
   typedArrayByteOffset: getter(TypedArrayPrototype, 'byteOffset') as (v: ArrayBufferView) => number,
   typedArrayByteLength: getter(TypedArrayPrototype, 'byteLength') as (v: ArrayBufferView) => number,
@@ -64,9 +55,6 @@ export const natives = {
   dataViewBuffer: getter(DataView.prototype, 'buffer') as (v: DataView) => ArrayBuffer,
   dataViewByteOffset: getter(DataView.prototype, 'byteOffset') as (v: DataView) => number,
   dataViewByteLength: getter(DataView.prototype, 'byteLength') as (v: DataView) => number,
-  FileReader: g.FileReader,
-  readAsArrayBuffer: uncurry(g.FileReader?.prototype.readAsArrayBuffer ?? (() => {})) as (r: FileReader, b: Blob) => void,
-  fileReaderResult: getter(g.FileReader?.prototype, 'result') as (r: FileReader) => unknown,
   /** String.prototype.toWellFormed: what WebSocket.send makes of a string (USVString: lone surrogates become U+FFFD) */
   toWellFormed: (String.prototype as { toWellFormed?: () => string }).toWellFormed
     ? uncurry((String.prototype as unknown as { toWellFormed: () => string }).toWellFormed)
@@ -108,11 +96,7 @@ export const natives = {
   arraySlice: uncurry(Array.prototype.slice),
   arrayShift: Array.prototype.shift,
   arraySplice: Array.prototype.splice,
-  stopImmediatePropagation: uncurry(Event.prototype.stopImmediatePropagation),
-  eventType: getter(Event.prototype, 'type') as (e: Event) => string,
   domExceptionMessage: getter(DOMException.prototype, 'message') as (e: unknown) => string,
-  CloseEvent: g.CloseEvent,
-  Event: g.Event,
   clearTimeout: g.clearTimeout.bind(g),
 };
 
@@ -168,23 +152,6 @@ export function describeError(err: unknown): string {
   }
   const own = typeof err === 'object' && err !== null && natives.hasOwn(err, 'message') ? (err as { message: unknown }).message : err;
   return typeof own === 'string' ? own : 'unknown error';
-}
-
-/** The WebSocket natives, captured by the hook when it installs (kept apart so the encoders load anywhere). */
-export function captureWebSocket() {
-  const NativeWebSocket = g.WebSocket;
-  const wsProto = NativeWebSocket.prototype;
-  return {
-    NativeWebSocket,
-    wsSend: wsProto.send,
-    wsClose: wsProto.close,
-    wsReadyState: getter(wsProto, 'readyState') as (ws: WebSocket) => number,
-    wsBufferedAmount: getter(wsProto, 'bufferedAmount') as (ws: WebSocket) => number,
-    wsUrl: getter(wsProto, 'url') as (ws: WebSocket) => string,
-    wsProtocol: getter(wsProto, 'protocol') as (ws: WebSocket) => string,
-    wsExtensions: getter(wsProto, 'extensions') as (ws: WebSocket) => string,
-    wsBinaryType: getter(wsProto, 'binaryType') as (ws: WebSocket) => string,
-  };
 }
 
 /** `x instanceof C` without consulting the page-writable `Symbol.hasInstance` or prototype chain tricks. */

@@ -9,7 +9,6 @@ export const SOURCE = 'ws-lens' as const;
 
 /** Where a socket stands; mirrors WebSocket.readyState 0..3. */
 export type SocketState = 'connecting' | 'open' | 'closing' | 'closed';
-export const STATE_BY_READY_STATE: readonly SocketState[] = ['connecting', 'open', 'closing', 'closed'];
 
 /**
  * How a payload travels. Text stays text (exact, lone surrogates included: structured clone keeps them);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { compileRule, newDraft } from '../../panel/lib/rules';
 import type { Rule } from '../../src/shared/protocol';
+import type { LensSocket } from '../../src/page/socket';
 
 // the hook captures setTimeout when it loads: fake the clock first, then load it
 vi.useFakeTimers();
@@ -21,16 +22,25 @@ function setup(rules: Rule[], holdTimeoutMs = 30_000) {
   const page: string[] = [];
   const events: Record<string, unknown>[] = [];
   let open = true;
+  // a socket as the adapters give it to traffic control: what goes on the wire, what the page is handed
+  const socket: LensSocket = {
+    sid: 1,
+    url: () => 'ws://127.0.0.1/echo',
+    readyState: () => (open ? 1 : 3),
+    bufferedAmount: () => 0,
+    binaryType: () => 'blob',
+    send: (d) => wire.push(String(d)),
+    deliver: (d) => page.push(String(d)),
+    deliverEvent: (type, init) => page.push(`${type}:${init?.code ?? ''}`),
+    close: () => (open = false),
+  };
   const c = createControl({
     record: (sid, e, raw) => {
       events.push({ ...e, sid, raw });
       return events.length - 1;
     },
-    url: () => 'ws://127.0.0.1/echo',
-    isOpen: () => open,
-    send: (_sid, d) => wire.push(String(d)),
-    deliver: (_sid, d) => page.push(String(d)),
-    deliverEvent: (_sid, type, init) => page.push(`${type}:${init?.code ?? ''}`),
+    socket: () => socket,
+    send: (s, d) => s.send(d),
     now: () => Date.now(),
   });
   expect(c.setRules(rules, holdTimeoutMs)).toBeUndefined();

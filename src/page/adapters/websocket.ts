@@ -1,0 +1,323 @@
+/**
+ * The WebSocket adapter: wraps the global's `WebSocket` (constructor, `send`, `close`) so every socket the page makes
+ * is recorded from its creation, and gives recording, traffic control and the panel's commands a `LensSocket` for it.
+ * The wrappers must be invisible: native-identical constructor, prototype, statics, errors and `toString`
+ * (disguise.ts), and no page-visible change to what a socket does.
+ */
+import { natives as N, getter, isArrayBuffer, isBlob, nullArray } from '../natives';
+import { copyBinary, copyBytes, snapshot, type RawData } from '../encode';
+import { asNative, creationStack, wrap } from '../disguise';
+import { isObjectLike, readProtocols, readSendData } from '../read-once';
+import { closingState, draft, type Recorder } from '../recorder';
+import type { Control } from '../control';
+import type { Dom, HookGlobal } from '../dom';
+import type { Delivery, LensSocket, SocketTable } from '../socket';
+
+export interface AdapterContext {
+  dom: Dom;
+  sockets: SocketTable;
+  recorder: Recorder;
+  control: Control;
+  /** make `toString` of a wrapper answer with its native's text */
+  mask(wrapper: object, native: object): void;
+}
+
+function captureWebSocket(g: HookGlobal) {
+  const NativeWebSocket = g.WebSocket;
+  const proto = NativeWebSocket.prototype;
+  return {
+    NativeWebSocket,
+    send: proto.send,
+    close: proto.close,
+    readyState: getter(proto, 'readyState') as (ws: WebSocket) => number,
+    bufferedAmount: getter(proto, 'bufferedAmount') as (ws: WebSocket) => number,
+    url: getter(proto, 'url') as (ws: WebSocket) => string,
+    protocol: getter(proto, 'protocol') as (ws: WebSocket) => string,
+    extensions: getter(proto, 'extensions') as (ws: WebSocket) => string,
+    binaryType: getter(proto, 'binaryType') as (ws: WebSocket) => string,
+  };
+}
+
+export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
+  const { dom, sockets, recorder, control } = ctx;
+  const { record, fault } = recorder;
+  const W = captureWebSocket(g);
+  const NativeWebSocket = W.NativeWebSocket;
+  /** each wrapped socket's adapter, also after it closed (a send on a closed socket is still recorded) */
+  const adapters = new N.WeakMap<object, WebSocketAdapter>();
+
+  /**
+   * Set while the hook itself dispatches a message event on a socket (see `Delivery`): the hook's own listener
+   * records an injected or replayed frame with that origin, and skips a frame given back (recorded on arrival).
+   */
+  let delivering: Delivery | undefined;
+  function dispatchAs(ws: WebSocket, as: Delivery, event: Event): void {
+    const before = delivering;
+    delivering = as;
+    try {
+      dom.dispatchEvent(ws, event);
+    } finally {
+      delivering = before;
+    }
+  }
+
+  /**
+   * A MessageEvent the page cannot tamper with: the init dictionary has no prototype, so getters a page plants on
+   * Object.prototype (`ports`, `source`, `lastEventId`…) are never consulted while the event is built.
+   */
+  function messageEvent(ws: WebSocket, data: unknown): MessageEvent {
+    // the page gets a buffer of its own: the one the ring keeps must stay what it is, whatever the page does with its
+    const own = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : data;
+    return new dom.MessageEvent('message', { __proto__: null, data: own, origin: originOf(ws) } as MessageEventInit);
+  }
+
+  function originOf(ws: WebSocket): string {
+    const url = W.url(ws);
+    return N.stringSlice(url, 0, N.stringIndexOf(url, '/', 6));
+  }
+
+  /** The LensSocket of one WebSocket. */
+  class WebSocketAdapter implements LensSocket {
+    constructor(
+      readonly sid: number,
+      private readonly ws: WebSocket,
+    ) {}
+    url(): string {
+      return W.url(this.ws);
+    }
+    readyState(): number {
+      return W.readyState(this.ws);
+    }
+    bufferedAmount(): number {
+      return W.bufferedAmount(this.ws);
+    }
+    binaryType(): string {
+      return W.binaryType(this.ws);
+    }
+    send(data: RawData): void {
+      N.reflectApply(W.send, this.ws, [data]);
+    }
+    deliver(data: RawData, as: Delivery): void {
+      dispatchAs(this.ws, as, messageEvent(this.ws, data));
+    }
+    deliverEvent(type: 'close' | 'error', init?: CloseEventInit): void {
+      dispatchAs(this.ws, 'given-back', type === 'close' ? new dom.CloseEvent('close', { __proto__: null, ...init } as CloseEventInit) : new dom.Event('error'));
+      if (type === 'close') sockets.forget(this.sid);
+    }
+    close(code?: number, reason?: string): void {
+      N.reflectApply(W.close, this.ws, code === undefined ? [] : [code, reason]);
+    }
+  }
+  // the adapter's own methods are found on its prototype; nothing it reads is ever looked up further
+  N.setPrototypeOf(WebSocketAdapter.prototype, null);
+
+  /** What the page made of a frame it dispatched itself: its bytes copied, anything else described, never converted. */
+  function pageData(data: unknown): RawData {
+    if (typeof data === 'string') return data;
+    const bytes = copyBinary(data);
+    if (bytes !== undefined) return bytes;
+    if (isBlob(data)) return data;
+    return typeof data === 'object' && data !== null ? '(' + typeof data + ')' : N.String(data);
+  }
+
+  /**
+   * An event the page dispatched on its socket itself (`ws.dispatchEvent(new CloseEvent('close'))`): not the
+   * socket's. `isTrusted` is an unforgeable own property of every event, so reading it asks the page nothing.
+   */
+  function recordDispatched(sid: number, e: Event): void {
+    const type = dom.eventType(e);
+    const event = draft('dispatched');
+    event.type = type;
+    if (type === 'close') {
+      try {
+        event.code = dom.closeEventCode(e);
+        event.reason = dom.closeEventReason(e);
+      } catch {
+        // an Event named 'close' that is no CloseEvent: nothing more to tell
+      }
+    }
+    record(sid, event);
+  }
+
+  function receivedFrame(origin?: 'injected' | 'replay' | 'page') {
+    const m = draft('message');
+    m.direction = 'received';
+    if (origin) m.origin = origin;
+    return m;
+  }
+
+  function track(ws: WebSocket, protocols: string[], stack: string): void {
+    const sid = sockets.allocate();
+    const socket = new WebSocketAdapter(sid, ws);
+    N.weakMapSet(adapters, ws, socket);
+    sockets.add(socket);
+    const created = draft('created');
+    created.url = W.url(ws);
+    created.protocols = protocols;
+    created.stack = stack;
+    record(sid, created);
+    // The hook's listeners are added at construction, before any page listener: they see every event first and
+    // cannot be removed by the page (it has no reference to them). Each catches what it could throw.
+    dom.addEventListener(ws, 'open', (e: Event) => {
+      try {
+        if (!e.isTrusted) return recordDispatched(sid, e);
+        const open = draft('open');
+        open.protocol = W.protocol(ws);
+        open.extensions = W.extensions(ws);
+        record(sid, open);
+      } catch (err) {
+        fault(err);
+      }
+    });
+    dom.addEventListener(ws, 'message', (e: MessageEvent) => {
+      try {
+        if (delivering === 'given-back') return;
+        const data = dom.messageEventData(e);
+        if (delivering !== undefined) return void record(sid, receivedFrame(delivering), pageData(data));
+        if (!e.isTrusted) return void record(sid, receivedFrame('page'), pageData(data));
+        // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
+        const raw = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : (data as RawData);
+        // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
+        if (control.engaged() && control.frame(sid, false, raw)) {
+          dom.stopImmediatePropagation(e);
+          return;
+        }
+        record(sid, receivedFrame(), raw);
+      } catch (err) {
+        fault(err);
+      }
+    });
+    dom.addEventListener(ws, 'error', (e: Event) => {
+      try {
+        if (delivering !== undefined) return;
+        if (!e.isTrusted) return recordDispatched(sid, e);
+        record(sid, draft('error'));
+        if (control.engaged() && control.socketEvent(sid, 'error')) dom.stopImmediatePropagation(e);
+      } catch (err) {
+        fault(err);
+      }
+    });
+    dom.addEventListener(ws, 'close', (e: CloseEvent) => {
+      try {
+        if (delivering !== undefined) return;
+        if (!e.isTrusted) return recordDispatched(sid, e);
+        const init = { __proto__: null, code: dom.closeEventCode(e), reason: dom.closeEventReason(e), wasClean: dom.closeEventWasClean(e) } as CloseEventInit;
+        const close = draft('close');
+        close.code = init.code!;
+        close.reason = init.reason!;
+        close.wasClean = init.wasClean!;
+        record(sid, close);
+        // received frames still waiting reach the page before it hears of the close
+        if (control.engaged() && control.socketEvent(sid, 'close', init)) dom.stopImmediatePropagation(e);
+        else sockets.forget(sid);
+      } catch (err) {
+        fault(err);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- the wrappers
+  // The construct trap passes `newTarget` through so `class X extends WebSocket` builds an X. Native errors
+  // (SyntaxError for a bad URL) are thrown by the native constructor itself, before anything is tracked.
+  function construct(target: typeof WebSocket, args: unknown[], newTarget: unknown): object {
+    let callArgs: unknown[] = args;
+    let list = nullArray<string>();
+    if (args.length > 0) {
+      // url first, then protocols: the order in which the native converts them
+      const url = isObjectLike(args[0]) ? N.String(args[0]) : args[0];
+      callArgs = [url];
+      if (args.length > 1) {
+        const p = readProtocols(args[1]);
+        callArgs[1] = p.value;
+        list = p.list;
+      }
+    }
+    let ws: WebSocket;
+    try {
+      ws = N.reflectConstruct(target, callArgs, newTarget === Hooked ? target : (newTarget as typeof WebSocket)) as WebSocket;
+    } catch (err) {
+      throw asNative(err, construct);
+    }
+    try {
+      track(ws, list, creationStack(construct));
+    } catch (err) {
+      fault(err);
+    }
+    return ws;
+  }
+  const Hooked = wrap(NativeWebSocket, { construct } as ProxyHandler<typeof WebSocket>);
+  const proto = NativeWebSocket.prototype;
+  // `ws.constructor === WebSocket` must hold for the page's view of WebSocket, which is now the Proxy
+  const ctorDesc = N.getOwnPropertyDescriptor(proto, 'constructor');
+  if (ctorDesc) N.defineProperty(proto, 'constructor', { ...ctorDesc, value: Hooked });
+
+  // send/close are wrapped by Proxies too, so `name`, `length` and `toString` keep their native look; the native
+  // call runs first, so its exceptions (InvalidStateError while CONNECTING) reach the page unchanged.
+  function send(target: typeof W.send, self: unknown, args: unknown[]): unknown {
+    const socket = N.weakMapGet(adapters, self as object);
+    if (socket === undefined || args.length === 0) {
+      try {
+        return N.reflectApply(target, self, args);
+      } catch (err) {
+        throw asNative(err, send);
+      }
+    }
+    const data = readSendData(args[0]);
+    const callArgs = data === args[0] ? args : [data];
+    const state = W.readyState(self as WebSocket);
+    let raw: RawData | undefined;
+    // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
+    if (control.engaged() && state === 1) {
+      try {
+        raw = snapshot(data);
+        if (control.frame(socket.sid, true, raw)) return undefined;
+      } catch (err) {
+        fault(err);
+      }
+    }
+    try {
+      N.reflectApply(target, self, callArgs);
+    } catch (err) {
+      throw asNative(err, send);
+    }
+    // on a CLOSING or CLOSED socket send() does not throw, but nothing goes out: say so, never log it as sent
+    afterSend(socket, raw, data, state >= 2);
+    return undefined;
+  }
+  /** Record a frame the native just took; never throws (the page's send has already happened). */
+  function afterSend(socket: LensSocket, raw: RawData | undefined, data: unknown, discarded: boolean): void {
+    try {
+      recorder.recordSent(socket, raw ?? snapshot(data), undefined, discarded);
+    } catch (err) {
+      fault(err);
+    }
+  }
+  const wrappedSend = wrap(W.send, { apply: send } as ProxyHandler<typeof W.send>);
+
+  function close(target: typeof W.close, self: unknown, args: unknown[]): unknown {
+    const socket = N.weakMapGet(adapters, self as object);
+    const before = socket === undefined ? -1 : W.readyState(self as WebSocket);
+    try {
+      N.reflectApply(target, self, args);
+    } catch (err) {
+      throw asNative(err, close);
+    }
+    try {
+      if (socket !== undefined && before < 2 && W.readyState(self as WebSocket) === 2) record(socket.sid, closingState());
+    } catch (err) {
+      fault(err);
+    }
+    return undefined;
+  }
+  const wrappedClose = wrap(W.close, { apply: close } as ProxyHandler<typeof W.close>);
+
+  ctx.mask(Hooked, NativeWebSocket);
+  ctx.mask(wrappedSend, W.send);
+  ctx.mask(wrappedClose, W.close);
+  const sendDesc = N.getOwnPropertyDescriptor(proto, 'send');
+  const closeDesc = N.getOwnPropertyDescriptor(proto, 'close');
+  if (sendDesc) N.defineProperty(proto, 'send', { ...sendDesc, value: wrappedSend });
+  if (closeDesc) N.defineProperty(proto, 'close', { ...closeDesc, value: wrappedClose });
+  const globalDesc = N.getOwnPropertyDescriptor(g, 'WebSocket');
+  N.defineProperty(g, 'WebSocket', { ...(globalDesc || { writable: true, configurable: true, enumerable: false }), value: Hooked });
+}

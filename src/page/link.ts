@@ -1,0 +1,36 @@
+/**
+ * The hook's link to the content bridge. In a window: one window.postMessage hands a private MessagePort to the
+ * isolated-world bridge (which swallows that event in a capturing listener registered before any page script);
+ * everything after goes over the port. A link is a function of the global, so a worker's global can get another.
+ */
+import { uncurry } from './natives';
+import type { Dom } from './dom';
+import type { Post } from './recorder';
+import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE } from '../shared/protocol';
+
+/**
+ * Open the link for document `docId`: messages from the panel go to `receive` (what goes wrong there goes to `fault`,
+ * never to the page); returns how to post to the panel.
+ */
+export type Link = (docId: string, receive: (data: unknown) => void, fault: (err: unknown) => void) => Post;
+
+export function windowLink(g: typeof globalThis, dom: Dom): Link {
+  const portPostMessage = uncurry(g.MessagePort.prototype.postMessage);
+  const portStart = uncurry(g.MessagePort.prototype.start);
+  const windowPostMessage = uncurry(g.postMessage) as (w: unknown, msg: unknown, origin: string, transfer: Transferable[]) => void;
+  const Channel = g.MessageChannel;
+  return (docId, receive, fault) => {
+    const channel = new Channel();
+    const port = channel.port1;
+    dom.addEventListener(port, 'message', (e: MessageEvent) => {
+      try {
+        receive(dom.messageEventData(e));
+      } catch (err) {
+        fault(err);
+      }
+    });
+    portStart(port);
+    windowPostMessage(g, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
+    return (msg) => portPostMessage(port, msg);
+  };
+}
