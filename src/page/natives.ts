@@ -62,10 +62,7 @@ export const natives = {
   captureStackTrace: ErrorCtor.captureStackTrace,
   /** SpiderMonkey keeps `stack` as an accessor on Error.prototype; V8 as an own property of each error */
   errorStack: stackDescriptor && stackDescriptor.get ? uncurry(stackDescriptor.get) : undefined,
-  mathMax: Math.max,
-  mathMin: Math.min,
   Error: g.Error,
-  TypeError: g.TypeError,
   WeakMap: g.WeakMap,
   weakMapGet: uncurry(WeakMap.prototype.get),
   weakMapSet: uncurry(WeakMap.prototype.set),
@@ -92,12 +89,10 @@ export const natives = {
   parse: JSON.parse,
   RegExp: g.RegExp,
   regexpExec: uncurry(RegExp.prototype.exec),
-  hasOwnProperty: Object.prototype.hasOwnProperty,
   arraySlice: uncurry(Array.prototype.slice),
   arrayShift: Array.prototype.shift,
   arraySplice: Array.prototype.splice,
   domExceptionMessage: getter(DOMException.prototype, 'message') as (e: unknown) => string,
-  clearTimeout: g.clearTimeout.bind(g),
 };
 
 /**
