@@ -311,7 +311,20 @@ export function isPageToPanel(x: unknown): x is PageToPanel {
   }
 }
 
-const COMMANDS = new Set(['subscribe', 'unsubscribe', 'send', 'inject', 'close', 'payload', 'rules', 'decide', 'resume-all', 'replay']);
+/** every command, once: a command added to PageCommand and not here does not compile */
+const COMMAND_NAMES: Record<PageCommand['cmd'], true> = {
+  subscribe: true,
+  unsubscribe: true,
+  send: true,
+  inject: true,
+  close: true,
+  payload: true,
+  rules: true,
+  decide: true,
+  'resume-all': true,
+  replay: true,
+};
+const COMMANDS = new Set(Object.keys(COMMAND_NAMES));
 
 export function isPanelToPage(x: unknown): x is PanelToPage {
   return (
