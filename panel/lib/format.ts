@@ -1,5 +1,5 @@
 /** Small display helpers shared by the panel's components. */
-import { base64ToBytes } from './composer';
+import { base64ToBytes } from './base64';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

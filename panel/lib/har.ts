@@ -11,7 +11,7 @@
  */
 import type { Payload, SocketState } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
-import { base64ToBytes, bytesToBase64 } from './composer';
+import { base64ByteLength, base64ToBytes, bytesToBase64, isBase64 } from './base64';
 
 // ------------------------------------------------------------------------------------------------- HAR types
 
@@ -514,7 +514,7 @@ function payloadFrom(opcode: 1 | 2, data: string, extra: HarMessageExtra, bad: (
   const cutSize = isObject(extra.cut) && typeof extra.cut.size === 'number' ? extra.cut.size : undefined;
   if (opcode === 1) return { type: 'text', data, size: cutSize ?? data.length, truncated: cutSize !== undefined };
   if (!isBase64(data)) throw bad('its opcode is 2 (binary) but its data is not base64');
-  const bytes = base64Length(data);
+  const bytes = base64ByteLength(data);
   return { type: extra.blob ? 'blob' : 'binary', data, size: cutSize ?? bytes, truncated: cutSize !== undefined };
 }
 
@@ -526,15 +526,6 @@ function copyMessageExtra(out: ImportedMessage, x: HarMessageExtra): void {
   if (typeof x.waited === 'number') out.waited = x.waited;
   if (isObject(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
   if (typeof x.bufferedAmount === 'number') out.bufferedAmount = x.bufferedAmount;
-}
-
-function isBase64(s: string): boolean {
-  return s.length % 4 !== 1 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
-}
-
-function base64Length(s: string): number {
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  return Math.floor((s.length * 3) / 4) - pad;
 }
 
 // ------------------------------------------------------------------------------------------------- JSON Lines
