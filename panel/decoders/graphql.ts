@@ -6,7 +6,8 @@
  * serves both, told apart by a table of message types.
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, ProtocolId, Related, SocketDecoder } from './types';
-import { clip, formatMs, isRecord, parseJson, previewMembers, remember, TRUNCATED } from './util';
+import { isRecord } from '../lib/isRecord';
+import { clip, formatMs, parseJson, previewMembers, remember, TRUNCATED } from './util';
 
 type Role = 'control' | 'start' | 'result' | 'error' | 'end';
 

@@ -3,7 +3,8 @@
  * other (servers push requests too), so a response pairs with the request of the same id sent the other way.
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
-import { clip, formatMs, isRecord, parseJson, previewMembers, remember, TRUNCATED } from './util';
+import { isRecord } from '../lib/isRecord';
+import { clip, formatMs, parseJson, previewMembers, remember, TRUNCATED } from './util';
 
 type Direction = FrameInput['direction'];
 type Id = string | number | null;

@@ -8,7 +8,8 @@
  */
 import { base64ToBytes } from '../lib/base64';
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
-import { describeBytes, formatMs, isRecord, parseJson, remember, TRUNCATED } from './util';
+import { isRecord } from '../lib/isRecord';
+import { describeBytes, formatMs, parseJson, remember, TRUNCATED } from './util';
 
 const ENGINE_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const PACKET_TYPES = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR', 'BINARY_EVENT', 'BINARY_ACK'];

@@ -12,6 +12,8 @@
 import type { Payload, SocketState } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
 import { base64ByteLength, base64ToBytes, bytesToBase64, isBase64 } from './base64';
+import { formatBytes, isoTime } from './format';
+import { isRecord } from './isRecord';
 
 // ------------------------------------------------------------------------------------------------- HAR types
 
@@ -270,11 +272,6 @@ function harMessage(f: Frame, payloadOf: ExportInput['payloadOf']): HarWebSocket
   };
 }
 
-function isoTime(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
-}
-
 function queryStringOf(url: string): HarNameValue[] {
   try {
     return [...new URL(url).searchParams].map(([name, value]) => ({ name, value }));
@@ -328,13 +325,7 @@ export type ImportResult = { ok: true; sockets: ImportedSocket[]; skipped: numbe
 export const HAR_MAX_BYTES = 200 * 1024 * 1024;
 
 export function tooBigMessage(bytes: number, limit = HAR_MAX_BYTES): string {
-  return `This file is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} WS Lens can import.`;
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MB`;
-  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KB`;
-  return `${n} bytes`;
+  return `This file is ${formatBytes(bytes, 'prose')}, more than the ${formatBytes(limit, 'prose')} WS Lens can import.`;
 }
 
 /** A message a developer can act on, never an exception: a HAR is untrusted input. */
@@ -350,7 +341,7 @@ export function importHar(text: string, opts: { maxBytes?: number } = {}): Impor
   } catch (e) {
     return { ok: false, error: `This file is not JSON: ${(e as Error).message}.` };
   }
-  const log = isObject(root) && isObject(root.log) ? root.log : undefined;
+  const log = isRecord(root) && isRecord(root.log) ? root.log : undefined;
   if (!log || !Array.isArray(log.entries)) return { ok: false, error: 'This file is JSON but not a HAR: it has no log.entries list.' };
   try {
     const state = { skipped: 0 };
@@ -383,18 +374,14 @@ function utf8Bytes(text: string, limit: number): number {
   return n;
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 /** Chrome marks a socket by its resource type and always writes the message list for one (empty or not). */
 function isWebSocketEntry(e: unknown): e is Record<string, unknown> {
-  return isObject(e) && (e._resourceType === 'websocket' || Array.isArray(e._webSocketMessages));
+  return isRecord(e) && (e._resourceType === 'websocket' || Array.isArray(e._webSocketMessages));
 }
 
 function noSocketsMessage(log: Record<string, unknown>): string {
   const entries = log.entries as unknown[];
-  const creator = isObject(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : '';
+  const creator = isRecord(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : '';
   const handshakes = entries.filter(looksLikeHandshake).length;
   if (/firefox/i.test(creator))
     return `This HAR was written by Firefox, which does not save WebSocket messages in HAR files (it has ${plural(entries.length, 'entry', 'entries')}, none with messages): export the HAR from Chrome DevTools or WS Lens instead.`;
@@ -410,15 +397,15 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 /** A WebSocket handshake saved without messages, as other browsers write it. */
 function looksLikeHandshake(e: unknown): boolean {
-  if (!isObject(e) || !isObject(e.request)) return false;
+  if (!isRecord(e) || !isRecord(e.request)) return false;
   if (typeof e.request.url === 'string' && /^wss?:/i.test(e.request.url)) return true;
-  if (isObject(e.response) && e.response.status === 101) return true;
+  if (isRecord(e.response) && e.response.status === 101) return true;
   return headerValue(e.request.headers, 'upgrade')?.toLowerCase() === 'websocket';
 }
 
 function headerValue(headers: unknown, name: string): string | undefined {
   if (!Array.isArray(headers)) return undefined;
-  const h = headers.find((x) => isObject(x) && typeof x.name === 'string' && x.name.toLowerCase() === name);
+  const h = headers.find((x) => isRecord(x) && typeof x.name === 'string' && x.name.toLowerCase() === name);
   return h && typeof h.value === 'string' ? h.value : undefined;
 }
 
@@ -428,11 +415,11 @@ function splitList(v: string | undefined): string[] {
 
 function readSocket(e: Record<string, unknown>, i: number, state: { skipped: number }): ImportedSocket {
   const where = `log.entries[${i}]`;
-  const request = isObject(e.request) ? e.request : {};
-  const response = isObject(e.response) ? e.response : {};
+  const request = isRecord(e.request) ? e.request : {};
+  const response = isRecord(e.response) ? e.response : {};
   if (typeof request.url !== 'string') throw new HarError(`The WebSocket entry ${where} is malformed: it has no request.url.`);
   const url = request.url;
-  const lens = isObject(e._wsLens) && e._wsLens.v === 1 ? (e._wsLens as Partial<HarSocketExtra>) : undefined;
+  const lens = isRecord(e._wsLens) && e._wsLens.v === 1 ? (e._wsLens as Partial<HarSocketExtra>) : undefined;
   const started = Date.parse(String(e.startedDateTime));
   if (Number.isNaN(started) && typeof lens?.createdAt !== 'number')
     throw new HarError(`The WebSocket entry ${where} (${url}) is malformed: its startedDateTime is not a date.`);
@@ -462,7 +449,7 @@ function readSocket(e: Record<string, unknown>, i: number, state: { skipped: num
 }
 
 function handshakeMs(timings: unknown): number {
-  if (!isObject(timings)) return 0;
+  if (!isRecord(timings)) return 0;
   const part = (k: string) => (typeof timings[k] === 'number' && (timings[k] as number) > 0 ? (timings[k] as number) : 0);
   return part('send') + part('wait');
 }
@@ -476,12 +463,12 @@ function applyLensExtra(sock: ImportedSocket, lens: Partial<HarSocketExtra>, chr
   else delete sock.openedAt;
   if (typeof lens.closedAt === 'number') sock.closedAt = lens.closedAt;
   const c = lens.close;
-  if (isObject(c) && typeof c.code === 'number') sock.closed = { code: c.code, reason: String(c.reason ?? ''), wasClean: !!c.wasClean };
+  if (isRecord(c) && typeof c.code === 'number') sock.closed = { code: c.code, reason: String(c.reason ?? ''), wasClean: !!c.wasClean };
   if (typeof lens.errored === 'boolean') sock.errored = lens.errored;
   if (typeof lens.stack === 'string') sock.stack = lens.stack;
   const events = Array.isArray(lens.events)
     ? lens.events
-        .filter((ev) => isObject(ev) && typeof ev.time === 'number' && typeof ev.label === 'string')
+        .filter((ev) => isRecord(ev) && typeof ev.time === 'number' && typeof ev.label === 'string')
         .map((ev) => ({ time: ev.time, label: ev.label, preview: String(ev.preview ?? ev.label), after: Math.max(0, Math.min(Number(ev.after) || 0, sock.messages.length)) }))
     : [];
   const all = [...events, ...chromeEvents].sort((a, b) => a.after - b.after);
@@ -492,7 +479,7 @@ type ReadMessage = ImportedMessage | Omit<ImportedEvent, 'after'> | 'skip';
 
 function readMessage(m: unknown, where: string, url: string): ReadMessage {
   const bad = (what: string) => new HarError(`The WebSocket message ${where} (${url}) is malformed: ${what}.`);
-  if (!isObject(m)) throw bad('it is not an object');
+  if (!isRecord(m)) throw bad('it is not an object');
   if (m.type !== 'send' && m.type !== 'receive' && m.type !== 'error') throw bad(`its type is ${JSON.stringify(m.type)}, not "send", "receive" or "error"`);
   if (typeof m.time !== 'number' || !Number.isFinite(m.time)) throw bad('its time is not a number');
   if (typeof m.opcode !== 'number') throw bad('its opcode is not a number');
@@ -504,14 +491,14 @@ function readMessage(m: unknown, where: string, url: string): ReadMessage {
   if (m.type === 'error') return { time, label: 'error', preview: m.data };
   // only data frames are messages; a control frame (ping, pong, close), should a writer save one, is skipped
   if (m.opcode !== 1 && m.opcode !== 2) return 'skip';
-  const extra = isObject(m._wsLens) ? (m._wsLens as HarMessageExtra) : {};
+  const extra = isRecord(m._wsLens) ? (m._wsLens as HarMessageExtra) : {};
   const out: ImportedMessage = { direction: m.type === 'send' ? 'sent' : 'received', time, payload: payloadFrom(m.opcode, m.data, extra, bad) };
   copyMessageExtra(out, extra);
   return out;
 }
 
 function payloadFrom(opcode: 1 | 2, data: string, extra: HarMessageExtra, bad: (what: string) => Error): Payload {
-  const cutSize = isObject(extra.cut) && typeof extra.cut.size === 'number' ? extra.cut.size : undefined;
+  const cutSize = isRecord(extra.cut) && typeof extra.cut.size === 'number' ? extra.cut.size : undefined;
   if (opcode === 1) return { type: 'text', data, size: cutSize ?? data.length, truncated: cutSize !== undefined };
   if (!isBase64(data)) throw bad('its opcode is 2 (binary) but its data is not base64');
   const bytes = base64ByteLength(data);
@@ -520,11 +507,11 @@ function payloadFrom(opcode: 1 | 2, data: string, extra: HarMessageExtra, bad: (
 
 function copyMessageExtra(out: ImportedMessage, x: HarMessageExtra): void {
   if (x.origin === 'panel' || x.origin === 'injected' || x.origin === 'replay' || x.origin === 'mock') out.origin = x.origin;
-  if (isObject(x.rule) && typeof x.rule.id === 'string') out.rule = x.rule;
+  if (isRecord(x.rule) && typeof x.rule.id === 'string') out.rule = x.rule;
   if (typeof x.original === 'string') out.original = x.original;
   if (typeof x.outcome === 'string') out.outcome = x.outcome;
   if (typeof x.waited === 'number') out.waited = x.waited;
-  if (isObject(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
+  if (isRecord(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
   if (typeof x.bufferedAmount === 'number') out.bufferedAmount = x.bufferedAmount;
 }
 
