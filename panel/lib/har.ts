@@ -1,5 +1,5 @@
 /**
- * HAR 1.2 export and import of WebSocket logs, plus JSON Lines and console snippets. Pure and browser-free.
+ * HAR 1.2 export and import of WebSocket logs. Pure and browser-free. (JSON Lines: jsonl.ts; copy as code: snippet.ts.)
  *
  * The HAR dialect is Chrome DevTools' own (read from its models/har Log.js and Importer.js, and checked against the
  * real DevTools in the e2e suite): one entry per socket with `_resourceType: 'websocket'` and
@@ -11,7 +11,7 @@
  */
 import type { Payload, SocketState } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
-import { base64ByteLength, base64ToBytes, bytesToBase64, isBase64 } from './base64';
+import { base64ByteLength, isBase64 } from './base64';
 import { formatBytes, isoTime } from './format';
 import { isRecord } from './isRecord';
 
@@ -513,57 +513,4 @@ function copyMessageExtra(out: ImportedMessage, x: HarMessageExtra): void {
   if (typeof x.waited === 'number') out.waited = x.waited;
   if (isRecord(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
   if (typeof x.bufferedAmount === 'number') out.bufferedAmount = x.bufferedAmount;
-}
-
-// ------------------------------------------------------------------------------------------------- JSON Lines
-
-/** One JSON object a line, in log order: for scripts (jq, grep) rather than for tools that read HAR. */
-export function framesToJsonLines(frames: Frame[], socketsByKey: Map<string, Socket>): string {
-  let out = '';
-  for (const f of frames) out += JSON.stringify(jsonLine(f, socketsByKey.get(f.socketKey))) + '\n';
-  return out;
-}
-
-function jsonLine(f: Frame, sock: Socket | undefined): Record<string, unknown> {
-  const base = { time: isoTime(f.time), url: sock?.url ?? '', direction: f.direction };
-  if (f.direction === 'event' || !f.payload) return { ...base, type: 'event', event: f.label ?? '', text: f.preview };
-  const p = f.payload;
-  return {
-    ...base,
-    type: p.type === 'text' ? 'text' : 'binary',
-    data: p.data,
-    size: p.size,
-    truncated: p.truncated,
-    ...(p.type === 'blob' ? { blob: true } : {}),
-    ...(f.origin ? { origin: f.origin } : {}),
-  };
-}
-
-// ------------------------------------------------------------------------------------------------- snippets
-
-/** Bytes up to this many go out as an array literal a developer can read and edit; more as base64. */
-const ARRAY_LITERAL_MAX = 64;
-
-/** A `socket.send(...)` line to paste into the console, where `socket` is the developer's WebSocket. */
-export function sendSnippet(payload: Payload): string {
-  const note = payload.truncated ? ` // only the first part was captured (${payload.size} ${payload.type === 'text' ? 'characters' : 'bytes'} in all)` : '';
-  if (payload.type === 'text') return `socket.send(${jsString(payload.data)});${note}`;
-  const bytes = bytesExpression(payload.data);
-  return `socket.send(${payload.type === 'blob' ? `new Blob([${bytes}])` : bytes});${note}`;
-}
-
-function bytesExpression(b64: string): string {
-  const bytes = base64ToBytes(b64);
-  if (bytes.length <= ARRAY_LITERAL_MAX) return `new Uint8Array([${bytes.join(', ')}])`;
-  // re-encode: the payload's base64 could carry whitespace atob tolerates, which would not survive in a literal
-  return `Uint8Array.from(atob('${bytesToBase64(bytes)}'), (c) => c.charCodeAt(0))`;
-}
-
-/**
- * A JS string literal for any text. JSON.stringify escapes quotes, backslashes, control characters and (since
- * ES2019) lone surrogates; on top of that: U+2028/U+2029, which older engines took as line ends, and "<", so
- * "</script>" cannot end a script element the snippet is pasted into.
- */
-function jsString(s: string): string {
-  return JSON.stringify(s).replace(/[\u2028\u2029<]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
