@@ -9,28 +9,23 @@
  * or pong frames, nor how a socket closed. Chrome's importer ignores fields it does not know, so WS Lens keeps what
  * Chrome has no place for (close code, lifecycle events, frame origin, rule marks) in `_wsLens` fields.
  */
-import type { Payload, SocketState } from '../../src/shared/protocol';
+import type { Entry, Har, Log, Page, QueryString } from 'har-format';
+import type { Payload, SocketCloseEvent } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
 import { base64ByteLength, isBase64 } from './base64';
 import { formatBytes, isoTime } from './format';
 import { isRecord } from './isRecord';
 
 // ------------------------------------------------------------------------------------------------- HAR types
+// HAR 1.2 itself is @types/har-format's; below are only Chrome's WebSocket fields and WS Lens's own, as extensions.
 
-export interface HarNameValue {
-  name: string;
-  value: string;
-}
+/** One WebSocket message as Chrome writes it: har-format's `_webSocketMessages` item. */
+type ChromeWebSocketMessage = NonNullable<Entry['_webSocketMessages']>[number];
 
-/** One WebSocket message as Chrome writes it, with WS Lens extras Chrome ignores. */
-export interface HarWebSocketMessage {
-  type: 'send' | 'receive';
-  /** seconds since the epoch (Chrome's unit), with fractions */
-  time: number;
-  /** 1 text, 2 binary */
+/** One WebSocket message as WS Lens writes it: Chrome's, with WS Lens extras Chrome ignores. */
+export interface HarWebSocketMessage extends ChromeWebSocketMessage {
+  /** 1 text, 2 binary: WS Lens writes data frames only */
   opcode: 1 | 2;
-  /** the text, or base64 of the bytes */
-  data: string;
   _wsLens?: HarMessageExtra;
 }
 
@@ -54,84 +49,32 @@ export interface HarLensEvent {
   after: number;
 }
 
-/** What WS Lens knows about a socket beyond the HAR fields. */
-export interface HarSocketExtra {
+/** How a socket closed, as its close event said. */
+type SocketClose = Pick<SocketCloseEvent, 'code' | 'reason' | 'wasClean'>;
+
+/**
+ * What WS Lens knows about a socket beyond the HAR fields: the Socket's own fields, times in ms since the epoch and
+ * exact (startedDateTime has whole milliseconds only).
+ */
+export interface HarSocketExtra
+  extends Pick<Socket, 'protocols' | 'protocol' | 'extensions' | 'state' | 'createdAt' | 'openedAt' | 'closedAt' | 'errored' | 'stack'> {
   v: 1;
-  protocols: string[];
-  protocol: string;
-  extensions: string;
-  state: SocketState;
-  /** ms since the epoch, exact (startedDateTime has whole milliseconds only) */
-  createdAt: number;
-  openedAt?: number;
-  closedAt?: number;
-  close?: { code: number; reason: string; wasClean: boolean };
-  errored: boolean;
-  /** where the page created the socket */
-  stack: string;
+  close?: SocketClose;
   events: HarLensEvent[];
   /** messages exported as a preview only */
   cut: number;
 }
 
-export interface HarTimings {
-  blocked: number;
-  dns: number;
-  connect: number;
-  ssl: number;
-  send: number;
-  wait: number;
-  receive: number;
-}
-
-export interface HarEntry {
-  pageref?: string;
-  startedDateTime: string;
-  /** ms: the sum of the timings that are not -1 */
-  time: number;
-  request: {
-    method: 'GET';
-    url: string;
-    httpVersion: string;
-    cookies: [];
-    headers: HarNameValue[];
-    queryString: HarNameValue[];
-    headersSize: -1;
-    bodySize: 0;
-  };
-  response: {
-    status: number;
-    statusText: string;
-    httpVersion: string;
-    cookies: [];
-    headers: HarNameValue[];
-    content: { size: number; mimeType: string };
-    redirectURL: '';
-    headersSize: -1;
-    bodySize: -1;
-  };
-  cache: Record<string, never>;
-  timings: HarTimings;
+/** A socket's entry: a HAR 1.2 entry with Chrome's WebSocket fields and WS Lens's own. */
+export interface HarEntry extends Entry {
   _resourceType: 'websocket';
   _webSocketMessages: HarWebSocketMessage[];
   _wsLens: HarSocketExtra;
 }
 
-export interface HarPage {
-  startedDateTime: string;
-  id: string;
-  title: string;
-  pageTimings: { onContentLoad: number; onLoad: number };
-}
-
-/** A whole HAR document: `{ log: {...} }`, ready for JSON.stringify. */
-export interface HarLog {
-  log: {
-    version: '1.2';
-    creator: { name: 'WS Lens'; version: string };
-    pages: HarPage[];
-    entries: HarEntry[];
-  };
+/** A whole HAR document as WS Lens writes it: `{ log: {...} }`, with a pages list (empty without a page URL). */
+export interface HarLog extends Har {
+  log: Log & { pages: Page[]; entries: HarEntry[] };
 }
 
 // ------------------------------------------------------------------------------------------------- export
@@ -158,7 +101,7 @@ export function exportHar(input: ExportInput): HarLog {
   }
   const pageref = input.pageUrl !== undefined ? PAGE_ID : undefined;
   const entries = input.sockets.map((s) => socketEntry(s, framesBySocket.get(s.key) ?? [], pageref, input.payloadOf));
-  const pages: HarPage[] =
+  const pages: Page[] =
     input.pageUrl === undefined
       ? []
       : [
@@ -272,7 +215,7 @@ function harMessage(f: Frame, payloadOf: ExportInput['payloadOf']): HarWebSocket
   };
 }
 
-function queryStringOf(url: string): HarNameValue[] {
+function queryStringOf(url: string): QueryString[] {
   try {
     return [...new URL(url).searchParams].map(([name, value]) => ({ name, value }));
   } catch {
@@ -310,7 +253,7 @@ export interface ImportedSocket {
   startedAt: number;
   /** ms since the epoch; absent when the handshake never completed */
   openedAt?: number;
-  closed?: { code: number; reason: string; wasClean: boolean };
+  closed?: SocketClose;
   closedAt?: number;
   errored?: boolean;
   /** where the page created it (WS Lens HARs) */
