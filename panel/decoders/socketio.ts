@@ -6,8 +6,9 @@
  * Binary events travel as a text header whose args hold `{_placeholder:true,num:N}` followed by N binary frames
  * in the same direction; acks pair with the event of the same namespace and id sent the other way.
  */
-import { base64ToBytes } from '../lib/base64';
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
+import { base64ToBytes } from '../lib/base64';
+import { plural } from '../lib/format';
 import { isRecord } from '../lib/isRecord';
 import { describeBytes, formatMs, parseJson, remember, TRUNCATED } from './util';
 
@@ -167,7 +168,7 @@ function render(p: Packet): Decoded {
     summary += nspSuffix;
     if (p.attachments) {
       fields.attachments = p.attachments;
-      summary += ` · ${p.attachments} attachment${p.attachments === 1 ? '' : 's'}`;
+      summary += ` · ${plural(p.attachments, 'attachment')}`;
     }
   }
   if (p.type === CONNECT || p.type === CONNECT_ERROR) {

@@ -13,6 +13,11 @@ export function formatBytes(n: number, style: 'column' | 'prose' = 'column'): st
   return `${prose ? +value.toFixed(1) : value.toFixed(1)} ${unit}`;
 }
 
+/** "1 entry", "2 entries": a count and its noun; the plural is the noun and an "s" unless given. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 /** An ISO 8601 time for a file (HAR, JSON Lines); the epoch for a time that is not one, rather than a throw. */
 export function isoTime(ms: number): string {
   const d = new Date(ms);

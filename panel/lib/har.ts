@@ -13,7 +13,7 @@ import type { Entry, Har, Log, Page, QueryString } from 'har-format';
 import type { Payload, SocketCloseEvent } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
 import { base64ByteLength, isBase64 } from './base64';
-import { formatBytes, isoTime } from './format';
+import { formatBytes, isoTime, plural } from './format';
 import { isRecord } from './isRecord';
 
 // ------------------------------------------------------------------------------------------------- HAR types
@@ -332,10 +332,6 @@ function noSocketsMessage(log: Record<string, unknown>): string {
     return `This HAR has ${plural(handshakes, 'WebSocket connection')} but no WebSocket messages: ${creator || 'the tool that wrote it'} does not save them, so export the HAR from Chrome DevTools or WS Lens instead.`;
   if (!entries.length) return 'This HAR has no entries at all, so no WebSocket to import.';
   return `This HAR has no WebSocket connections: its ${plural(entries.length, 'entry is an HTTP request', 'entries are HTTP requests')}.`;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** A WebSocket handshake saved without messages, as other browsers write it. */
