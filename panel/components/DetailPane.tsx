@@ -7,7 +7,7 @@ import { checkJson } from '../lib/composer';
 import { ruleSentence } from '../lib/ruleLabels';
 import { decodedView } from '../store/decoding';
 import { DecodedView } from './DecodedView';
-import { sendSnippet } from '../lib/har';
+import { sendSnippet } from '../lib/snippet';
 
 type View = 'text' | 'json' | 'hex' | 'base64';
 

@@ -6,7 +6,9 @@
  * serves both, told apart by a table of message types.
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, ProtocolId, Related, SocketDecoder } from './types';
-import { clip, formatMs, isRecord, parseJson, previewMembers, remember, TRUNCATED } from './util';
+import { plural } from '../lib/format';
+import { isRecord } from '../lib/isRecord';
+import { clip, formatMs, parseJson, previewMembers, remember, TRUNCATED } from './util';
 
 type Role = 'control' | 'start' | 'result' | 'error' | 'end';
 
@@ -167,7 +169,6 @@ interface Operation {
 
 /** graphql-ws ids are UUIDs: the summary shows a prefix, the fields and the filter the whole id */
 const shortId = (id: string) => (id.length > 12 ? id.slice(0, 8) : id);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 // a subscribe cut short: its operation from what is left of the payload (the query comes first in practice)
 const OPERATION_NAME_RE = /"operationName"\s*:\s*"(\w+)"/;

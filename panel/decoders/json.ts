@@ -3,7 +3,8 @@
  * use to say what a message is (`type`, `event`, `action`, …), then the first few others.
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol } from './types';
-import { isRecord, parseJson, previewMembers, shortValue, TRUNCATED } from './util';
+import { isRecord } from '../lib/isRecord';
+import { parseJson, previewMembers, shortValue, TRUNCATED } from './util';
 
 const TELLING = ['type', 'event', 'action', 'op', 'method', 'channel', 'topic'];
 const MAX_PARTS = 3;

@@ -3,7 +3,9 @@
  * other (servers push requests too), so a response pairs with the request of the same id sent the other way.
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
-import { clip, formatMs, isRecord, parseJson, previewMembers, remember, TRUNCATED } from './util';
+import { plural } from '../lib/format';
+import { isRecord } from '../lib/isRecord';
+import { clip, formatMs, parseJson, previewMembers, remember, TRUNCATED } from './util';
 
 type Direction = FrameInput['direction'];
 type Id = string | number | null;
@@ -131,7 +133,7 @@ function render(m: Message): Decoded {
     if (responses.length === m.items.length) {
       const errors = responses.filter((it) => it.kind === 'error').length;
       const results = responses.length - errors;
-      detail = [results && `${results} result${results === 1 ? '' : 's'}`, errors && `${errors} error${errors === 1 ? '' : 's'}`].filter(Boolean).join(', ');
+      detail = [results && plural(results, 'result'), errors && plural(errors, 'error')].filter(Boolean).join(', ');
       rtt = responses.find((it) => it.pair)?.pair?.rtt;
     } else {
       detail = clip(m.items.map((it) => it.method ?? '?').join(', '), 80);

@@ -7,7 +7,10 @@
  * in the same direction; acks pair with the event of the same namespace and id sent the other way.
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
-import { describeBytes, formatMs, isRecord, parseJson, remember, TRUNCATED } from './util';
+import { base64ToBytes } from '../lib/base64';
+import { plural } from '../lib/format';
+import { isRecord } from '../lib/isRecord';
+import { describeBytes, formatMs, parseJson, remember, TRUNCATED } from './util';
 
 const ENGINE_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const PACKET_TYPES = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR', 'BINARY_EVENT', 'BINARY_ACK'];
@@ -165,7 +168,7 @@ function render(p: Packet): Decoded {
     summary += nspSuffix;
     if (p.attachments) {
       fields.attachments = p.attachments;
-      summary += ` · ${p.attachments} attachment${p.attachments === 1 ? '' : 's'}`;
+      summary += ` · ${plural(p.attachments, 'attachment')}`;
     }
   }
   if (p.type === CONNECT || p.type === CONNECT_ERROR) {
@@ -193,17 +196,6 @@ function isAnswer(p: Packet): boolean {
 
 const other = (d: Direction): Direction => (d === 'sent' ? 'received' : 'sent');
 
-function base64ToBytes(b64: string): Uint8Array | undefined {
-  try {
-    const bin = atob(b64);
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
-  } catch {
-    return undefined;
-  }
-}
-
 class SocketIoDecoder implements SocketDecoder {
   /** a binary packet still waiting for its attachment frames, per direction (they follow it in order) */
   private awaiting = new Map<Direction, Packet>();
@@ -217,8 +209,13 @@ class SocketIoDecoder implements SocketDecoder {
     const c = s[0];
     // 'b' + base64: a binary attachment from a client that cannot send binary frames
     if (c === 'b') {
-      const bytes = base64ToBytes(s.slice(1));
-      return bytes ? this.attachment(frame, bytes) : { decoded: null };
+      let bytes: Uint8Array;
+      try {
+        bytes = base64ToBytes(s.slice(1));
+      } catch {
+        return { decoded: null }; // not base64 after all: a decoder never throws on what a page sends
+      }
+      return this.attachment(frame, bytes);
     }
     switch (c) {
       case '0': {

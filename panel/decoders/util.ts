@@ -10,11 +10,6 @@ export function parseJson(text: string): unknown {
   }
 }
 
-/** a plain JSON object (not an array, not null) */
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 export const TRUNCATED = 'only a preview of this frame was captured';
 
 /** "01 02 fa …": the first `max` bytes as hex */

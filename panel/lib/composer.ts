@@ -2,6 +2,7 @@
  * Composer input -> a frame to send, with the kind of message a developer can act on. Pure, unit-tested.
  */
 import type { OutgoingPayload } from '../../src/shared/protocol';
+import { base64ToBytes, bytesToBase64, isBase64 } from './base64';
 
 export type ComposerMode = 'text' | 'json' | 'hex' | 'base64';
 
@@ -133,19 +134,6 @@ export function hexToBytes(text: string): Uint8Array | { error: string } {
   return out;
 }
 
-export function bytesToBase64(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
-export function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 export function parseComposer(mode: ComposerMode, text: string): Parsed {
   switch (mode) {
     case 'text':
@@ -163,8 +151,7 @@ export function parseComposer(mode: ComposerMode, text: string): Parsed {
     }
     case 'base64': {
       const clean = text.replace(/\s/g, '');
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean) || clean.length % 4 === 1)
-        return { ok: false, error: 'Not base64: use A-Z, a-z, 0-9, + and /, with = padding.' };
+      if (!isBase64(clean)) return { ok: false, error: 'Not base64: use A-Z, a-z, 0-9, + and /, with = padding.' };
       try {
         const b = base64ToBytes(clean);
         return { ok: true, payload: { type: 'binary', data: clean.length % 4 ? bytesToBase64(b) : clean }, bytes: b.length };

@@ -1,10 +1,27 @@
-/** Small display helpers shared by the panel's components. */
-import { base64ToBytes } from './composer';
+/** Small formatting helpers: for the panel's components, and for the files the panel writes. */
+import { base64ToBytes } from './base64';
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+/**
+ * A byte count in binary units (1 kB = 1024 B). By default for the panel's columns and readouts: always one
+ * decimal, so that numbers line up ("512 B", "1.5 kB", "2.0 MB"). `'prose'` for a sentence a person reads: no
+ * trailing ".0", units as a sentence spells them ("802 bytes", "2 KB", "312 MB").
+ */
+export function formatBytes(n: number, style: 'column' | 'prose' = 'column'): string {
+  const prose = style === 'prose';
+  if (n < 1024) return prose ? `${n} bytes` : `${n} B`;
+  const [value, unit] = n < 1024 * 1024 ? [n / 1024, prose ? 'KB' : 'kB'] : [n / 1024 / 1024, 'MB'];
+  return `${prose ? +value.toFixed(1) : value.toFixed(1)} ${unit}`;
+}
+
+/** "1 entry", "2 entries": a count and its noun; the plural is the noun and an "s" unless given. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** An ISO 8601 time for a file (HAR, JSON Lines); the epoch for a time that is not one, rather than a throw. */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
 }
 
 /** "+1.234 s" relative to a reference (the socket's open); milliseconds below one second */

@@ -1,5 +1,5 @@
 /**
- * HAR 1.2 export and import of WebSocket logs, plus JSON Lines and console snippets. Pure and browser-free.
+ * HAR 1.2 export and import of WebSocket logs. Pure and browser-free. (JSON Lines: jsonl.ts; copy as code: snippet.ts.)
  *
  * The HAR dialect is Chrome DevTools' own (read from its models/har Log.js and Importer.js, and checked against the
  * real DevTools in the e2e suite): one entry per socket with `_resourceType: 'websocket'` and
@@ -9,26 +9,23 @@
  * or pong frames, nor how a socket closed. Chrome's importer ignores fields it does not know, so WS Lens keeps what
  * Chrome has no place for (close code, lifecycle events, frame origin, rule marks) in `_wsLens` fields.
  */
-import type { Payload, SocketState } from '../../src/shared/protocol';
+import type { Entry, Har, Log, Page, QueryString } from 'har-format';
+import type { Payload, SocketCloseEvent } from '../../src/shared/protocol';
 import type { Frame, Socket } from '../store/model';
-import { base64ToBytes, bytesToBase64 } from './composer';
+import { base64ByteLength, isBase64 } from './base64';
+import { formatBytes, isoTime, plural } from './format';
+import { isRecord } from './isRecord';
 
 // ------------------------------------------------------------------------------------------------- HAR types
+// HAR 1.2 itself is @types/har-format's; below are only Chrome's WebSocket fields and WS Lens's own, as extensions.
 
-export interface HarNameValue {
-  name: string;
-  value: string;
-}
+/** One WebSocket message as Chrome writes it: har-format's `_webSocketMessages` item. */
+type ChromeWebSocketMessage = NonNullable<Entry['_webSocketMessages']>[number];
 
-/** One WebSocket message as Chrome writes it, with WS Lens extras Chrome ignores. */
-export interface HarWebSocketMessage {
-  type: 'send' | 'receive';
-  /** seconds since the epoch (Chrome's unit), with fractions */
-  time: number;
-  /** 1 text, 2 binary */
+/** One WebSocket message as WS Lens writes it: Chrome's, with WS Lens extras Chrome ignores. */
+export interface HarWebSocketMessage extends ChromeWebSocketMessage {
+  /** 1 text, 2 binary: WS Lens writes data frames only */
   opcode: 1 | 2;
-  /** the text, or base64 of the bytes */
-  data: string;
   _wsLens?: HarMessageExtra;
 }
 
@@ -52,84 +49,32 @@ export interface HarLensEvent {
   after: number;
 }
 
-/** What WS Lens knows about a socket beyond the HAR fields. */
-export interface HarSocketExtra {
+/** How a socket closed, as its close event said. */
+type SocketClose = Pick<SocketCloseEvent, 'code' | 'reason' | 'wasClean'>;
+
+/**
+ * What WS Lens knows about a socket beyond the HAR fields: the Socket's own fields, times in ms since the epoch and
+ * exact (startedDateTime has whole milliseconds only).
+ */
+export interface HarSocketExtra
+  extends Pick<Socket, 'protocols' | 'protocol' | 'extensions' | 'state' | 'createdAt' | 'openedAt' | 'closedAt' | 'errored' | 'stack'> {
   v: 1;
-  protocols: string[];
-  protocol: string;
-  extensions: string;
-  state: SocketState;
-  /** ms since the epoch, exact (startedDateTime has whole milliseconds only) */
-  createdAt: number;
-  openedAt?: number;
-  closedAt?: number;
-  close?: { code: number; reason: string; wasClean: boolean };
-  errored: boolean;
-  /** where the page created the socket */
-  stack: string;
+  close?: SocketClose;
   events: HarLensEvent[];
   /** messages exported as a preview only */
   cut: number;
 }
 
-export interface HarTimings {
-  blocked: number;
-  dns: number;
-  connect: number;
-  ssl: number;
-  send: number;
-  wait: number;
-  receive: number;
-}
-
-export interface HarEntry {
-  pageref?: string;
-  startedDateTime: string;
-  /** ms: the sum of the timings that are not -1 */
-  time: number;
-  request: {
-    method: 'GET';
-    url: string;
-    httpVersion: string;
-    cookies: [];
-    headers: HarNameValue[];
-    queryString: HarNameValue[];
-    headersSize: -1;
-    bodySize: 0;
-  };
-  response: {
-    status: number;
-    statusText: string;
-    httpVersion: string;
-    cookies: [];
-    headers: HarNameValue[];
-    content: { size: number; mimeType: string };
-    redirectURL: '';
-    headersSize: -1;
-    bodySize: -1;
-  };
-  cache: Record<string, never>;
-  timings: HarTimings;
+/** A socket's entry: a HAR 1.2 entry with Chrome's WebSocket fields and WS Lens's own. */
+export interface HarEntry extends Entry {
   _resourceType: 'websocket';
   _webSocketMessages: HarWebSocketMessage[];
   _wsLens: HarSocketExtra;
 }
 
-export interface HarPage {
-  startedDateTime: string;
-  id: string;
-  title: string;
-  pageTimings: { onContentLoad: number; onLoad: number };
-}
-
-/** A whole HAR document: `{ log: {...} }`, ready for JSON.stringify. */
-export interface HarLog {
-  log: {
-    version: '1.2';
-    creator: { name: 'WS Lens'; version: string };
-    pages: HarPage[];
-    entries: HarEntry[];
-  };
+/** A whole HAR document as WS Lens writes it: `{ log: {...} }`, with a pages list (empty without a page URL). */
+export interface HarLog extends Har {
+  log: Log & { pages: Page[]; entries: HarEntry[] };
 }
 
 // ------------------------------------------------------------------------------------------------- export
@@ -156,7 +101,7 @@ export function exportHar(input: ExportInput): HarLog {
   }
   const pageref = input.pageUrl !== undefined ? PAGE_ID : undefined;
   const entries = input.sockets.map((s) => socketEntry(s, framesBySocket.get(s.key) ?? [], pageref, input.payloadOf));
-  const pages: HarPage[] =
+  const pages: Page[] =
     input.pageUrl === undefined
       ? []
       : [
@@ -270,12 +215,7 @@ function harMessage(f: Frame, payloadOf: ExportInput['payloadOf']): HarWebSocket
   };
 }
 
-function isoTime(ms: number): string {
-  const d = new Date(ms);
-  return Number.isNaN(d.getTime()) ? new Date(0).toISOString() : d.toISOString();
-}
-
-function queryStringOf(url: string): HarNameValue[] {
+function queryStringOf(url: string): QueryString[] {
   try {
     return [...new URL(url).searchParams].map(([name, value]) => ({ name, value }));
   } catch {
@@ -313,7 +253,7 @@ export interface ImportedSocket {
   startedAt: number;
   /** ms since the epoch; absent when the handshake never completed */
   openedAt?: number;
-  closed?: { code: number; reason: string; wasClean: boolean };
+  closed?: SocketClose;
   closedAt?: number;
   errored?: boolean;
   /** where the page created it (WS Lens HARs) */
@@ -328,13 +268,7 @@ export type ImportResult = { ok: true; sockets: ImportedSocket[]; skipped: numbe
 export const HAR_MAX_BYTES = 200 * 1024 * 1024;
 
 export function tooBigMessage(bytes: number, limit = HAR_MAX_BYTES): string {
-  return `This file is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} WS Lens can import.`;
-}
-
-function formatBytes(n: number): string {
-  if (n >= 1024 * 1024) return `${+(n / 1024 / 1024).toFixed(1)} MB`;
-  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KB`;
-  return `${n} bytes`;
+  return `This file is ${formatBytes(bytes, 'prose')}, more than the ${formatBytes(limit, 'prose')} WS Lens can import.`;
 }
 
 /** A message a developer can act on, never an exception: a HAR is untrusted input. */
@@ -350,7 +284,7 @@ export function importHar(text: string, opts: { maxBytes?: number } = {}): Impor
   } catch (e) {
     return { ok: false, error: `This file is not JSON: ${(e as Error).message}.` };
   }
-  const log = isObject(root) && isObject(root.log) ? root.log : undefined;
+  const log = isRecord(root) && isRecord(root.log) ? root.log : undefined;
   if (!log || !Array.isArray(log.entries)) return { ok: false, error: 'This file is JSON but not a HAR: it has no log.entries list.' };
   try {
     const state = { skipped: 0 };
@@ -383,18 +317,14 @@ function utf8Bytes(text: string, limit: number): number {
   return n;
 }
 
-function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-
 /** Chrome marks a socket by its resource type and always writes the message list for one (empty or not). */
 function isWebSocketEntry(e: unknown): e is Record<string, unknown> {
-  return isObject(e) && (e._resourceType === 'websocket' || Array.isArray(e._webSocketMessages));
+  return isRecord(e) && (e._resourceType === 'websocket' || Array.isArray(e._webSocketMessages));
 }
 
 function noSocketsMessage(log: Record<string, unknown>): string {
   const entries = log.entries as unknown[];
-  const creator = isObject(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : '';
+  const creator = isRecord(log.creator) && typeof log.creator.name === 'string' ? log.creator.name : '';
   const handshakes = entries.filter(looksLikeHandshake).length;
   if (/firefox/i.test(creator))
     return `This HAR was written by Firefox, which does not save WebSocket messages in HAR files (it has ${plural(entries.length, 'entry', 'entries')}, none with messages): export the HAR from Chrome DevTools or WS Lens instead.`;
@@ -404,21 +334,17 @@ function noSocketsMessage(log: Record<string, unknown>): string {
   return `This HAR has no WebSocket connections: its ${plural(entries.length, 'entry is an HTTP request', 'entries are HTTP requests')}.`;
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 /** A WebSocket handshake saved without messages, as other browsers write it. */
 function looksLikeHandshake(e: unknown): boolean {
-  if (!isObject(e) || !isObject(e.request)) return false;
+  if (!isRecord(e) || !isRecord(e.request)) return false;
   if (typeof e.request.url === 'string' && /^wss?:/i.test(e.request.url)) return true;
-  if (isObject(e.response) && e.response.status === 101) return true;
+  if (isRecord(e.response) && e.response.status === 101) return true;
   return headerValue(e.request.headers, 'upgrade')?.toLowerCase() === 'websocket';
 }
 
 function headerValue(headers: unknown, name: string): string | undefined {
   if (!Array.isArray(headers)) return undefined;
-  const h = headers.find((x) => isObject(x) && typeof x.name === 'string' && x.name.toLowerCase() === name);
+  const h = headers.find((x) => isRecord(x) && typeof x.name === 'string' && x.name.toLowerCase() === name);
   return h && typeof h.value === 'string' ? h.value : undefined;
 }
 
@@ -428,11 +354,11 @@ function splitList(v: string | undefined): string[] {
 
 function readSocket(e: Record<string, unknown>, i: number, state: { skipped: number }): ImportedSocket {
   const where = `log.entries[${i}]`;
-  const request = isObject(e.request) ? e.request : {};
-  const response = isObject(e.response) ? e.response : {};
+  const request = isRecord(e.request) ? e.request : {};
+  const response = isRecord(e.response) ? e.response : {};
   if (typeof request.url !== 'string') throw new HarError(`The WebSocket entry ${where} is malformed: it has no request.url.`);
   const url = request.url;
-  const lens = isObject(e._wsLens) && e._wsLens.v === 1 ? (e._wsLens as Partial<HarSocketExtra>) : undefined;
+  const lens = isRecord(e._wsLens) && e._wsLens.v === 1 ? (e._wsLens as Partial<HarSocketExtra>) : undefined;
   const started = Date.parse(String(e.startedDateTime));
   if (Number.isNaN(started) && typeof lens?.createdAt !== 'number')
     throw new HarError(`The WebSocket entry ${where} (${url}) is malformed: its startedDateTime is not a date.`);
@@ -462,7 +388,7 @@ function readSocket(e: Record<string, unknown>, i: number, state: { skipped: num
 }
 
 function handshakeMs(timings: unknown): number {
-  if (!isObject(timings)) return 0;
+  if (!isRecord(timings)) return 0;
   const part = (k: string) => (typeof timings[k] === 'number' && (timings[k] as number) > 0 ? (timings[k] as number) : 0);
   return part('send') + part('wait');
 }
@@ -476,12 +402,12 @@ function applyLensExtra(sock: ImportedSocket, lens: Partial<HarSocketExtra>, chr
   else delete sock.openedAt;
   if (typeof lens.closedAt === 'number') sock.closedAt = lens.closedAt;
   const c = lens.close;
-  if (isObject(c) && typeof c.code === 'number') sock.closed = { code: c.code, reason: String(c.reason ?? ''), wasClean: !!c.wasClean };
+  if (isRecord(c) && typeof c.code === 'number') sock.closed = { code: c.code, reason: String(c.reason ?? ''), wasClean: !!c.wasClean };
   if (typeof lens.errored === 'boolean') sock.errored = lens.errored;
   if (typeof lens.stack === 'string') sock.stack = lens.stack;
   const events = Array.isArray(lens.events)
     ? lens.events
-        .filter((ev) => isObject(ev) && typeof ev.time === 'number' && typeof ev.label === 'string')
+        .filter((ev) => isRecord(ev) && typeof ev.time === 'number' && typeof ev.label === 'string')
         .map((ev) => ({ time: ev.time, label: ev.label, preview: String(ev.preview ?? ev.label), after: Math.max(0, Math.min(Number(ev.after) || 0, sock.messages.length)) }))
     : [];
   const all = [...events, ...chromeEvents].sort((a, b) => a.after - b.after);
@@ -492,7 +418,7 @@ type ReadMessage = ImportedMessage | Omit<ImportedEvent, 'after'> | 'skip';
 
 function readMessage(m: unknown, where: string, url: string): ReadMessage {
   const bad = (what: string) => new HarError(`The WebSocket message ${where} (${url}) is malformed: ${what}.`);
-  if (!isObject(m)) throw bad('it is not an object');
+  if (!isRecord(m)) throw bad('it is not an object');
   if (m.type !== 'send' && m.type !== 'receive' && m.type !== 'error') throw bad(`its type is ${JSON.stringify(m.type)}, not "send", "receive" or "error"`);
   if (typeof m.time !== 'number' || !Number.isFinite(m.time)) throw bad('its time is not a number');
   if (typeof m.opcode !== 'number') throw bad('its opcode is not a number');
@@ -504,88 +430,26 @@ function readMessage(m: unknown, where: string, url: string): ReadMessage {
   if (m.type === 'error') return { time, label: 'error', preview: m.data };
   // only data frames are messages; a control frame (ping, pong, close), should a writer save one, is skipped
   if (m.opcode !== 1 && m.opcode !== 2) return 'skip';
-  const extra = isObject(m._wsLens) ? (m._wsLens as HarMessageExtra) : {};
+  const extra = isRecord(m._wsLens) ? (m._wsLens as HarMessageExtra) : {};
   const out: ImportedMessage = { direction: m.type === 'send' ? 'sent' : 'received', time, payload: payloadFrom(m.opcode, m.data, extra, bad) };
   copyMessageExtra(out, extra);
   return out;
 }
 
 function payloadFrom(opcode: 1 | 2, data: string, extra: HarMessageExtra, bad: (what: string) => Error): Payload {
-  const cutSize = isObject(extra.cut) && typeof extra.cut.size === 'number' ? extra.cut.size : undefined;
+  const cutSize = isRecord(extra.cut) && typeof extra.cut.size === 'number' ? extra.cut.size : undefined;
   if (opcode === 1) return { type: 'text', data, size: cutSize ?? data.length, truncated: cutSize !== undefined };
   if (!isBase64(data)) throw bad('its opcode is 2 (binary) but its data is not base64');
-  const bytes = base64Length(data);
+  const bytes = base64ByteLength(data);
   return { type: extra.blob ? 'blob' : 'binary', data, size: cutSize ?? bytes, truncated: cutSize !== undefined };
 }
 
 function copyMessageExtra(out: ImportedMessage, x: HarMessageExtra): void {
   if (x.origin === 'panel' || x.origin === 'injected' || x.origin === 'replay' || x.origin === 'mock') out.origin = x.origin;
-  if (isObject(x.rule) && typeof x.rule.id === 'string') out.rule = x.rule;
+  if (isRecord(x.rule) && typeof x.rule.id === 'string') out.rule = x.rule;
   if (typeof x.original === 'string') out.original = x.original;
   if (typeof x.outcome === 'string') out.outcome = x.outcome;
   if (typeof x.waited === 'number') out.waited = x.waited;
-  if (isObject(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
+  if (isRecord(x.edited) && typeof x.edited.data === 'string') out.edited = x.edited;
   if (typeof x.bufferedAmount === 'number') out.bufferedAmount = x.bufferedAmount;
-}
-
-function isBase64(s: string): boolean {
-  return s.length % 4 !== 1 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
-}
-
-function base64Length(s: string): number {
-  const pad = s.endsWith('==') ? 2 : s.endsWith('=') ? 1 : 0;
-  return Math.floor((s.length * 3) / 4) - pad;
-}
-
-// ------------------------------------------------------------------------------------------------- JSON Lines
-
-/** One JSON object a line, in log order: for scripts (jq, grep) rather than for tools that read HAR. */
-export function framesToJsonLines(frames: Frame[], socketsByKey: Map<string, Socket>): string {
-  let out = '';
-  for (const f of frames) out += JSON.stringify(jsonLine(f, socketsByKey.get(f.socketKey))) + '\n';
-  return out;
-}
-
-function jsonLine(f: Frame, sock: Socket | undefined): Record<string, unknown> {
-  const base = { time: isoTime(f.time), url: sock?.url ?? '', direction: f.direction };
-  if (f.direction === 'event' || !f.payload) return { ...base, type: 'event', event: f.label ?? '', text: f.preview };
-  const p = f.payload;
-  return {
-    ...base,
-    type: p.type === 'text' ? 'text' : 'binary',
-    data: p.data,
-    size: p.size,
-    truncated: p.truncated,
-    ...(p.type === 'blob' ? { blob: true } : {}),
-    ...(f.origin ? { origin: f.origin } : {}),
-  };
-}
-
-// ------------------------------------------------------------------------------------------------- snippets
-
-/** Bytes up to this many go out as an array literal a developer can read and edit; more as base64. */
-const ARRAY_LITERAL_MAX = 64;
-
-/** A `socket.send(...)` line to paste into the console, where `socket` is the developer's WebSocket. */
-export function sendSnippet(payload: Payload): string {
-  const note = payload.truncated ? ` // only the first part was captured (${payload.size} ${payload.type === 'text' ? 'characters' : 'bytes'} in all)` : '';
-  if (payload.type === 'text') return `socket.send(${jsString(payload.data)});${note}`;
-  const bytes = bytesExpression(payload.data);
-  return `socket.send(${payload.type === 'blob' ? `new Blob([${bytes}])` : bytes});${note}`;
-}
-
-function bytesExpression(b64: string): string {
-  const bytes = base64ToBytes(b64);
-  if (bytes.length <= ARRAY_LITERAL_MAX) return `new Uint8Array([${bytes.join(', ')}])`;
-  // re-encode: the payload's base64 could carry whitespace atob tolerates, which would not survive in a literal
-  return `Uint8Array.from(atob('${bytesToBase64(bytes)}'), (c) => c.charCodeAt(0))`;
-}
-
-/**
- * A JS string literal for any text. JSON.stringify escapes quotes, backslashes, control characters and (since
- * ES2019) lone surrogates; on top of that: U+2028/U+2029, which older engines took as line ends, and "<", so
- * "</script>" cannot end a script element the snippet is pasted into.
- */
-function jsString(s: string): string {
-  return JSON.stringify(s).replace(/[\u2028\u2029<]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -8,7 +8,7 @@
  */
 import type { Decoded, FrameInput, Protocol, ProtocolId, SocketDecoder } from '../decoders/types';
 import { PROTOCOLS, plainJsonProtocol, protocolById } from '../decoders';
-import { base64ToBytes } from '../lib/composer';
+import { base64ToBytes } from '../lib/base64';
 import type { Frame, Socket } from './model';
 
 /** message frames tried by content before a socket is left undecided */

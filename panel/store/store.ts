@@ -8,7 +8,8 @@ import { compileAll, type RuleDraft } from '../lib/rules';
 import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import type { Frame, Socket } from './model';
-import { exportHar, framesToJsonLines, importHar } from '../lib/har';
+import { exportHar, importHar } from '../lib/har';
+import { framesToJsonLines } from '../lib/jsonl';
 import { fileStem } from '../lib/download';
 import {
   applyPageMessage,

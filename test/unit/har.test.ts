@@ -1,15 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  HAR_MAX_BYTES,
-  exportHar,
-  framesToJsonLines,
-  importHar,
-  sendSnippet,
-  tooBigMessage,
-  type HarLog,
-  type ImportedSocket,
-} from '../../panel/lib/har';
+import { HAR_MAX_BYTES, exportHar, importHar, tooBigMessage, type HarLog, type ImportedSocket } from '../../panel/lib/har';
+import { framesToJsonLines } from '../../panel/lib/jsonl';
+import { sendSnippet } from '../../panel/lib/snippet';
 import { applyPageMessage, createLog, type LogState } from '../../panel/store/reducer';
 import type { Frame, Socket } from '../../panel/store/model';
 import type { Payload } from '../../src/shared/protocol';
