@@ -1,5 +1,5 @@
 import { useStore } from '../lib/useStore';
-import { rate } from '../store/reducer';
+import { rate } from '../store/log';
 import { formatBytes } from '../lib/format';
 import type { Socket } from '../store/model';
 

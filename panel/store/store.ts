@@ -12,16 +12,20 @@ import { exportHar, framesToJsonLines, importHar } from '../lib/har';
 import { fileStem } from '../lib/download';
 import {
   applyPageMessage,
+  applyWhilePaused,
   clearLog,
   createLog,
+  decodingChanged,
+  DEFAULT_MAX_FRAMES,
   dropOtherDocs,
   importLog,
-  frameById,
+  rowById,
   heldFrames,
   markDocGone,
+  replacePayload,
   setMaxFrames,
-  type LogState,
-} from './reducer';
+  type Log,
+} from './log';
 
 /** What the store needs from the outside world. */
 export interface Transport {
@@ -46,7 +50,7 @@ export type Connection = 'connecting' | 'connected' | 'disconnected';
 type Listener = () => void;
 
 export class Store {
-  readonly log: LogState;
+  readonly log: Log;
   /** frame ids that pass the filter and the socket selection, in log order */
   visible: number[] = [];
   selectedSockets = new Set<string>();
@@ -61,7 +65,6 @@ export class Store {
   notices: Notice[] = [];
   connection: Connection = 'connecting';
   sort: { by: 'time' | 'size'; desc: boolean } = { by: 'time', desc: false };
-  version = 0;
   private listeners = new Set<Listener>();
   private nextReq = 1;
   /** requests awaiting the page's answer, with the frame and document asked: only that one may answer */
@@ -86,7 +89,7 @@ export class Store {
     private transport: Transport,
     settings: Partial<Settings> = {},
   ) {
-    this.settings = { preserveLog: false, maxFrames: 200_000, filter: EMPTY_FILTER, ...settings };
+    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, filter: EMPTY_FILTER, ...settings };
     this.log = createLog(this.settings.maxFrames);
     this.compiled = compileFilter(this.settings.filter.text);
   }
@@ -97,7 +100,6 @@ export class Store {
   }
 
   private changed(): void {
-    this.version++;
     for (const l of this.listeners) l();
   }
 
@@ -120,24 +122,13 @@ export class Store {
     if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.origin, m.doc.url);
     if (m.type === 'events' && m.fault)
       this.notify('error', `The page hook caught ${m.fault.count === 1 ? 'an error' : `${m.fault.count} errors`} of its own (last: ${m.fault.message}); the page did not see it and capture goes on.`);
-    const events = m.type === 'events' ? decodeEvents(m) : [];
-    if (this.paused && m.type === 'events') {
-      // lifecycle events (open, close, error) still apply so the socket list stays true; frames are skipped
-      const doc = this.log.docs.get(m.docId);
-      const fresh = events.filter((e) => !doc || e.seq > doc.lastSeq);
-      const lifecycle = fresh.filter((e) => e.kind !== 'message' && e.kind !== 'buffered');
-      this.pausedSkipped += fresh.length - lifecycle.length;
-      const before = this.log.nextId;
-      const base = this.log.base;
-      applyPageMessage(this.log, msg.frameId, m, lifecycle);
-      // the skipped messages count as seen: resuming must not replay them
-      const seen = this.log.docs.get(m.docId);
-      if (seen && fresh.length) seen.lastSeq = Math.max(seen.lastSeq, fresh[fresh.length - 1].seq);
-      return this.afterApply(before, base);
-    }
     const before = this.log.nextId;
     const base = this.log.base;
-    const { subscribe } = applyPageMessage(this.log, msg.frameId, m, events);
+    if (this.paused && m.type === 'events') {
+      this.pausedSkipped += applyWhilePaused(this.log, msg.frameId, m, decodeEvents(m));
+      return this.afterApply(before, base);
+    }
+    const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
     if (subscribe) {
       this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
       // rules apply only while a panel is subscribed, so every (re)subscription carries them
@@ -151,7 +142,7 @@ export class Store {
     if (this.log.base !== base) this.visible = this.visible.filter((id) => id >= this.log.base);
     let added = false;
     for (let id = Math.max(before, this.log.base); id < this.log.nextId; id++) {
-      const f = frameById(this.log, id);
+      const f = rowById(this.log, id);
       if (f && this.passes(f)) {
         this.visible.push(id);
         added = true;
@@ -223,7 +214,7 @@ export class Store {
     const out: number[] = [];
     for (const f of this.log.frames) if (this.passes(f)) out.push(f.id);
     if (this.sort.by === 'size') {
-      const size = (id: number) => frameById(this.log, id)?.payload?.size ?? -1;
+      const size = (id: number) => rowById(this.log, id)?.payload?.size ?? -1;
       out.sort((a, b) => size(a) - size(b));
     }
     if (this.sort.desc) out.reverse();
@@ -266,7 +257,7 @@ export class Store {
   }
 
   frame(id: number | undefined): Frame | undefined {
-    return id === undefined ? undefined : frameById(this.log, id);
+    return id === undefined ? undefined : rowById(this.log, id);
   }
 
   /** The frame of a socket with a given seq: decoded frames point at each other that way. */
@@ -281,7 +272,7 @@ export class Store {
     const sock = this.socket(key);
     if (!sock) return;
     chooseDecoder(this.log, sock, choice);
-    this.log.version++;
+    decodingChanged(this.log);
     this.refilter();
   }
 
@@ -368,7 +359,7 @@ export class Store {
         to,
         resolve: (r) => {
           if (r.payload) {
-            f.payload = r.payload;
+            replacePayload(this.log, f, r.payload);
             this.changed();
           }
           resolve(r.error);
@@ -423,7 +414,7 @@ export class Store {
 
   /** The frames in view (filter and socket selection applied), one JSON object per line. */
   exportJsonLines(): { name: string; text: string } {
-    const frames = this.visible.map((id) => frameById(this.log, id)).filter((f): f is Frame => !!f);
+    const frames = this.visible.map((id) => rowById(this.log, id)).filter((f): f is Frame => !!f);
     const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
     return { name: `${fileStem(pageUrl)}.jsonl`, text: framesToJsonLines(frames, this.log.sockets) };
   }
@@ -485,7 +476,7 @@ export class Store {
   }
 
   async decide(frameId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
-    const f = this.frame(frameId) ?? [...this.log.pending.values()].find((p) => p.id === frameId);
+    const f = this.frame(frameId) ?? [...this.log.queued.values()].find((p) => p.id === frameId);
     if (!f || !f.queued) return this.fail('That frame is no longer held.');
     const error = await this.requestTo(f.frameId, f.docId, { cmd: 'decide', reqId: this.nextReq++, seq: f.seq, verdict, payload });
     if (error) this.notify('error', error);

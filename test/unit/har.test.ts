@@ -10,7 +10,7 @@ import {
   type HarLog,
   type ImportedSocket,
 } from '../../panel/lib/har';
-import { applyPageMessage, createLog, type LogState } from '../../panel/store/reducer';
+import { applyPageMessage, createLog, type Log } from '../../panel/store/log';
 import type { Frame, Socket } from '../../panel/store/model';
 import type { Payload } from '../../src/shared/protocol';
 import { events, text } from './fixtures';
@@ -25,7 +25,7 @@ const us = (ms: number) => Math.round(ms * 1000) / 1000;
 const LONE = 'lone \ud800 high, \udc00 low, pair 😀, line\u2028sep';
 
 /** A log as the reducer builds it: a socket with every kind of frame, one that closed, one that never opened. */
-function sampleLog(): LogState {
+function sampleLog(): Log {
   const s = createLog();
   let t = T;
   const at = () => (t += 1.005);
@@ -61,12 +61,12 @@ function sampleLog(): LogState {
   return s;
 }
 
-function sockets(s: LogState): Socket[] {
+function sockets(s: Log): Socket[] {
   return s.socketOrder.map((k) => s.sockets.get(k)!);
 }
 
 /** What an import must give back for the sockets of `s`: the original, in ImportedSocket's shape. */
-function expected(s: LogState): ImportedSocket[] {
+function expected(s: Log): ImportedSocket[] {
   return sockets(s).map((sock) => {
     const frames = s.frames.filter((f) => f.socketKey === sock.key);
     let sent = 0;
@@ -104,7 +104,7 @@ function expected(s: LogState): ImportedSocket[] {
   });
 }
 
-function exportLog(s: LogState, extra: Partial<Parameters<typeof exportHar>[0]> = {}): HarLog {
+function exportLog(s: Log, extra: Partial<Parameters<typeof exportHar>[0]> = {}): HarLog {
   return exportHar({ sockets: sockets(s), frames: s.frames, pageUrl: 'https://app.example.test/', version: '0.2.0', ...extra });
 }
 
