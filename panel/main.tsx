@@ -1,13 +1,13 @@
 /**
- * Panel entry: the only place that knows about the extension APIs. It builds the store, connects the transport,
+ * Panel entry: with ./io/, the only place that knows about the extension APIs. It builds the store, connects the transport,
  * persists settings and follows the DevTools theme; the components only read the store.
  */
 import { render } from 'preact';
 import browser from 'webextension-polyfill';
 import { App } from './components/App';
 import type { SavedMessage } from './components/Composer';
-import { StoreContext } from './lib/useStore';
-import { PortTransport } from './lib/transport';
+import { StoreContext } from './components/hooks/useStore';
+import { PortTransport } from './io/portTransport';
 import { Store, type Settings } from './store/store';
 import type { RuleDraft } from './lib/rules';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../src/shared/protocol';

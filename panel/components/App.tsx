@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { Toolbar } from './Toolbar';
 import { ConnectionList } from './ConnectionList';
 import { FrameTable } from './FrameTable';

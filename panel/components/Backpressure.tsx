@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { rate } from '../store/log';
 import { formatBytes } from '../lib/format';
 import type { Socket } from '../store/model';

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { DetailPane } from './DetailPane';
 import { RulesPane } from './RulesPane';
 import { ReplayPane } from './ReplayPane';

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { lineColumn, minifyJson, parseComposer, prettyJson, validateClose, type ComposerMode } from '../lib/composer';
 import { formatBytes } from '../lib/format';
 

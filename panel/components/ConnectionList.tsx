@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
 import type { Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';

@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { JsonTree } from './JsonTree';
 import { protocolById } from '../decoders';
 import type { Decoded } from '../decoders/types';

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { JsonTree } from './JsonTree';
-import { copyText } from '../lib/clipboard';
+import { copyText } from '../io/clipboard';
 import { formatBytes, formatClock, hexDump } from '../lib/format';
 import { checkJson } from '../lib/composer';
 import { ruleSentence } from '../lib/ruleLabels';

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
-import { saveFile } from '../lib/download';
+import { useStore } from './hooks/useStore';
+import { saveFile } from '../io/download';
 import { HAR_MAX_BYTES, tooBigMessage } from '../lib/har';
 import type { Store } from '../store/store';
 

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { useStore } from '../lib/useStore';
-import { useVirtualizer } from '../lib/virtual';
+import { useStore } from './hooks/useStore';
+import { useVirtualizer } from './hooks/useVirtualizer';
 import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';

@@ -1,12 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { parseComposer } from '../lib/composer';
+import { editableText } from '../lib/editable';
 import type { Frame } from '../store/model';
-
-/** A held frame as editable text: text stays text, bytes are edited as base64. */
-export function editableText(f: Frame): { mode: 'text' | 'base64'; text: string } {
-  return { mode: f.payload?.type === 'text' ? 'text' : 'base64', text: f.payload?.data ?? '' };
-}
 
 function HeldRow({ f, now }: { f: Frame; now: number }) {
   const store = useStore();

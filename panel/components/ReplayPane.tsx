@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { parseComposer } from '../lib/composer';
-import { editableText } from './HeldFrames';
+import { editableText } from '../lib/editable';
 import type { Frame } from '../store/model';
 
 /**

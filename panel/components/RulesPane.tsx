@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import { ACTION_LABELS, compileRule, describeDraft, newDraft, type ActionType, type MatchType, type RuleDraft } from '../lib/rules';
 
 const MATCH_LABELS: Record<MatchType, string> = { any: 'Every frame', text: 'Contains text', regex: 'Matches /regex/', json: 'JSON path' };

@@ -1,5 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useStore } from './hooks/useStore';
 import type { DirectionFilter } from '../store/filter';
 import { FileActions } from './FileActions';
 

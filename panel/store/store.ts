@@ -9,7 +9,7 @@ import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import type { Frame, Socket } from './model';
 import { exportHar, framesToJsonLines, importHar } from '../lib/har';
-import { fileStem } from '../lib/download';
+import { fileStem } from '../lib/fileName';
 import {
   applyPageMessage,
   applyWhilePaused,

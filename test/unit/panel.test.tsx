@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render } from '@testing-library/preact';
 import { App } from '../../panel/components/App';
-import { StoreContext } from '../../panel/lib/useStore';
+import { StoreContext } from '../../panel/components/hooks/useStore';
 import { Store, type Transport } from '../../panel/store/store';
 import type { PageCommand } from '../../src/shared/protocol';
 import { envelope } from '../../src/shared/protocol';

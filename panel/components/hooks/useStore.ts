@@ -1,6 +1,6 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useReducer } from 'preact/hooks';
-import type { Store } from '../store/store';
+import type { Store } from '../../store/store';
 
 export const StoreContext = createContext<Store | null>(null);
 
