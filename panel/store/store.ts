@@ -3,7 +3,8 @@
  * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
  * knows about ports (through the Transport interface, faked in tests).
  */
-import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload, type ReplayItem } from '../../src/shared/protocol';
+import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type ReplayItem } from '../../src/shared/protocol';
+import { ANSWER_TIMEOUT_MS, PageClient, type Addressee, type Transport } from './pageClient';
 import { compileAll, type RuleDraft } from '../lib/rules';
 import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
@@ -27,11 +28,7 @@ import {
   type Log,
 } from './log';
 
-/** What the store needs from the outside world. */
-export interface Transport {
-  /** send a command to one document of the inspected tab; resolves with an error text or undefined */
-  command(frameId: number, docId: string, cmd: PageCommand): void;
-}
+export type { Transport } from './pageClient';
 
 export interface Settings {
   preserveLog: boolean;
@@ -66,9 +63,7 @@ export class Store {
   connection: Connection = 'connecting';
   sort: { by: 'time' | 'size'; desc: boolean } = { by: 'time', desc: false };
   private listeners = new Set<Listener>();
-  private nextReq = 1;
-  /** requests awaiting the page's answer, with the frame and document asked: only that one may answer */
-  private pending = new Map<number, { to: Addressee; resolve: (error?: string) => void }>();
+  private client: PageClient;
   private noticeId = 1;
   private topDocId: string | undefined;
   /** traffic rules as the user wrote them, for the inspected page's origin */
@@ -86,9 +81,10 @@ export class Store {
   appVersion = 'dev';
 
   constructor(
-    private transport: Transport,
+    transport: Transport,
     settings: Partial<Settings> = {},
   ) {
+    this.client = new PageClient(transport);
     this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, filter: EMPTY_FILTER, ...settings };
     this.log = createLog(this.settings.maxFrames);
     this.compiled = compileFilter(this.settings.filter.text);
@@ -110,15 +106,15 @@ export class Store {
       return this.changed();
     }
     if (msg.type === 'route-error') {
-      if (msg.reqId !== undefined) this.settle(msg.reqId, msg.error, { frameId: msg.frameId, docId: msg.docId });
+      if (msg.reqId !== undefined) this.client.undeliverable(msg.reqId, { frameId: msg.frameId, docId: msg.docId }, msg.error);
       else this.notify('error', msg.error);
       return;
     }
     const m = msg.message;
     // answers are matched by request id and by who answers: the frame (the background's word) and the document
-    const from = { frameId: msg.frameId, docId: m.type === 'hello' ? m.doc.docId : m.docId };
-    if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'), from);
-    if (m.type === 'payload') return this.settlePayload(m.reqId, m, from);
+    const from: Addressee = { frameId: msg.frameId, docId: m.type === 'hello' ? m.doc.docId : m.docId };
+    if (m.type === 'result') return this.client.answer(m.reqId, from, 'result', { error: m.ok ? undefined : (m.error ?? 'failed') });
+    if (m.type === 'payload') return this.client.answer(m.reqId, from, 'payload', { payload: m.payload, error: m.error });
     if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.origin, m.doc.url);
     if (m.type === 'events' && m.fault)
       this.notify('error', `The page hook caught ${m.fault.count === 1 ? 'an error' : `${m.fault.count} errors`} of its own (last: ${m.fault.message}); the page did not see it and capture goes on.`);
@@ -130,9 +126,10 @@ export class Store {
     }
     const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
     if (subscribe) {
-      this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
+      const to = { frameId: msg.frameId, docId: subscribe.docId };
+      this.client.post(to, { cmd: 'subscribe', since: subscribe.since });
       // rules apply only while a panel is subscribed, so every (re)subscription carries them
-      if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(msg.frameId, subscribe.docId);
+      if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(to);
     }
     this.afterApply(before, base);
   }
@@ -317,57 +314,17 @@ export class Store {
   }
 
   // ------------------------------------------------------------------ actions on the page's socket
-  private request(sock: Socket, cmd: PageCommand & { reqId: number }): Promise<string | undefined> {
-    return this.requestTo(sock.frameId, sock.docId, cmd);
-  }
-
-  private requestTo(frameId: number, docId: string, cmd: PageCommand & { reqId: number }, waitMs = 5000): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      const to = { frameId, docId };
-      this.pending.set(cmd.reqId, { to, resolve });
-      this.transport.command(frameId, docId, cmd);
-      // a page that went away never answers
-      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).', to), waitMs);
-    });
-  }
-
-  private settle(reqId: number, error: string | undefined, from: Addressee): void {
-    const p = this.pending.get(reqId);
-    if (!p || !sameAddressee(p.to, from)) return;
-    this.pending.delete(reqId);
-    p.resolve(error);
-  }
-
-  private payloadWaiters = new Map<number, { to: Addressee; resolve: (r: { payload?: Payload; error?: string }) => void }>();
-
-  private settlePayload(reqId: number, m: { payload?: Payload; error?: string }, from: Addressee): void {
-    const w = this.payloadWaiters.get(reqId);
-    if (!w || !sameAddressee(w.to, from)) return;
-    this.payloadWaiters.delete(reqId);
-    w.resolve(m);
-  }
-
-  /** Fetch a truncated frame's whole payload from the page; replaces the preview in the log on success. */
-  fetchFullPayload(frameId: number): Promise<string | undefined> {
-    const f = this.frame(frameId);
+  /** Fetch a truncated row's whole payload from the page; it replaces the preview in the log. */
+  async fetchFullPayload(rowId: number): Promise<string | undefined> {
+    const f = this.frame(rowId);
     const sock = f && this.socket(f.socketKey);
-    if (!f || !sock) return Promise.resolve('That frame is no longer in the log.');
-    const reqId = this.nextReq++;
-    return new Promise((resolve) => {
-      const to = { frameId: sock.frameId, docId: sock.docId };
-      this.payloadWaiters.set(reqId, {
-        to,
-        resolve: (r) => {
-          if (r.payload) {
-            replacePayload(this.log, f, r.payload);
-            this.changed();
-          }
-          resolve(r.error);
-        },
-      });
-      this.transport.command(sock.frameId, sock.docId, { cmd: 'payload', reqId, seq: f.seq });
-      setTimeout(() => this.settlePayload(reqId, { error: 'No answer from the page (it may have navigated).' }, to), 15000);
-    });
+    if (!f || !sock) return 'That frame is no longer in the log.';
+    const r = await this.client.request(addressOf(sock), { cmd: 'payload', seq: f.seq });
+    if (r.payload) {
+      replacePayload(this.log, f, r.payload);
+      this.changed();
+    }
+    return r.error;
   }
 
   /** Send or inject on the primary socket. Resolves with an error text (also shown as a notice) or undefined. */
@@ -375,7 +332,7 @@ export class Store {
     const sock = this.socket(this.primarySocket);
     if (!sock) return this.fail('Select a socket first: nothing was sent.');
     if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: nothing can be sent on it.`);
-    const error = await this.request(sock, { cmd: kind, reqId: this.nextReq++, sid: sock.sid, payload });
+    const { error } = await this.client.request(addressOf(sock), { cmd: kind, sid: sock.sid, payload });
     if (error) this.notify('error', error);
     return error;
   }
@@ -384,7 +341,7 @@ export class Store {
     const sock = this.socket(this.primarySocket);
     if (!sock) return this.fail('Select a socket first.');
     if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: it cannot be closed.`);
-    const error = await this.request(sock, { cmd: 'close', reqId: this.nextReq++, sid: sock.sid, code, reason });
+    const { error } = await this.client.request(addressOf(sock), { cmd: 'close', sid: sock.sid, code, reason });
     if (error) this.notify('error', error);
     return error;
   }
@@ -450,17 +407,13 @@ export class Store {
     this.ruleDrafts = drafts;
     if (patch.on !== undefined) this.rulesOn = patch.on;
     if (patch.holdTimeoutMs !== undefined) this.holdTimeoutMs = patch.holdTimeoutMs;
-    for (const d of this.log.docs.values()) if (!d.gone) this.pushRulesTo(d.frameId, d.docId);
+    for (const d of this.log.docs.values()) if (!d.gone) this.pushRulesTo(d);
     this.changed();
   }
 
-  private pushRulesTo(frameId: number, docId: string): void {
-    void this.requestTo(frameId, docId, {
-      cmd: 'rules',
-      reqId: this.nextReq++,
-      rules: compileAll(this.ruleDrafts, this.rulesOn),
-      holdTimeoutMs: this.holdTimeoutMs,
-    }).then((error) => {
+  private pushRulesTo(to: Addressee): void {
+    const rules = compileAll(this.ruleDrafts, this.rulesOn);
+    void this.client.request(addressOf(to), { cmd: 'rules', rules, holdTimeoutMs: this.holdTimeoutMs }).then(({ error }) => {
       if (error) return this.notify('error', error);
       this.rulesAcks++;
       this.changed();
@@ -475,17 +428,18 @@ export class Store {
     return heldFrames(this.log);
   }
 
-  async decide(frameId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
-    const f = this.frame(frameId) ?? [...this.log.queued.values()].find((p) => p.id === frameId);
+  async decide(rowId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
+    // a held row may have been cleared from the table; the queue still has it
+    const f = this.frame(rowId) ?? [...this.log.queued.values()].find((q) => q.id === rowId);
     if (!f || !f.queued) return this.fail('That frame is no longer held.');
-    const error = await this.requestTo(f.frameId, f.docId, { cmd: 'decide', reqId: this.nextReq++, seq: f.seq, verdict, payload });
+    const { error } = await this.client.request(addressOf(f), { cmd: 'decide', seq: f.seq, verdict, payload });
     if (error) this.notify('error', error);
     return error;
   }
 
   resumeAll(): void {
     for (const d of this.log.docs.values())
-      if (!d.gone) void this.requestTo(d.frameId, d.docId, { cmd: 'resume-all', reqId: this.nextReq++ }).then((e) => e && this.notify('error', e));
+      if (!d.gone) void this.client.request(addressOf(d), { cmd: 'resume-all' }).then(({ error }) => error && this.notify('error', error));
   }
 
   /** Ctrl/Cmd-click toggles one frame, Shift-click marks the range from the last one. */
@@ -529,8 +483,9 @@ export class Store {
       payload,
       at: timing === 'original' ? Math.max(0, frame.mono - t0) : 0,
     }));
-    const wait = timing === 'original' ? list[list.length - 1].at + 5000 : 5000;
-    const error = await this.requestTo(sock.frameId, sock.docId, { cmd: 'replay', reqId: this.nextReq++, sid: sock.sid, items: list }, wait);
+    // the page answers once the last item went out: with the original timing, that is the last offset from now
+    const wait = timing === 'original' ? list[list.length - 1].at + ANSWER_TIMEOUT_MS : ANSWER_TIMEOUT_MS;
+    const { error } = await this.client.request(addressOf(sock), { cmd: 'replay', sid: sock.sid, items: list }, wait);
     if (error) this.notify('error', error);
     return error;
   }
@@ -541,13 +496,9 @@ export class Store {
   }
 }
 
-/** Who a request went to: a frame of the tab (as the background numbers them) and the document in it. */
-interface Addressee {
-  frameId: number;
-  docId: string;
-}
-function sameAddressee(a: Addressee, b: Addressee): boolean {
-  return a.frameId === b.frameId && a.docId === b.docId;
+/** Where a command for a socket, a row or a document goes: its browser frame and document. */
+function addressOf(x: { frameId: number; docId: string }): Addressee {
+  return { frameId: x.frameId, docId: x.docId };
 }
 
 /** Rules are kept per origin; pages without one (about:blank, file:) by their URL. */

@@ -4,15 +4,14 @@
  * on frames recorded from the real libraries in test/unit/decoders/.
  */
 import { describe, expect, it } from 'vitest';
-import { Store, type Transport } from '../../panel/store/store';
+import { Store } from '../../panel/store/store';
 import { decodedView } from '../../panel/store/decoding';
 import { events, fromFrame, hello, text } from './fixtures';
-
-const noTransport: Transport = { command: () => {} };
+import { FakeTransport } from './lib/fakeTransport';
 
 type Ev = Parameters<typeof events>[1][number];
 function storeWith(list: Ev[]) {
-  const store = new Store(noTransport);
+  const store = new Store(new FakeTransport());
   store.receive(fromFrame(hello('d')));
   store.receive(fromFrame(events('d', list)));
   return store;

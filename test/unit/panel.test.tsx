@@ -7,17 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render } from '@testing-library/preact';
 import { App } from '../../panel/components/App';
 import { StoreContext } from '../../panel/components/hooks/useStore';
-import { Store, type Transport } from '../../panel/store/store';
+import { Store } from '../../panel/store/store';
 import type { PageCommand } from '../../src/shared/protocol';
 import { envelope } from '../../src/shared/protocol';
 import { events, fromFrame, hello, socketLife, text } from './fixtures';
-
-class FakeTransport implements Transport {
-  sent: PageCommand[] = [];
-  command(_f: number, _d: string, cmd: PageCommand) {
-    this.sent.push(cmd);
-  }
-}
+import { FakeTransport } from './lib/fakeTransport';
 
 // happy-dom does no layout: give elements a viewport size so the virtualiser has rows to render
 for (const p of ['offsetHeight', 'clientHeight']) Object.defineProperty(HTMLElement.prototype, p, { configurable: true, get: () => 400 });
@@ -87,7 +81,7 @@ describe('panel in a page', () => {
       fireEvent.click(view.getByTestId('composer-send'));
       await frame();
     });
-    const cmd = t.sent.at(-1) as Extract<PageCommand, { cmd: 'send' }>;
+    const cmd = t.commands.at(-1) as Extract<PageCommand, { cmd: 'send' }>;
     expect(cmd).toMatchObject({ cmd: 'send', sid: 1, payload: { type: 'text', data: '{"a": 1}' } });
     await act(async () => {
       store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: cmd.reqId, ok: true })));
@@ -156,7 +150,7 @@ describe('traffic control in the panel', () => {
       fireEvent.click(view.getByTestId('rule-save'));
       await frame();
     });
-    const cmd = t.sent.filter((c) => c.cmd === 'rules').at(-1);
+    const cmd = t.commands.filter((c) => c.cmd === 'rules').at(-1);
     expect(cmd).toMatchObject({ cmd: 'rules', holdTimeoutMs: 30000, rules: [{ match: { type: 'json', path: ['type'], value: '"ping"' }, action: { type: 'pause' } }] });
     expect(view.getAllByTestId('rule')).toHaveLength(1);
   });
@@ -174,9 +168,9 @@ describe('traffic control in the panel', () => {
       fireEvent.click(view.getByTestId('held-drop'));
       await frame();
     });
-    expect(t.sent.at(-1)).toMatchObject({ cmd: 'decide', seq: 4, verdict: 'drop' });
+    expect(t.commands.at(-1)).toMatchObject({ cmd: 'decide', seq: 4, verdict: 'drop' });
     await act(async () => {
-      store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: (t.sent.at(-1) as { reqId: number }).reqId, ok: true })));
+      store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: (t.commands.at(-1) as { reqId: number }).reqId, ok: true })));
       store.receive(fromFrame(events('d', [{ kind: 'verdict', ref: 4, outcome: 'dropped', waited: 900 }], 5)));
       await frame();
     });

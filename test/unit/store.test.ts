@@ -1,16 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Store, type Transport } from '../../panel/store/store';
-import type { PageCommand } from '../../src/shared/protocol';
+import { Store } from '../../panel/store/store';
 import { envelope } from '../../src/shared/protocol';
 import { events, fromFrame, hello, socketLife, text } from './fixtures';
-
-/** A fake transport that records commands; tests answer them as the page would. */
-class FakeTransport implements Transport {
-  sent: { frameId: number; docId: string; cmd: PageCommand }[] = [];
-  command(frameId: number, docId: string, cmd: PageCommand) {
-    this.sent.push({ frameId, docId, cmd });
-  }
-}
+import { FakeTransport } from './lib/fakeTransport';
 
 function setup() {
   const t = new FakeTransport();
