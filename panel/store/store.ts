@@ -1,16 +1,15 @@
 /**
- * The panel store: the log (reducer state) plus what the user chose — selection, filter, pause, settings — and
- * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
- * knows about ports (through the Transport interface, faked in tests).
+ * The panel store: it owns the log and what the user chose, routes the background's messages into them, and carries
+ * out the components' actions, asking the page through the page client. Components see it only as a Panel (a
+ * read-only view and actions, ./view.ts); only the panel's entry point knows about ports (through the Transport,
+ * faked in tests). Most of the logic lives in the modules it composes; what stays here is the order of things.
  */
-import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type ReplayItem } from '../../src/shared/protocol';
-import { ANSWER_TIMEOUT_MS, PageClient, type Addressee, type Transport } from './pageClient';
+import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload } from '../../src/shared/protocol';
 import { compileAll, type RuleDraft } from '../lib/rules';
+import { importHar } from '../lib/har';
 import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
-import type { Frame, Socket } from './model';
-import { exportHar, framesToJsonLines, importHar } from '../lib/har';
-import { fileStem } from '../lib/fileName';
+import { harFile, importedText, jsonLinesFile, rowsOfSockets, socketsToExport, type SavedFile } from './files';
 import {
   applyPageMessage,
   applyWhilePaused,
@@ -19,71 +18,70 @@ import {
   decodingChanged,
   DEFAULT_MAX_FRAMES,
   dropOtherDocs,
-  importLog,
-  rowById,
   heldFrames,
+  importLog,
   markDocGone,
   replacePayload,
+  rowById,
   setMaxFrames,
   type Log,
 } from './log';
+import { mark, markable, NO_MARKS, replayRowIds, unmarkAll, type Marks } from './marks';
+import type { Doc, Frame, Socket } from './model';
+import { hookFaultText, withNotice, withoutNotice, type Notice } from './notices';
+import { rulesOriginOf } from './origin';
+import { PageClient, type Addressee, type Transport } from './pageClient';
+import { replayCommand, type ReplayTiming } from './replay';
+import { afterClear, newestSocket, NO_SELECTION, pickAllSockets, pickOnly, pickRow, pickSocket, type Selection } from './selection';
+import { appendInView, rowsInView, withoutTrimmed, type ViewCriteria } from './shown';
+import { appendKeepsOrder, DEFAULT_SORT, nextSort, type SortSpec } from './sort';
+import type { Connection, Counts, Panel, Revisions, Settings } from './view';
 
 export type { Transport } from './pageClient';
+export type { Connection, Settings } from './view';
 
-export interface Settings {
-  preserveLog: boolean;
-  maxFrames: number;
-  filter: FilterSpec;
-}
-
-export interface Notice {
-  id: number;
-  level: 'error' | 'info';
-  text: string;
-}
-
-export type Connection = 'connecting' | 'connected' | 'disconnected';
+/** Under a flood, rows in another order than the log's are re-sorted at most this often, not per batch. */
+const RESORT_MS = 250;
 
 type Listener = () => void;
 
-export class Store {
+export class Store implements Panel {
+  /** The log itself: for the store's own modules, tests and diagnostics (window.__wsLens), never for components. */
   readonly log: Log;
-  /** frame ids that pass the filter and the socket selection, in log order */
-  visible: number[] = [];
-  selectedSockets = new Set<string>();
-  /** the socket the composer acts on */
-  primarySocket: string | undefined;
-  selectedFrame: number | undefined;
-  paused = false;
-  /** frames that arrived while paused and were not recorded */
-  pausedSkipped = 0;
+  private client: PageClient;
+  private listeners = new Set<Listener>();
+
+  /** ids of the rows in view, in view order */
+  private shown: number[] = [];
+  private shownRev = 0;
+  private resortTimer: ReturnType<typeof setTimeout> | undefined;
+
+  selection: Selection = NO_SELECTION;
+  marks: Marks = NO_MARKS;
+  sort: SortSpec = DEFAULT_SORT;
   settings: Settings;
   compiled: CompiledFilter;
-  notices: Notice[] = [];
+  paused = false;
+  pausedSkipped = 0;
   connection: Connection = 'connecting';
-  sort: { by: 'time' | 'size'; desc: boolean } = { by: 'time', desc: false };
-  private listeners = new Set<Listener>();
-  private client: PageClient;
+  notices: readonly Notice[] = [];
   private noticeId = 1;
+
+  /** the inspected tab's top document: the page the files the panel writes are named after */
   private topDocId: string | undefined;
   /** traffic rules as the user wrote them, for the inspected page's origin */
-  ruleDrafts: RuleDraft[] = [];
+  ruleDrafts: readonly RuleDraft[] = [];
   /** the master switch: off sends no rule to the page */
   rulesOn = true;
   holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** origin of the inspected top document; rules are kept per origin */
   rulesOrigin: string | undefined;
-  /** frames marked (Ctrl/Shift-click) for replay */
-  marked = new Set<number>();
-  private lastMarked: number | undefined;
+  rulesAcks = 0;
 
   /** the extension's version, for the files it writes */
   appVersion = 'dev';
 
-  constructor(
-    transport: Transport,
-    settings: Partial<Settings> = {},
-  ) {
+  constructor(transport: Transport, settings: Partial<Settings> = {}) {
     this.client = new PageClient(transport);
     this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, filter: EMPTY_FILTER, ...settings };
     this.log = createLog(this.settings.maxFrames);
@@ -116,11 +114,10 @@ export class Store {
     if (m.type === 'result') return this.client.answer(m.reqId, from, 'result', { error: m.ok ? undefined : (m.error ?? 'failed') });
     if (m.type === 'payload') return this.client.answer(m.reqId, from, 'payload', { payload: m.payload, error: m.error });
     if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.origin, m.doc.url);
-    if (m.type === 'events' && m.fault)
-      this.notify('error', `The page hook caught ${m.fault.count === 1 ? 'an error' : `${m.fault.count} errors`} of its own (last: ${m.fault.message}); the page did not see it and capture goes on.`);
+    if (m.type === 'events' && m.fault) this.notify('error', hookFaultText(m.fault));
     const before = this.log.nextId;
     const base = this.log.base;
-    if (this.paused && m.type === 'events') {
+    if (m.type === 'events' && this.paused) {
       this.pausedSkipped += applyWhilePaused(this.log, msg.frameId, m, decodeEvents(m));
       return this.afterApply(before, base);
     }
@@ -134,42 +131,36 @@ export class Store {
     this.afterApply(before, base);
   }
 
-  /** Extend the filtered view with the frames added since `before`, and forget trimmed ones. */
+  /** Bring the rows in view up to date with the rows added since `before`, and forget trimmed ones. */
   private afterApply(before: number, base: number): void {
-    if (this.log.base !== base) this.visible = this.visible.filter((id) => id >= this.log.base);
-    let added = false;
-    for (let id = Math.max(before, this.log.base); id < this.log.nextId; id++) {
-      const f = rowById(this.log, id);
-      if (f && this.passes(f)) {
-        this.visible.push(id);
-        added = true;
-      }
-    }
-    // the log arrives in time order; any other order is restored by a re-sort, at most every 250 ms under a flood
-    if (added && (this.sort.by !== 'time' || this.sort.desc) && !this.resortTimer)
+    if (this.log.base !== base) this.shown = withoutTrimmed(this.shown, this.log);
+    const added = appendInView(this.shown, this.log, before, this.criteria());
+    if (added || this.log.base !== base) this.shownRev++;
+    if (added && !appendKeepsOrder(this.sort) && !this.resortTimer)
       this.resortTimer = setTimeout(() => {
         this.resortTimer = undefined;
         this.refilter();
-      }, 250);
-    if (!this.primarySocket) this.autoSelect();
+      }, RESORT_MS);
+    if (!this.selection.primary) this.followNewestSocket();
     this.changed();
   }
 
-  private resortTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Until the user picks a socket, the composer acts on the newest one. */
+  private followNewestSocket(): void {
+    const primary = newestSocket(this.log.socketOrder, this.log.sockets);
+    if (primary) this.selection = { ...this.selection, primary };
+  }
 
   private onNewTopDocument(docId: string, origin: string | undefined, url: string): void {
     const previous = this.topDocId;
     this.topDocId = docId;
-    // the origin as the background took it from the browser; a url-keyed origin only for opaque ones (file:, data:)
-    this.rulesOrigin = origin && origin !== 'null' ? origin : originKey(url);
+    this.rulesOrigin = rulesOriginOf(origin, url);
     if (previous && !this.settings.preserveLog) {
       // imported files stay: they are not part of any page
       const keep = new Set([docId, ...[...this.log.docs.values()].filter((d) => d.imported).map((d) => d.docId)]);
       dropOtherDocs(this.log, keep);
-      this.selectedSockets.clear();
-      this.primarySocket = undefined;
-      this.selectedFrame = undefined;
-      this.marked.clear();
+      this.selection = NO_SELECTION;
+      this.marks = unmarkAll(this.marks);
       this.refilter();
     }
   }
@@ -179,48 +170,79 @@ export class Store {
     this.changed();
   }
 
-  private autoSelect(): void {
-    // follow the newest socket until the user picks one
-    const order = this.log.socketOrder;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const s = this.log.sockets.get(order[i]);
-      if (s && s.state !== 'closed') {
-        this.primarySocket = s.key;
-        return;
-      }
-    }
-    if (order.length) this.primarySocket = order[order.length - 1];
+  // ------------------------------------------------------------------ the read-only view
+  get revisions(): Revisions {
+    return { ...this.log.revisions, shown: this.shownRev };
   }
 
-  // ------------------------------------------------------------------ view
-  private passes(f: Frame): boolean {
-    if (this.selectedSockets.size && !this.selectedSockets.has(f.socketKey)) return false;
-    const { direction, invert } = this.settings.filter;
-    if (direction !== 'all' && f.direction !== direction) return false;
-    const test = this.compiled.test;
-    if (!test) return true;
-    const d = f.decoded;
-    const hit =
-      test(f.preview) ||
-      (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data)) ||
-      (d !== undefined && (test(d.summary) || test(d.search)));
-    return invert ? !hit : hit;
+  counts(): Counts {
+    return { shown: this.shown.length, total: this.log.frames.length, trimmed: this.log.trimmed, droppedInPage: this.log.droppedInPage };
   }
 
+  rowsInRange(start: number, end: number): (Frame | undefined)[] {
+    const out: (Frame | undefined)[] = [];
+    for (let i = start; i < end; i++) out.push(i >= 0 && i < this.shown.length ? rowById(this.log, this.shown[i]) : undefined);
+    return out;
+  }
+
+  rowIdAt(index: number): number | undefined {
+    return this.shown[index];
+  }
+
+  indexOfRow(rowId: number): number {
+    return this.shown.indexOf(rowId);
+  }
+
+  row(rowId: number | undefined): Frame | undefined {
+    return rowId === undefined ? undefined : rowById(this.log, rowId);
+  }
+
+  rowBySeq(socketKey: string, seq: number): Frame | undefined {
+    const frames = this.log.frames;
+    for (let i = frames.length - 1; i >= 0; i--) if (frames[i].seq === seq && frames[i].socketKey === socketKey) return frames[i];
+    return undefined;
+  }
+
+  socket(key: string | undefined): Socket | undefined {
+    return key ? this.log.sockets.get(key) : undefined;
+  }
+
+  socketKeys(): readonly string[] {
+    return this.log.socketOrder;
+  }
+
+  doc(docId: string): Doc | undefined {
+    return this.log.docs.get(docId);
+  }
+
+  docCount(): number {
+    return this.log.docs.size;
+  }
+
+  held(): Frame[] {
+    return heldFrames(this.log);
+  }
+
+  replayRows(): Frame[] {
+    return replayRowIds(this.marks, this.selection.rowId)
+      .map((id) => this.row(id))
+      .filter(markable);
+  }
+
+  // ------------------------------------------------------------------ view actions
+  private criteria(): ViewCriteria {
+    return { selection: this.selection, filter: this.settings.filter, compiled: this.compiled, sort: this.sort };
+  }
+
+  /** Recompute the rows in view over the whole log: after a change of filter, selection or order. */
   refilter(): void {
-    const out: number[] = [];
-    for (const f of this.log.frames) if (this.passes(f)) out.push(f.id);
-    if (this.sort.by === 'size') {
-      const size = (id: number) => rowById(this.log, id)?.payload?.size ?? -1;
-      out.sort((a, b) => size(a) - size(b));
-    }
-    if (this.sort.desc) out.reverse();
-    this.visible = out;
+    this.shown = rowsInView(this.log, this.criteria());
+    this.shownRev++;
     this.changed();
   }
 
-  setSort(by: 'time' | 'size'): void {
-    this.sort = this.sort.by === by ? { by, desc: !this.sort.desc } : { by, desc: by === 'size' };
+  setSort(by: SortSpec['by']): void {
+    this.sort = nextSort(this.sort, by);
     this.refilter();
   }
 
@@ -231,37 +253,28 @@ export class Store {
   }
 
   selectSocket(key: string, mode: 'only' | 'toggle' = 'only'): void {
-    if (mode === 'toggle') {
-      if (this.selectedSockets.has(key)) this.selectedSockets.delete(key);
-      else this.selectedSockets.add(key);
-    } else this.selectedSockets = new Set([key]);
-    this.primarySocket = key;
+    this.selection = pickSocket(this.selection, key, mode);
     this.refilter();
   }
 
   selectAllSockets(): void {
-    this.selectedSockets.clear();
+    this.selection = pickAllSockets(this.selection);
     this.refilter();
   }
 
-  selectFrame(id: number | undefined): void {
-    this.selectedFrame = id;
+  selectRow(rowId: number | undefined): void {
+    this.selection = pickRow(this.selection, rowId);
     this.changed();
   }
 
-  socket(key: string | undefined): Socket | undefined {
-    return key ? this.log.sockets.get(key) : undefined;
+  mark(rowId: number, mode: 'toggle' | 'range'): void {
+    this.marks = mark(this.marks, rowId, mode, this.shown, (id) => markable(this.row(id)));
+    this.changed();
   }
 
-  frame(id: number | undefined): Frame | undefined {
-    return id === undefined ? undefined : rowById(this.log, id);
-  }
-
-  /** The frame of a socket with a given seq: decoded frames point at each other that way. */
-  frameBySeq(key: string, seq: number): Frame | undefined {
-    const frames = this.log.frames;
-    for (let i = frames.length - 1; i >= 0; i--) if (frames[i].seq === seq && frames[i].socketKey === key) return frames[i];
-    return undefined;
+  clearMarks(): void {
+    this.marks = NO_MARKS;
+    this.changed();
   }
 
   /** "Decode as" for one socket: a protocol, 'none' (raw), or 'auto' (detect again). */
@@ -270,6 +283,7 @@ export class Store {
     if (!sock) return;
     chooseDecoder(this.log, sock, choice);
     decodingChanged(this.log);
+    // decoded fields are searched too: the rows in view may change
     this.refilter();
   }
 
@@ -282,12 +296,11 @@ export class Store {
 
   clear(): void {
     clearLog(this.log);
-    this.visible = [];
-    this.selectedFrame = undefined;
-    this.marked.clear();
+    this.shown = [];
+    this.shownRev++;
+    this.selection = afterClear(this.selection, (k) => this.log.sockets.has(k));
+    this.marks = unmarkAll(this.marks);
     this.pausedSkipped = 0;
-    if (this.primarySocket && !this.log.sockets.has(this.primarySocket)) this.primarySocket = undefined;
-    for (const k of [...this.selectedSockets]) if (!this.log.sockets.has(k)) this.selectedSockets.delete(k);
     this.changed();
   }
 
@@ -304,19 +317,30 @@ export class Store {
 
   // ------------------------------------------------------------------ notices
   notify(level: Notice['level'], text: string): void {
-    this.notices = [...this.notices.slice(-4), { id: this.noticeId++, level, text }];
+    this.notices = withNotice(this.notices, { id: this.noticeId++, level, text });
     this.changed();
   }
 
   dismiss(id: number): void {
-    this.notices = this.notices.filter((n) => n.id !== id);
+    this.notices = withoutNotice(this.notices, id);
     this.changed();
+  }
+
+  /** Notify and return the text: what a failed action resolves with. */
+  private fail(text: string): string {
+    this.notify('error', text);
+    return text;
+  }
+
+  private failed(error: string | undefined): string | undefined {
+    if (error) this.notify('error', error);
+    return error;
   }
 
   // ------------------------------------------------------------------ actions on the page's socket
   /** Fetch a truncated row's whole payload from the page; it replaces the preview in the log. */
   async fetchFullPayload(rowId: number): Promise<string | undefined> {
-    const f = this.frame(rowId);
+    const f = this.row(rowId);
     const sock = f && this.socket(f.socketKey);
     if (!f || !sock) return 'That frame is no longer in the log.';
     const r = await this.client.request(addressOf(sock), { cmd: 'payload', seq: f.seq });
@@ -327,53 +351,46 @@ export class Store {
     return r.error;
   }
 
-  /** Send or inject on the primary socket. Resolves with an error text (also shown as a notice) or undefined. */
   async act(kind: 'send' | 'inject', payload: OutgoingPayload): Promise<string | undefined> {
-    const sock = this.socket(this.primarySocket);
+    const sock = this.socket(this.selection.primary);
     if (!sock) return this.fail('Select a socket first: nothing was sent.');
     if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: nothing can be sent on it.`);
     const { error } = await this.client.request(addressOf(sock), { cmd: kind, sid: sock.sid, payload });
-    if (error) this.notify('error', error);
-    return error;
+    return this.failed(error);
   }
 
   async closeSocket(code?: number, reason?: string): Promise<string | undefined> {
-    const sock = this.socket(this.primarySocket);
+    const sock = this.socket(this.selection.primary);
     if (!sock) return this.fail('Select a socket first.');
     if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: it cannot be closed.`);
     const { error } = await this.client.request(addressOf(sock), { cmd: 'close', sid: sock.sid, code, reason });
-    if (error) this.notify('error', error);
-    return error;
+    return this.failed(error);
+  }
+
+  /** Imported sockets are a record of the past: say so instead of waiting for a page that is not there. */
+  private importedFrom(sock: Socket): string | undefined {
+    return this.log.docs.get(sock.docId)?.imported;
   }
 
   // ------------------------------------------------------------------ export and import
-  /** The sockets an export covers: the selected ones, or all. */
-  private exportedSockets(): Socket[] {
-    const keys = this.selectedSockets.size ? [...this.selectedSockets] : this.log.socketOrder;
-    return keys.map((k) => this.log.sockets.get(k)).filter((x): x is Socket => !!x);
+  private pageUrl(): string | undefined {
+    return this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
   }
 
   /**
-   * The log as HAR 1.2 (Chrome's `_webSocketMessages`, so Chrome DevTools imports it). Frames the page only sent a
-   * preview of are fetched whole first, while their page is still there.
+   * The selected sockets (or all) as HAR 1.2. Rows the page only sent a preview of are fetched whole first, while
+   * their page is still there.
    */
-  async exportHar(): Promise<{ name: string; text: string }> {
-    const sockets = this.exportedSockets();
-    const keys = new Set(sockets.map((x) => x.key));
-    const frames = this.log.frames.filter((f) => keys.has(f.socketKey));
-    for (const f of frames) {
-      if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
-    }
-    const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
-    const har = exportHar({ sockets, frames, pageUrl, version: this.appVersion });
-    return { name: `${fileStem(pageUrl)}.har`, text: JSON.stringify(har, null, 2) };
+  async exportHar(): Promise<SavedFile> {
+    const sockets = socketsToExport(this.log, this.selection);
+    const rows = rowsOfSockets(this.log, sockets);
+    for (const f of rows) if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
+    return harFile(sockets, rows, this.pageUrl(), this.appVersion);
   }
 
-  /** The frames in view (filter and socket selection applied), one JSON object per line. */
-  exportJsonLines(): { name: string; text: string } {
-    const frames = this.visible.map((id) => rowById(this.log, id)).filter((f): f is Frame => !!f);
-    const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
-    return { name: `${fileStem(pageUrl)}.jsonl`, text: framesToJsonLines(frames, this.log.sockets) };
+  /** The rows in view (filter and socket selection applied), one JSON object per line. */
+  exportJsonLines(): SavedFile {
+    return jsonLinesFile(this.log, this.shown, this.pageUrl());
   }
 
   /** Load a HAR file's sockets beside the live ones. On any error the log is left exactly as it was. */
@@ -382,32 +399,19 @@ export class Store {
     if (!r.ok) return this.fail(`Could not import ${name}: ${r.error}`);
     const docId = importLog(this.log, name, r.sockets);
     const keys = this.log.socketOrder.filter((k) => this.log.sockets.get(k)?.docId === docId);
-    this.selectedSockets = new Set(keys);
-    this.primarySocket = keys[0];
-    this.selectedFrame = undefined;
+    this.selection = pickOnly(keys);
     this.refilter();
-    const frames = r.sockets.reduce((n, x) => n + x.messages.length, 0);
-    this.notify(
-      'info',
-      `Imported ${keys.length} socket${keys.length === 1 ? '' : 's'} and ${frames.toLocaleString()} frame${frames === 1 ? '' : 's'} from ${name}` +
-        (r.skipped ? ` (${r.skipped} control frame${r.skipped === 1 ? '' : 's'} skipped)` : '') +
-        '. They are a record: nothing can be sent on them.',
-    );
+    this.notify('info', importedText(name, keys.length, r.sockets, r.skipped));
     return undefined;
-  }
-
-  /** Imported sockets are a record of the past: say so instead of waiting for a page that is not there. */
-  private importedFrom(sock: Socket): string | undefined {
-    return this.log.docs.get(sock.docId)?.imported;
   }
 
   // ------------------------------------------------------------------ traffic control
   /** Replace the rules (or switch them all on or off) and tell every live document. */
-  setRules(drafts: RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number } = {}): void {
+  setRules(drafts: readonly RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number } = {}): void {
     this.ruleDrafts = drafts;
     if (patch.on !== undefined) this.rulesOn = patch.on;
     if (patch.holdTimeoutMs !== undefined) this.holdTimeoutMs = patch.holdTimeoutMs;
-    for (const d of this.log.docs.values()) if (!d.gone) this.pushRulesTo(d);
+    for (const d of this.liveDocs()) this.pushRulesTo(d);
     this.changed();
   }
 
@@ -420,93 +424,34 @@ export class Store {
     });
   }
 
-  /** rules commands the pages confirmed: how a caller knows the page runs the current rules */
-  rulesAcks = 0;
-
-  /** Frames a rule holds, waiting for Forward, Edit or Drop. */
-  held(): Frame[] {
-    return heldFrames(this.log);
+  private liveDocs(): Doc[] {
+    return [...this.log.docs.values()].filter((d) => !d.gone);
   }
 
   async decide(rowId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
     // a held row may have been cleared from the table; the queue still has it
-    const f = this.frame(rowId) ?? [...this.log.queued.values()].find((q) => q.id === rowId);
+    const f = this.row(rowId) ?? [...this.log.queued.values()].find((q) => q.id === rowId);
     if (!f || !f.queued) return this.fail('That frame is no longer held.');
     const { error } = await this.client.request(addressOf(f), { cmd: 'decide', seq: f.seq, verdict, payload });
-    if (error) this.notify('error', error);
-    return error;
+    return this.failed(error);
   }
 
   resumeAll(): void {
-    for (const d of this.log.docs.values())
-      if (!d.gone) void this.client.request(addressOf(d), { cmd: 'resume-all' }).then(({ error }) => error && this.notify('error', error));
-  }
-
-  /** Ctrl/Cmd-click toggles one frame, Shift-click marks the range from the last one. */
-  mark(id: number, mode: 'toggle' | 'range'): void {
-    if (mode === 'range' && this.lastMarked !== undefined) {
-      const a = this.visible.indexOf(this.lastMarked);
-      const b = this.visible.indexOf(id);
-      if (a >= 0 && b >= 0)
-        for (let i = Math.min(a, b); i <= Math.max(a, b); i++) if (this.markable(this.visible[i])) this.marked.add(this.visible[i]);
-    } else if (this.marked.has(id)) this.marked.delete(id);
-    else if (this.markable(id)) this.marked.add(id);
-    this.lastMarked = id;
-    this.changed();
-  }
-
-  private markable(id: number): boolean {
-    const f = this.frame(id);
-    return !!f && f.direction !== 'event' && !!f.payload;
-  }
-
-  clearMarks(): void {
-    this.marked.clear();
-    this.lastMarked = undefined;
-    this.changed();
-  }
-
-  /** The frames to replay: the marked ones in log order, else the selected one. */
-  replayFrames(): Frame[] {
-    const ids = this.marked.size ? [...this.marked].sort((a, b) => a - b) : this.selectedFrame !== undefined ? [this.selectedFrame] : [];
-    return ids.map((id) => this.frame(id)).filter((f): f is Frame => !!f && f.direction !== 'event' && !!f.payload);
+    for (const d of this.liveDocs()) void this.client.request(addressOf(d), { cmd: 'resume-all' }).then(({ error }) => this.failed(error));
   }
 
   /** Replay on the primary socket: each item as edited, at its original offset or all at once. */
-  async replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: 'original' | 'fast'): Promise<string | undefined> {
-    const sock = this.socket(this.primarySocket);
+  async replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: ReplayTiming): Promise<string | undefined> {
+    const sock = this.socket(this.selection.primary);
     if (!sock) return this.fail('Select a socket to replay on.');
     if (!items.length) return this.fail('Mark frames to replay first (Ctrl-click or Shift-click rows).');
-    const t0 = items[0].frame.mono;
-    const list: ReplayItem[] = items.map(({ frame, payload }) => ({
-      direction: frame.direction === 'received' ? 'received' : 'sent',
-      payload,
-      at: timing === 'original' ? Math.max(0, frame.mono - t0) : 0,
-    }));
-    // the page answers once the last item went out: with the original timing, that is the last offset from now
-    const wait = timing === 'original' ? list[list.length - 1].at + ANSWER_TIMEOUT_MS : ANSWER_TIMEOUT_MS;
-    const { error } = await this.client.request(addressOf(sock), { cmd: 'replay', sid: sock.sid, items: list }, wait);
-    if (error) this.notify('error', error);
-    return error;
-  }
-
-  private fail(text: string): string {
-    this.notify('error', text);
-    return text;
+    const cmd = replayCommand(items, timing);
+    const { error } = await this.client.request(addressOf(sock), { cmd: 'replay', sid: sock.sid, items: cmd.items }, cmd.waitMs);
+    return this.failed(error);
   }
 }
 
 /** Where a command for a socket, a row or a document goes: its browser frame and document. */
 function addressOf(x: { frameId: number; docId: string }): Addressee {
   return { frameId: x.frameId, docId: x.docId };
-}
-
-/** Rules are kept per origin; pages without one (about:blank, file:) by their URL. */
-export function originKey(url: string): string {
-  try {
-    const o = new URL(url).origin;
-    return o === 'null' ? url : o;
-  } catch {
-    return url;
-  }
 }

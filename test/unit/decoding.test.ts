@@ -111,7 +111,7 @@ describe('decoding in the store', () => {
       received('unrelated'),
     ]);
     store.setFilter({ text: 'subtract' });
-    const shown = store.visible.map((id) => store.frame(id)!);
+    const shown = store.rowsInRange(0, store.counts().shown).map((f) => f!);
     expect(shown.map((f) => f.preview)).toEqual(['{"jsonrpc":"2.0","method":"subtract","params":[5,3],"id":1}', '{"jsonrpc":"2.0","result":2,"id":1}']);
   });
 

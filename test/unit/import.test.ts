@@ -37,7 +37,7 @@ describe('importing a HAR into the panel', () => {
     expect(frames.filter((f) => f.direction === 'sent').length).toBe(7);
     expect(frames.some((f) => f.payload!.type === 'binary' && f.payload!.size === 100)).toBe(true);
     // the imported sockets are selected, and nothing can be sent on them
-    expect(store.selectedSockets).toEqual(new Set(sockets.map((x) => x.key)));
+    expect(store.selection.sockets).toEqual(new Set(sockets.map((x) => x.key)));
     expect(await store.act('send', { type: 'text', data: 'x' })).toMatch(/imported from chrome\.har/);
     expect(store.notices.at(-1)!.text).toMatch(/imported from chrome\.har/);
   });

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render } from '@testing-library/preact';
 import { App } from '../../panel/components/App';
-import { StoreContext } from '../../panel/components/hooks/useStore';
+import { PanelContext } from '../../panel/components/hooks/usePanel';
 import { Store } from '../../panel/store/store';
 import type { PageCommand } from '../../src/shared/protocol';
 import { envelope } from '../../src/shared/protocol';
@@ -23,9 +23,9 @@ async function mount() {
   const t = new FakeTransport();
   const store = new Store(t);
   const view = render(
-    <StoreContext.Provider value={store}>
+    <PanelContext.Provider value={store}>
       <App />
-    </StoreContext.Provider>,
+    </PanelContext.Provider>,
   );
   await act(async () => {
     store.receive(fromFrame(hello('d')));
@@ -56,7 +56,7 @@ describe('panel in a page', () => {
   it('shows the frame in the detail pane as a JSON tree when selected', async () => {
     const { store, view } = await mount();
     await act(async () => {
-      store.selectFrame(store.log.frames[3].id);
+      store.selectRow(store.log.frames[3].id);
       await frame();
     });
     const detail = view.getByTestId('detail');
@@ -112,7 +112,7 @@ describe('panel in a page', () => {
     const { store, view } = await mount();
     await act(async () => {
       store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('<img src=x onerror=alert(1)>') }], 4)));
-      store.selectFrame(store.log.frames.at(-1)!.id);
+      store.selectRow(store.log.frames.at(-1)!.id);
       await frame();
     });
     expect(view.container.querySelector('img')).toBeNull();
