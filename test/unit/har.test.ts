@@ -24,7 +24,7 @@ const bin = (data: string, type: 'binary' | 'blob' = 'binary'): Payload => ({ ty
 const us = (ms: number) => Math.round(ms * 1000) / 1000;
 const LONE = 'lone \ud800 high, \udc00 low, pair 😀, line\u2028sep';
 
-/** A log as the reducer builds it: a socket with every kind of frame, one that closed, one that never opened. */
+/** A log as the panel builds it: a socket with every kind of frame, one that closed, one that never opened. */
 function sampleLog(): Log {
   const s = createLog();
   let t = T;
