@@ -1,13 +1,13 @@
 /**
- * Panel entry: the only place that knows about the extension APIs. It builds the store, connects the transport,
- * persists settings and follows the DevTools theme; the components only read the store.
+ * Panel entry: with ./io/, the only place that knows about the extension APIs. It builds the store, connects the
+ * transport, persists settings and follows the DevTools theme; the components see the store only as a Panel.
  */
 import { render } from 'preact';
 import browser from 'webextension-polyfill';
 import { App } from './components/App';
 import type { SavedMessage } from './components/Composer';
-import { StoreContext } from './lib/useStore';
-import { PortTransport } from './lib/transport';
+import { PanelContext } from './components/hooks/usePanel';
+import { PortTransport } from './io/portTransport';
 import { Store, type Settings } from './store/store';
 import type { RuleDraft } from './lib/rules';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../src/shared/protocol';
@@ -18,10 +18,12 @@ const SAVED_KEY = 'savedMessages';
 /** traffic rules are kept per origin of the inspected page */
 const rulesKey = (origin: string) => `rules:${origin}`;
 interface StoredRules {
-  drafts: RuleDraft[];
+  drafts: readonly RuleDraft[];
   on: boolean;
   holdTimeoutMs: number;
 }
+/** an origin nobody wrote rules for */
+const NO_RULES: StoredRules = { drafts: [], on: true, holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
 
 async function main() {
   const theme = browser.devtools.panels.themeName;
@@ -55,9 +57,9 @@ async function main() {
       void browser.storage.local.get(rulesKey(origin)).then((got) => {
         if (store.rulesOrigin !== origin) return;
         const r = got[rulesKey(origin)] as StoredRules | undefined;
-        lastRules = JSON.stringify(r ?? { drafts: [], on: true, holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS });
+        lastRules = JSON.stringify(r ?? NO_RULES);
         // rules loaded from storage for this origin go to the pages like any change
-        store.setRules(r?.drafts ?? [], { on: r?.on ?? true, holdTimeoutMs: r?.holdTimeoutMs ?? DEFAULT_HOLD_TIMEOUT_MS });
+        store.setRules(r?.drafts ?? NO_RULES.drafts, { on: r?.on ?? NO_RULES.on, holdTimeoutMs: r?.holdTimeoutMs ?? NO_RULES.holdTimeoutMs });
       });
       return;
     }
@@ -77,9 +79,9 @@ async function main() {
   };
 
   render(
-    <StoreContext.Provider value={store}>
+    <PanelContext.Provider value={store}>
       <App persistence={persistence} />
-    </StoreContext.Provider>,
+    </PanelContext.Provider>,
     document.getElementById('root')!,
   );
   transport.start(store);

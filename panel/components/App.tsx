@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { Toolbar } from './Toolbar';
 import { ConnectionList } from './ConnectionList';
 import { FrameTable } from './FrameTable';
@@ -8,15 +8,16 @@ import { Backpressure } from './Backpressure';
 import { importHarFile } from './FileActions';
 
 function Notices() {
-  const store = useStore();
-  if (!store.notices.length && store.connection !== 'disconnected') return null;
+  const panel = usePanel();
+  const { notices, connection } = useView((v) => ({ notices: v.notices, connection: v.connection }));
+  if (!notices.length && connection !== 'disconnected') return null;
   return (
     <div class="notices" role="alert" data-testid="notices">
-      {store.connection === 'disconnected' && <div class="notice info">Reconnecting to the extension background…</div>}
-      {store.notices.map((n) => (
+      {connection === 'disconnected' && <div class="notice info">Reconnecting to the extension background…</div>}
+      {notices.map((n) => (
         <div class={`notice ${n.level}`} data-testid="notice">
           <span>{n.text}</span>
-          <button aria-label="Dismiss" onClick={() => store.dismiss(n.id)}>
+          <button aria-label="Dismiss" onClick={() => panel.dismiss(n.id)}>
             ×
           </button>
         </div>
@@ -26,13 +27,13 @@ function Notices() {
 }
 
 export function App({ persistence }: { persistence?: ComposerPersistence }) {
-  const store = useStore();
+  const panel = usePanel();
   // a HAR dropped anywhere on the panel imports, as in DevTools' Network panel
   const onDrop = (e: DragEvent) => {
     const file = e.dataTransfer?.files?.[0];
     if (!file) return;
     e.preventDefault();
-    void importHarFile(store, file);
+    void importHarFile(panel, file);
   };
   return (
     <div class="app" onDragOver={(e) => e.dataTransfer?.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>

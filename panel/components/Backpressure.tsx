@@ -1,5 +1,5 @@
-import { useStore } from '../lib/useStore';
-import { rate } from '../store/reducer';
+import { usePanel, useView } from './hooks/usePanel';
+import { rate } from '../store/log';
 import { formatBytes } from '../lib/format';
 import type { Socket } from '../store/model';
 
@@ -32,8 +32,10 @@ function Chart({ s }: { s: Socket }) {
 }
 
 export function Backpressure() {
-  const store = useStore();
-  const s = store.socket(store.primarySocket);
+  const panel = usePanel();
+  // the samples and rates of the socket change with its traffic, counted by the sockets' revision
+  const { primary } = useView((v) => ({ primary: v.selection.primary, sockets: v.revisions.sockets }));
+  const s = panel.socket(primary);
   const now = Date.now();
   return (
     <div class="backpressure" aria-label="Backpressure and rate">

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { useView } from './hooks/usePanel';
 import { DetailPane } from './DetailPane';
 import { RulesPane } from './RulesPane';
 import { ReplayPane } from './ReplayPane';
@@ -9,17 +9,17 @@ type Tab = 'detail' | 'rules' | 'replay';
 
 /** Below the log: held frames (whenever any wait), then the frame detail, the rules or replay. */
 export function BottomPane() {
-  const store = useStore();
+  const { rowId, drafts, rulesOn, marked } = useView((v) => ({ rowId: v.selection.rowId, drafts: v.ruleDrafts, rulesOn: v.rulesOn, marked: v.marks.rowIds.size }));
   const [tab, setTab] = useState<Tab>('detail');
   // picking a frame in the log means "show me this frame"
   useEffect(() => {
-    if (store.selectedFrame !== undefined) setTab('detail');
-  }, [store.selectedFrame]);
-  const active = store.ruleDrafts.filter((d) => d.enabled).length;
+    if (rowId !== undefined) setTab('detail');
+  }, [rowId]);
+  const active = drafts.filter((d) => d.enabled).length;
   const tabs: [Tab, string][] = [
     ['detail', 'Frame'],
-    ['rules', `Rules${store.rulesOn && active ? ` (${active})` : store.ruleDrafts.length ? ' (off)' : ''}`],
-    ['replay', `Replay${store.marked.size ? ` (${store.marked.size})` : ''}`],
+    ['rules', `Rules${rulesOn && active ? ` (${active})` : drafts.length ? ' (off)' : ''}`],
+    ['replay', `Replay${marked ? ` (${marked})` : ''}`],
   ];
   return (
     <div class="bottom">

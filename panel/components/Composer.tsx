@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { lineColumn, minifyJson, parseComposer, prettyJson, validateClose, type ComposerMode } from '../lib/composer';
 import { formatBytes } from '../lib/format';
 
@@ -19,7 +19,12 @@ export interface ComposerPersistence {
 }
 
 export function Composer({ persistence }: { persistence?: ComposerPersistence }) {
-  const store = useStore();
+  const panel = usePanel();
+  // the composer shows only the socket it sends on: not its traffic, which would re-render it on every batch
+  const sock = useView((v) => {
+    const s = v.socket(v.selection.primary);
+    return s && { sid: s.sid, url: s.url, state: s.state, imported: v.doc(s.docId)?.imported };
+  });
   const [mode, setMode] = useState<ComposerMode>('text');
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
@@ -48,11 +53,10 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
     persistence?.saveSaved(list);
   };
 
-  const sock = store.socket(store.primarySocket);
   const parsed = useMemo(() => parseComposer(mode, text), [mode, text]);
   const closeCheck = validateClose(code, reason);
   const open = sock?.state === 'open';
-  const imported = sock && store.log.docs.get(sock.docId)?.imported;
+  const imported = sock?.imported;
   const why = !sock
     ? 'Select a socket to send on.'
     : imported
@@ -71,7 +75,7 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
   const act = async (kind: 'send' | 'inject') => {
     if (!parsed.ok || busy) return;
     setBusy(true);
-    const err = await store.act(kind, parsed.payload);
+    const err = await panel.act(kind, parsed.payload);
     setBusy(false);
     // on failure the text stays in the composer: nothing is lost
     if (!err) remember(text);
@@ -209,7 +213,7 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
           disabled={!sock || !!imported || sock.state === 'closed' || sock.state === 'closing' || !closeCheck.ok}
           title={!closeCheck.ok ? closeCheck.error : 'Close the page’s socket'}
           onClick={() => {
-            if (closeCheck.ok) void store.closeSocket(closeCheck.code, closeCheck.code === undefined ? undefined : reason);
+            if (closeCheck.ok) void panel.closeSocket(closeCheck.code, closeCheck.code === undefined ? undefined : reason);
           }}
         >
           Close socket

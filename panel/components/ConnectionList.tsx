@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
 import type { Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';
@@ -44,14 +44,22 @@ function DecodeAs({ s, onChoose }: { s: Socket; onChoose: (c: DecoderChoice) => 
 }
 
 export function ConnectionList() {
-  const store = useStore();
-  const { sockets, socketOrder, docs } = store.log;
+  const panel = usePanel();
+  const selection = useView((v) => ({
+    sockets: v.selection.sockets,
+    primary: v.selection.primary,
+    // the list shows every socket's state and counters, and a marker per document
+    socketsRev: v.revisions.sockets,
+    docsRev: v.revisions.docs,
+  }));
+  const socketOrder = panel.socketKeys();
+  const severalDocs = panel.docCount() > 1;
   const now = Date.now();
-  const all = store.selectedSockets.size === 0;
+  const all = selection.sockets.size === 0;
   const move = (delta: number) => {
-    const i = socketOrder.indexOf(store.primarySocket ?? '');
+    const i = socketOrder.indexOf(selection.primary ?? '');
     const next = socketOrder[Math.max(0, Math.min(socketOrder.length - 1, i + delta))];
-    if (next) store.selectSocket(next);
+    if (next) panel.selectSocket(next);
   };
   let lastDoc = '';
   return (
@@ -66,7 +74,7 @@ export function ConnectionList() {
         if (step) {
           move(step);
           e.preventDefault();
-        } else if (e.key === 'Escape') store.selectAllSockets();
+        } else if (e.key === 'Escape') panel.selectAllSockets();
       }}
     >
       <div
@@ -74,7 +82,7 @@ export function ConnectionList() {
         role="option"
         aria-selected={all}
         data-testid="connection-all"
-        onClick={() => store.selectAllSockets()}
+        onClick={() => panel.selectAllSockets()}
       >
         All sockets ({socketOrder.length})
       </div>
@@ -85,11 +93,11 @@ export function ConnectionList() {
         </div>
       )}
       {socketOrder.map((key) => {
-        const s = sockets.get(key)!;
-        const doc = docs.get(s.docId);
-        const marker = doc && s.docId !== lastDoc && docs.size > 1;
+        const s = panel.socket(key)!;
+        const doc = panel.doc(s.docId);
+        const marker = doc && s.docId !== lastDoc && severalDocs;
         lastDoc = s.docId;
-        const selected = store.selectedSockets.has(key);
+        const selected = selection.sockets.has(key);
         return (
           <>
             {marker && (
@@ -99,14 +107,14 @@ export function ConnectionList() {
               </div>
             )}
             <div
-              class={`conn ${selected ? 'selected' : ''} ${store.primarySocket === key ? 'primary' : ''}`}
+              class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''}`}
               role="option"
               aria-selected={selected}
               data-testid="connection"
               data-state={s.state}
               data-url={s.url}
               title={`${s.url}\nCreated at:\n${s.stack}`}
-              onClick={(e) => store.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
+              onClick={(e) => panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
             >
               <div class="conn-line">
                 <span class={`badge ${s.state}`}>{s.state}</span>
@@ -132,7 +140,7 @@ export function ConnectionList() {
                 {s.errored && <span class="warn"> · error</span>}
               </div>
               <div class="conn-decode">
-                <DecodeAs s={s} onChoose={(c) => store.setDecoder(key, c)} />
+                <DecodeAs s={s} onChoose={(c) => panel.setDecoder(key, c)} />
                 {doc?.imported && (
                   <span class="dim" data-testid="imported-from" title="Loaded from a file: read-only">
                     imported · {doc.imported}

@@ -1,4 +1,4 @@
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { JsonTree } from './JsonTree';
 import { protocolById } from '../decoders';
 import type { Decoded } from '../decoders/types';
@@ -6,7 +6,9 @@ import type { Frame } from '../store/model';
 
 /** The decoded side of the frame detail: what the protocol decoder read, and the frames it belongs with. */
 export function DecodedView({ frame, decoded }: { frame: Frame; decoded: Decoded }) {
-  const store = useStore();
+  const panel = usePanel();
+  // the related rows may be trimmed or cleared, or change their own reading
+  useView((v) => v.revisions.rows);
   return (
     <div class="decoded" data-testid="detail-decoded" data-protocol={decoded.protocol}>
       <div class="decoded-head">
@@ -28,7 +30,7 @@ export function DecodedView({ frame, decoded }: { frame: Frame; decoded: Decoded
       {decoded.related && decoded.related.length > 0 && (
         <div class="related">
           {decoded.related.map((r) => {
-            const other = store.frameBySeq(frame.socketKey, r.seq);
+            const other = panel.rowBySeq(frame.socketKey, r.seq);
             const label = other?.decoded?.summary ?? other?.preview ?? '(no longer in the log)';
             return (
               <button
@@ -37,7 +39,7 @@ export function DecodedView({ frame, decoded }: { frame: Frame; decoded: Decoded
                 data-seq={r.seq}
                 disabled={!other}
                 title={other ? 'Show that frame' : 'That frame was cleared or trimmed from the log'}
-                onClick={() => other && store.selectFrame(other.id)}
+                onClick={() => other && panel.selectRow(other.id)}
               >
                 {r.label}: {other ? (other.direction === 'sent' ? '↑ ' : '↓ ') : ''}
                 {label}

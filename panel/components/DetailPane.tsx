@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { JsonTree } from './JsonTree';
-import { copyText } from '../lib/clipboard';
+import { copyText } from '../io/clipboard';
 import { formatBytes, formatClock, hexDump } from '../lib/format';
 import { checkJson } from '../lib/composer';
 import { ruleSentence } from '../lib/ruleLabels';
@@ -12,8 +12,13 @@ import { sendSnippet } from '../lib/snippet';
 type View = 'text' | 'json' | 'hex' | 'base64';
 
 export function DetailPane() {
-  const store = useStore();
-  const f = store.frame(store.selectedFrame);
+  const panel = usePanel();
+  // a shown row changes in place (its verdict, its whole payload, its reading), and an event row shows its socket
+  const { rowId } = useView((v) => {
+    const rowId = v.selection.rowId;
+    return rowId === undefined ? { rowId } : { rowId, rows: v.revisions.rows, sockets: v.revisions.sockets };
+  });
+  const f = panel.row(rowId);
   const [view, setView] = useState<View | undefined>(undefined);
   const [loading, setLoading] = useState(false);
   const p = f?.payload;
@@ -24,7 +29,7 @@ export function DetailPane() {
         <div class="empty-hint">Select a frame to see it whole.</div>
       </div>
     );
-  const sock = store.socket(f.socketKey);
+  const sock = panel.socket(f.socketKey);
   // plain JSON decodes to the very tree the raw side shows: only protocols get a decoded side
   const seen = decodedView(f, sock);
   const decoded = seen?.protocol === 'json' ? undefined : seen;
@@ -121,9 +126,9 @@ export function DetailPane() {
             disabled={loading}
             onClick={async () => {
               setLoading(true);
-              const err = await store.fetchFullPayload(f.id);
+              const err = await panel.fetchFullPayload(f.id);
               setLoading(false);
-              if (err) store.notify('error', err);
+              if (err) panel.notify('error', err);
             }}
           >
             {loading ? 'Loading…' : 'Load full payload'}

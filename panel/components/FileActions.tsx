@@ -1,41 +1,46 @@
 import { useRef, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
-import { saveFile } from '../lib/download';
+import { usePanel, useView } from './hooks/usePanel';
+import { saveFile } from '../io/download';
 import { HAR_MAX_BYTES, tooBigMessage } from '../lib/har';
-import type { Store } from '../store/store';
+import type { PanelActions } from '../store/view';
 
-/** Read a chosen or dropped HAR file into the store; a file too big is refused before it is read. */
-export async function importHarFile(store: Store, file: File): Promise<void> {
+/** Read a chosen or dropped HAR file into the log; a file too big is refused before it is read. */
+export async function importHarFile(panel: PanelActions, file: File): Promise<void> {
   if (file.size > HAR_MAX_BYTES) {
-    store.notify('error', `Could not import ${file.name}: ${tooBigMessage(file.size)}`);
+    panel.notify('error', `Could not import ${file.name}: ${tooBigMessage(file.size)}`);
     return;
   }
   let text: string;
   try {
     text = await file.text();
   } catch (e) {
-    store.notify('error', `Could not read ${file.name}: ${(e as Error).message}`);
+    panel.notify('error', `Could not read ${file.name}: ${(e as Error).message}`);
     return;
   }
-  store.importHar(file.name, text);
+  panel.importHar(file.name, text);
 }
 
 /** Toolbar buttons: export the log as HAR or JSON Lines, import a HAR. */
 export function FileActions() {
-  const store = useStore();
+  const panel = usePanel();
+  const { someSelected, anySocket, anyShown } = useView((v) => ({
+    someSelected: v.selection.sockets.size > 0,
+    anySocket: v.socketKeys().length > 0,
+    anyShown: v.counts().shown > 0,
+  }));
   const input = useRef<HTMLInputElement>(null);
   const [busy, setBusy] = useState(false);
-  const scope = store.selectedSockets.size ? 'the selected sockets' : 'every socket';
+  const scope = someSelected ? 'the selected sockets' : 'every socket';
   return (
     <>
       <button
         data-testid="export-har"
-        disabled={busy || store.log.socketOrder.length === 0}
+        disabled={busy || !anySocket}
         title={`Save ${scope} as a HAR file (Chrome DevTools can import it too)`}
         onClick={async () => {
           setBusy(true);
           try {
-            const { name, text } = await store.exportHar();
+            const { name, text } = await panel.exportHar();
             saveFile(name, text, 'application/json');
           } finally {
             setBusy(false);
@@ -46,10 +51,10 @@ export function FileActions() {
       </button>
       <button
         data-testid="export-jsonl"
-        disabled={store.visible.length === 0}
+        disabled={!anyShown}
         title="Save the frames in view (filter applied) as JSON Lines, one frame per line"
         onClick={() => {
-          const { name, text } = store.exportJsonLines();
+          const { name, text } = panel.exportJsonLines();
           saveFile(name, text, 'application/x-ndjson');
         }}
       >
@@ -67,7 +72,7 @@ export function FileActions() {
         onChange={async (e) => {
           const el = e.currentTarget;
           const file = el.files?.[0];
-          if (file) await importHarFile(store, file);
+          if (file) await importHarFile(panel, file);
           // the same file can be chosen again
           el.value = '';
         }}

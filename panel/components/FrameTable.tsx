@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { useStore } from '../lib/useStore';
-import { useVirtualizer } from '../lib/virtual';
+import { usePanel, useView } from './hooks/usePanel';
+import { useVirtualizer } from './hooks/useVirtualizer';
 import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
@@ -29,17 +29,29 @@ function highlight(text: string, re: RegExp | null): ComponentChildren {
 }
 
 export function FrameTable() {
-  const store = useStore();
+  const panel = usePanel();
+  const { rowId: selected, marked, sort, regex: re, connection, paused } = useView((v) => ({
+    rowId: v.selection.rowId,
+    marked: v.marks.rowIds,
+    sort: v.sort,
+    regex: v.compiled.regex,
+    connection: v.connection,
+    paused: v.paused,
+    // rows change in place (verdicts, decoding) and show their socket's times and decoder
+    rows: v.revisions.rows,
+    shown: v.revisions.shown,
+    sockets: v.revisions.sockets,
+  }));
   const scroller = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
-  const ids = store.visible;
-  const v = useVirtualizer({ count: ids.length, estimateSize: () => ROW, overscan: 12, getScrollElement: () => scroller.current });
+  const { shown: count, total } = panel.counts();
+  const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: 12, getScrollElement: () => scroller.current });
 
   // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the
   // virtualiser's known total size (the browser clamps it): scrollToIndex measures and re-measures, forcing a
   // layout per render, which made the longest tasks under a flood.
   useEffect(() => {
-    if (follow && ids.length && !store.sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize();
+    if (follow && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize();
   });
   const onScroll = () => {
     const el = scroller.current!;
@@ -48,36 +60,38 @@ export function FrameTable() {
   };
 
   const select = (idx: number) => {
-    const id = ids[Math.max(0, Math.min(ids.length - 1, idx))];
+    const at = Math.max(0, Math.min(count - 1, idx));
+    const id = panel.rowIdAt(at);
     if (id === undefined) return;
-    store.selectFrame(id);
-    v.scrollToIndex(ids.indexOf(id), { align: 'auto' });
+    panel.selectRow(id);
+    v.scrollToIndex(at, { align: 'auto' });
   };
   const onKey = (e: KeyboardEvent) => {
-    const cur = store.selectedFrame === undefined ? -1 : ids.indexOf(store.selectedFrame);
+    const cur = selected === undefined ? -1 : panel.indexOfRow(selected);
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 200) / ROW) - 1);
     const moves: Record<string, number> = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
-    if (e.key in moves) select(cur < 0 ? (moves[e.key] > 0 ? 0 : ids.length - 1) : cur + moves[e.key]);
+    if (e.key in moves) select(cur < 0 ? (moves[e.key] > 0 ? 0 : count - 1) : cur + moves[e.key]);
     else if (e.key === 'Home') select(0);
-    else if (e.key === 'End') select(ids.length - 1);
-    else if (e.key === 'Escape') store.selectFrame(undefined);
+    else if (e.key === 'End') select(count - 1);
+    else if (e.key === 'Escape') panel.selectRow(undefined);
     else return;
     e.preventDefault();
   };
 
-  const sortMark = (by: 'time' | 'size') => (store.sort.by === by ? (store.sort.desc ? ' ▼' : ' ▲') : '');
-  const re = store.compiled.regex;
+  const sortMark = (by: 'time' | 'size') => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
   const items = v.getVirtualItems();
-  const empty = store.log.frames.length === 0;
+  const first = items.length ? items[0].index : 0;
+  const rows = panel.rowsInRange(first, items.length ? items[items.length - 1].index + 1 : 0);
+  const empty = total === 0;
 
   return (
     <div class="frames">
       <div class="frames-head" role="row">
         <span class="c-dir" role="columnheader" />
-        <span class="c-time sortable" role="columnheader" onClick={() => store.setSort('time')} title="Sort by time">
+        <span class="c-time sortable" role="columnheader" onClick={() => panel.setSort('time')} title="Sort by time">
           Time{sortMark('time')}
         </span>
-        <span class="c-size sortable" role="columnheader" onClick={() => store.setSort('size')} title="Sort by size">
+        <span class="c-size sortable" role="columnheader" onClick={() => panel.setSort('size')} title="Sort by size">
           Size{sortMark('size')}
         </span>
         <span class="c-kind" role="columnheader">
@@ -97,50 +111,50 @@ export function FrameTable() {
         tabIndex={0}
         role="grid"
         aria-label="Frames"
-        aria-rowcount={ids.length}
+        aria-rowcount={count}
         onKeyDown={onKey}
       >
         {empty && (
           <div class="empty-hint big">
-            {store.connection === 'disconnected'
+            {connection === 'disconnected'
               ? 'Reconnecting to the extension…'
-              : store.paused
+              : paused
                 ? 'Capture is paused. Press ▶ to record frames again.'
                 : 'Waiting for WebSocket frames. Interact with the page, or reload it to capture its sockets from the start.'}
           </div>
         )}
-        {!empty && ids.length === 0 && <div class="empty-hint big">No frame matches the filter.</div>}
+        {!empty && count === 0 && <div class="empty-hint big">No frame matches the filter.</div>}
         <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
           {items.map((it) => {
-            const f: Frame | undefined = store.frame(ids[it.index]);
+            const f: Frame | undefined = rows[it.index - first];
             if (!f) return null;
-            const sock = store.socket(f.socketKey);
+            const sock = panel.socket(f.socketKey);
             const tag = ruleTag(f);
             const origin = f.origin === 'panel' || f.origin === 'replay' ? f.origin : undefined;
-            const marked = store.marked.has(f.id);
+            const isMarked = marked.has(f.id);
             const gone = wentNowhere(f);
             const decoded = decodedView(f, sock);
             return (
               <div
                 key={f.id}
-                class={`frame-row ${f.direction} ${f.kind} ${store.selectedFrame === f.id ? 'selected' : ''} ${marked ? 'marked' : ''} ${tag ? 'ruled' : ''} ${f.queued ? 'queued' : ''} ${gone ? 'gone' : ''}`}
+                class={`frame-row ${f.direction} ${f.kind} ${selected === f.id ? 'selected' : ''} ${isMarked ? 'marked' : ''} ${tag ? 'ruled' : ''} ${f.queued ? 'queued' : ''} ${gone ? 'gone' : ''}`}
                 role="row"
-                aria-selected={store.selectedFrame === f.id}
+                aria-selected={selected === f.id}
                 data-testid="frame"
                 data-direction={f.direction}
                 data-kind={f.kind}
                 data-rule={tag}
                 data-origin={f.origin}
-                data-marked={marked || undefined}
+                data-marked={isMarked || undefined}
                 style={{ transform: `translateY(${it.start}px)`, height: `${ROW}px` }}
                 onClick={(e) => {
                   // Ctrl/Cmd-click and Shift-click mark frames for replay; a plain click selects
-                  if (e.ctrlKey || e.metaKey || e.shiftKey) store.mark(f.id, e.shiftKey ? 'range' : 'toggle');
-                  else store.selectFrame(f.id);
+                  if (e.ctrlKey || e.metaKey || e.shiftKey) panel.mark(f.id, e.shiftKey ? 'range' : 'toggle');
+                  else panel.selectRow(f.id);
                 }}
               >
                 <span class="c-dir" aria-label={f.direction}>
-                  {marked ? '☑' : ARROWS[f.direction]}
+                  {isMarked ? '☑' : ARROWS[f.direction]}
                 </span>
                 <span class="c-time" title={formatClock(f.time)}>
                   {formatRelative(f.time, sock?.openedAt ?? sock?.createdAt)}
@@ -165,13 +179,13 @@ export function FrameTable() {
           })}
         </div>
       </div>
-      {!follow && ids.length > 0 && (
+      {!follow && count > 0 && (
         <button
           class="jump"
           data-testid="jump-latest"
           onClick={() => {
             setFollow(true);
-            v.scrollToIndex(ids.length - 1, { align: 'end' });
+            v.scrollToIndex(count - 1, { align: 'end' });
           }}
         >
           ↓ Jump to latest

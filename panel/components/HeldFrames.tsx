@@ -1,36 +1,33 @@
 import { useEffect, useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { parseComposer } from '../lib/composer';
+import { editableText } from '../lib/editable';
 import type { Frame } from '../store/model';
 
-/** A held frame as editable text: text stays text, bytes are edited as base64. */
-export function editableText(f: Frame): { mode: 'text' | 'base64'; text: string } {
-  return { mode: f.payload?.type === 'text' ? 'text' : 'base64', text: f.payload?.data ?? '' };
-}
-
-function HeldRow({ f, now }: { f: Frame; now: number }) {
-  const store = useStore();
+function HeldRow({ f, now, holdTimeoutMs }: { f: Frame; now: number; holdTimeoutMs: number }) {
+  const panel = usePanel();
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState('');
   const [busy, setBusy] = useState(false);
   const { mode } = editableText(f);
   const parsed = parseComposer(mode, text);
-  const left = Math.max(0, Math.ceil((f.time + store.holdTimeoutMs - now) / 1000));
+  const left = Math.max(0, Math.ceil((f.time + holdTimeoutMs - now) / 1000));
   const act = async (verdict: 'forward' | 'drop', edited?: boolean) => {
     setBusy(true);
-    await store.decide(f.id, verdict, edited && parsed.ok ? parsed.payload : undefined);
+    await panel.decide(f.id, verdict, edited && parsed.ok ? parsed.payload : undefined);
     setBusy(false);
   };
   const startEdit = async () => {
     // editing a cut preview would send the cut: load the whole frame first
     if (f.payload?.truncated) {
-      const err = await store.fetchFullPayload(f.id);
-      if (err) return store.notify('error', err);
+      const err = await panel.fetchFullPayload(f.id);
+      if (err) return panel.notify('error', err);
     }
     setText(editableText(f).text);
     setEditing(true);
   };
-  const sock = store.socket(f.socketKey);
+  // a socket's url never changes: the row is re-rendered with its list, every second
+  const sock = panel.socket(f.socketKey);
   return (
     <div class="held-row" data-testid="held-frame" data-direction={f.direction}>
       <div class="held-line">
@@ -71,8 +68,9 @@ function HeldRow({ f, now }: { f: Frame; now: number }) {
 
 /** Frames a pause rule holds: decide on each, or resume them all. Shown above the detail whenever any wait. */
 export function HeldFrames() {
-  const store = useStore();
-  const held = store.held();
+  const panel = usePanel();
+  const { holdTimeoutMs } = useView((v) => ({ holdTimeoutMs: v.holdTimeoutMs, queued: v.revisions.queued, docs: v.revisions.docs }));
+  const held = panel.held();
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     if (!held.length) return;
@@ -86,13 +84,13 @@ export function HeldFrames() {
         <strong>{held.length === 1 ? '1 frame' : `${held.length} frames`} held by rules</strong>
         <span class="dim">Frames behind a held one wait for it, in order.</span>
         <span class="spacer" />
-        <button class="primary" data-testid="resume-all" onClick={() => store.resumeAll()}>
+        <button class="primary" data-testid="resume-all" onClick={() => panel.resumeAll()}>
           Resume all
         </button>
       </div>
       <div class="held-list">
         {held.slice(0, 200).map((f) => (
-          <HeldRow key={f.id} f={f} now={now} />
+          <HeldRow key={f.id} f={f} now={now} holdTimeoutMs={holdTimeoutMs} />
         ))}
         {held.length > 200 && <div class="dim">and {held.length - 200} more (Resume all forwards them all)</div>}
       </div>

@@ -3,7 +3,7 @@
  * looked at lack path copying, and this is small. Values render as text nodes only.
  */
 import { useState } from 'preact/hooks';
-import { copyText } from '../lib/clipboard';
+import { copyText } from '../io/clipboard';
 
 function pathOf(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
 import { parseComposer } from '../lib/composer';
-import { editableText } from './HeldFrames';
+import { editableText } from '../lib/editable';
 import type { Frame } from '../store/model';
 
 /**
@@ -9,13 +9,26 @@ import type { Frame } from '../store/model';
  * handed to the page again, each editable first, with their original spacing or as fast as possible.
  */
 export function ReplayPane() {
-  const store = useStore();
-  const frames = store.replayFrames();
+  const panel = usePanel();
+  const { anyMarked, sid, url, state } = useView((v) => {
+    const s = v.socket(v.selection.primary);
+    return {
+      anyMarked: v.marks.rowIds.size > 0,
+      // what a replay covers: the marks, else the selected row, as they are in the log now
+      marks: v.marks,
+      rowId: v.selection.rowId,
+      rows: v.revisions.rows,
+      // the socket it replays on
+      sid: s?.sid,
+      url: s?.url,
+      state: s?.state,
+    };
+  });
+  const frames = panel.replayRows();
   // edits are kept by frame id, so marking more frames never loses one already made
   const [edits, setEdits] = useState<Record<number, string>>({});
   const [timing, setTiming] = useState<'original' | 'fast'>('original');
   const [busy, setBusy] = useState(false);
-  const sock = store.socket(store.primarySocket);
 
   const textOf = (f: Frame) => edits[f.id] ?? editableText(f).text;
   const parsed = frames.map((f) => parseComposer(editableText(f).mode, textOf(f)));
@@ -27,20 +40,20 @@ export function ReplayPane() {
     // a cut preview would replay the cut: fetch whole payloads first
     for (const f of frames)
       if (f.payload?.truncated && edits[f.id] === undefined) {
-        const err = await store.fetchFullPayload(f.id);
+        const err = await panel.fetchFullPayload(f.id);
         if (err) {
-          store.notify('error', err);
+          panel.notify('error', err);
           setBusy(false);
           return;
         }
       }
-    const items = store.replayFrames().map((f) => {
+    const items = panel.replayRows().map((f) => {
       const p = parseComposer(editableText(f).mode, textOf(f));
       return { frame: f, payload: p.ok ? p.payload : { type: 'text' as const, data: '' } };
     });
-    const err = await store.replay(items, timing);
+    const err = await panel.replay(items, timing);
     setBusy(false);
-    if (!err) store.notify('info', `Replayed ${items.length} frame${items.length === 1 ? '' : 's'} on #${sock?.sid}.`);
+    if (!err) panel.notify('info', `Replayed ${items.length} frame${items.length === 1 ? '' : 's'} on #${sid}.`);
   };
 
   return (
@@ -48,11 +61,11 @@ export function ReplayPane() {
       <div class="rules-head">
         <span>
           {frames.length
-            ? `${frames.length} frame${frames.length === 1 ? '' : 's'} ${store.marked.size ? 'marked' : 'selected'}`
+            ? `${frames.length} frame${frames.length === 1 ? '' : 's'} ${anyMarked ? 'marked' : 'selected'}`
             : 'Ctrl-click or Shift-click frames in the log to mark them for replay.'}
         </span>
-        {store.marked.size > 0 && (
-          <button data-testid="replay-clear" onClick={() => store.clearMarks()}>
+        {anyMarked && (
+          <button data-testid="replay-clear" onClick={() => panel.clearMarks()}>
             Unmark all
           </button>
         )}
@@ -67,11 +80,11 @@ export function ReplayPane() {
         <button
           class="primary"
           data-testid="replay-run"
-          disabled={busy || !frames.length || bad >= 0 || sock?.state !== 'open'}
-          title={sock?.state !== 'open' ? 'Select an open socket to replay on' : `Replay on #${sock.sid} ${sock.url}`}
+          disabled={busy || !frames.length || bad >= 0 || state !== 'open'}
+          title={state !== 'open' ? 'Select an open socket to replay on' : `Replay on #${sid} ${url}`}
           onClick={() => void run()}
         >
-          {busy ? 'Replaying…' : `Replay on #${sock?.sid ?? '?'}`}
+          {busy ? 'Replaying…' : `Replay on #${sid ?? '?'}`}
         </button>
       </div>
       {bad >= 0 && <div class="composer-where">Frame {bad + 1}: {(parsed[bad] as { error: string }).error}</div>}

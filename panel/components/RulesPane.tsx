@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import { useStore } from '../lib/useStore';
+import { usePanel, useView } from './hooks/usePanel';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '../../src/shared/protocol';
 import { ACTION_LABELS, compileRule, describeDraft, newDraft, type ActionType, type MatchType, type RuleDraft } from '../lib/rules';
 
 const MATCH_LABELS: Record<MatchType, string> = { any: 'Every frame', text: 'Contains text', regex: 'Matches /regex/', json: 'JSON path' };
@@ -95,25 +96,31 @@ function RuleEditor({ draft, onSave, onCancel }: { draft: RuleDraft; onSave: (d:
 
 /** The rule list for the inspected origin: first match wins, top to bottom. */
 export function RulesPane() {
-  const store = useStore();
+  const panel = usePanel();
+  const { drafts, rulesOn, holdTimeoutMs, rulesOrigin, rulesAcks } = useView((v) => ({
+    drafts: v.ruleDrafts,
+    rulesOn: v.rulesOn,
+    holdTimeoutMs: v.holdTimeoutMs,
+    rulesOrigin: v.rulesOrigin,
+    rulesAcks: v.rulesAcks,
+  }));
   const [editing, setEditing] = useState<RuleDraft | undefined>();
-  const drafts = store.ruleDrafts;
   const save = (d: RuleDraft) => {
     const i = drafts.findIndex((x) => x.id === d.id);
-    store.setRules(i < 0 ? [...drafts, d] : drafts.map((x) => (x.id === d.id ? d : x)));
+    panel.setRules(i < 0 ? [...drafts, d] : drafts.map((x) => (x.id === d.id ? d : x)));
     setEditing(undefined);
   };
   const move = (i: number, by: number) => {
     const list = [...drafts];
     const [r] = list.splice(i, 1);
     list.splice(Math.max(0, Math.min(list.length, i + by)), 0, r);
-    store.setRules(list);
+    panel.setRules(list);
   };
   return (
-    <div class="rules" data-testid="rules" role="region" aria-label="Traffic rules" data-acks={store.rulesAcks}>
+    <div class="rules" data-testid="rules" role="region" aria-label="Traffic rules" data-acks={rulesAcks}>
       <div class="rules-head">
         <label class="check" title="Switch every rule off (held frames are released) or back on">
-          <input type="checkbox" data-testid="rules-on" checked={store.rulesOn} onChange={(e) => store.setRules(drafts, { on: e.currentTarget.checked })} /> Rules on
+          <input type="checkbox" data-testid="rules-on" checked={rulesOn} onChange={(e) => panel.setRules(drafts, { on: e.currentTarget.checked })} /> Rules on
         </label>
         <label title="A held frame nobody decides on is released as it was after this long">
           hold timeout{' '}
@@ -122,12 +129,12 @@ export function RulesPane() {
             data-testid="hold-timeout"
             type="number"
             min={1}
-            value={Math.round(store.holdTimeoutMs / 1000)}
-            onChange={(e) => store.setRules(drafts, { holdTimeoutMs: Math.max(1, Number(e.currentTarget.value) || 30) * 1000 })}
+            value={Math.round(holdTimeoutMs / 1000)}
+            onChange={(e) => panel.setRules(drafts, { holdTimeoutMs: Math.max(1, Number(e.currentTarget.value) || DEFAULT_HOLD_TIMEOUT_MS / 1000) * 1000 })}
           />{' '}
           s
         </label>
-        <span class="dim">{store.rulesOrigin ? `for ${store.rulesOrigin}` : ''} · first match wins · apply while this panel is open</span>
+        <span class="dim">{rulesOrigin ? `for ${rulesOrigin}` : ''} · first match wins · apply while this panel is open</span>
         <span class="spacer" />
         <button class="primary" data-testid="rule-add" onClick={() => setEditing(newDraft())}>
           + Add rule
@@ -146,13 +153,13 @@ export function RulesPane() {
           return editing?.id === d.id ? (
             <RuleEditor draft={d} onSave={save} onCancel={() => setEditing(undefined)} />
           ) : (
-            <div class={`rule-row ${d.enabled && store.rulesOn ? '' : 'off'}`} data-testid="rule" data-action={d.action}>
+            <div class={`rule-row ${d.enabled && rulesOn ? '' : 'off'}`} data-testid="rule" data-action={d.action}>
               <input
                 type="checkbox"
                 data-testid="rule-enabled"
                 aria-label="Rule enabled"
                 checked={d.enabled}
-                onChange={(e) => store.setRules(drafts.map((x) => (x.id === d.id ? { ...x, enabled: e.currentTarget.checked } : x)))}
+                onChange={(e) => panel.setRules(drafts.map((x) => (x.id === d.id ? { ...x, enabled: e.currentTarget.checked } : x)))}
               />
               <span class="rule-name">{d.name || describeDraft(d)}</span>
               {d.name && <span class="dim rule-desc">{describeDraft(d)}</span>}
@@ -167,7 +174,7 @@ export function RulesPane() {
               <button data-testid="rule-edit" onClick={() => setEditing(d)}>
                 Edit
               </button>
-              <button data-testid="rule-delete" onClick={() => store.setRules(drafts.filter((x) => x.id !== d.id))}>
+              <button data-testid="rule-delete" onClick={() => panel.setRules(drafts.filter((x) => x.id !== d.id))}>
                 Delete
               </button>
             </div>

@@ -86,8 +86,6 @@ export interface ExportInput {
   pageUrl?: string;
   /** WS Lens's version, for log.creator */
   version: string;
-  /** the full payload of a frame whose own payload is a preview (`truncated`), when the panel could fetch it */
-  payloadOf?: (f: Frame) => Payload | undefined;
 }
 
 const PAGE_ID = 'page_1';
@@ -100,7 +98,7 @@ export function exportHar(input: ExportInput): HarLog {
     list.push(f);
   }
   const pageref = input.pageUrl !== undefined ? PAGE_ID : undefined;
-  const entries = input.sockets.map((s) => socketEntry(s, framesBySocket.get(s.key) ?? [], pageref, input.payloadOf));
+  const entries = input.sockets.map((s) => socketEntry(s, framesBySocket.get(s.key) ?? [], pageref));
   const pages: Page[] =
     input.pageUrl === undefined
       ? []
@@ -116,7 +114,7 @@ export function exportHar(input: ExportInput): HarLog {
   return { log: { version: '1.2', creator: { name: 'WS Lens', version: input.version }, pages, entries } };
 }
 
-function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined, payloadOf: ExportInput['payloadOf']): HarEntry {
+function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined): HarEntry {
   const opened = s.openedAt !== undefined;
   const handshake = opened ? Math.max(0, s.openedAt! - s.createdAt) : 0;
   const messages: HarWebSocketMessage[] = [];
@@ -129,7 +127,7 @@ function socketEntry(s: Socket, frames: Frame[], pageref: string | undefined, pa
       continue;
     }
     if (!f.payload) continue;
-    const m = harMessage(f, payloadOf);
+    const m = harMessage(f);
     if (m._wsLens?.cut) cut++;
     messages.push(m);
   }
@@ -190,12 +188,8 @@ function socketExtra(s: Socket, events: HarLensEvent[], cut: number): HarSocketE
   };
 }
 
-function harMessage(f: Frame, payloadOf: ExportInput['payloadOf']): HarWebSocketMessage {
-  let p = f.payload!;
-  if (p.truncated) {
-    const full = payloadOf?.(f);
-    if (full && !full.truncated) p = full;
-  }
+function harMessage(f: Frame): HarWebSocketMessage {
+  const p = f.payload!;
   const extra: HarMessageExtra = {};
   if (p.type === 'blob') extra.blob = true;
   if (p.truncated) extra.cut = { size: p.size };

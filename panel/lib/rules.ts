@@ -241,7 +241,7 @@ export function describeDraft(d: RuleDraft): string {
 }
 
 /** What the pages get: the valid rules, in order (disabled ones too, so their ids stay stable). */
-export function compileAll(drafts: RuleDraft[], on: boolean): Rule[] {
+export function compileAll(drafts: readonly RuleDraft[], on: boolean): Rule[] {
   if (!on) return [];
   const out: Rule[] = [];
   for (const d of drafts) {

@@ -1,4 +1,5 @@
 import { splitRegex } from '../lib/regex';
+import type { Frame } from './model';
 
 /** The frame filter: plain text (case-insensitive) or `/regex/flags`, a direction, and invert. */
 export type DirectionFilter = 'all' | 'sent' | 'received' | 'event';
@@ -36,3 +37,19 @@ export function compileFilter(text: string): CompiledFilter {
 }
 
 export const EMPTY_FILTER: FilterSpec = { text: '', direction: 'all', invert: false };
+
+/**
+ * Whether a row passes the filter. Its decoded reading counts too: a result row is found by the method name of the
+ * call it answers, which its own text lacks. A preview cut for the table is no reason to miss a match further on.
+ */
+export function rowMatches(f: Frame, spec: FilterSpec, compiled: CompiledFilter): boolean {
+  if (spec.direction !== 'all' && f.direction !== spec.direction) return false;
+  const test = compiled.test;
+  if (!test) return true;
+  const d = f.decoded;
+  const hit =
+    test(f.preview) ||
+    (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data)) ||
+    (d !== undefined && (test(d.summary) || test(d.search)));
+  return spec.invert ? !hit : hit;
+}

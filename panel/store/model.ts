@@ -5,12 +5,16 @@ import type { Decoded, ProtocolId } from '../decoders/types';
 export type FrameKind = 'text' | 'binary' | 'event' | 'injected' | 'page';
 export type FrameDirection = 'sent' | 'received' | 'event';
 
-/** One row of the frame log: a message or a lifecycle event of one socket. */
+/**
+ * One row of the log: a message (a WebSocket frame) or a lifecycle event of one socket. Its `id` is its row id;
+ * `frameId` is the browser's frame (iframe) its document runs in, as everywhere in the protocol.
+ */
 export interface Frame {
-  /** position in the whole log, stable across trimming */
+  /** the row id: its position in the whole log, stable across trimming */
   id: number;
   socketKey: string;
   docId: string;
+  /** the browser frame the socket's document is in (0: the tab's top frame), as the background numbers them */
   frameId: number;
   seq: number;
   time: number;
@@ -52,6 +56,7 @@ export interface BufferedSample {
 export interface Socket {
   key: string;
   docId: string;
+  /** the browser frame of its document */
   frameId: number;
   sid: number;
   url: string;

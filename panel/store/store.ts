@@ -1,93 +1,89 @@
 /**
- * The panel store: the log (reducer state) plus what the user chose — selection, filter, pause, settings — and
- * the filtered view the table renders. Components read it and call its commands; only the panel's entry point
- * knows about ports (through the Transport interface, faked in tests).
+ * The panel store: it owns the log and what the user chose, routes the background's messages into them, and carries
+ * out the components' actions, asking the page through the page client. Components see it only as a Panel (a
+ * read-only view and actions, ./view.ts); only the panel's entry point knows about ports (through the Transport,
+ * faked in tests). Most of the logic lives in the modules it composes; what stays here is the order of things.
  */
-import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type PageCommand, type Payload, type ReplayItem } from '../../src/shared/protocol';
+import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload } from '../../src/shared/protocol';
 import { compileAll, type RuleDraft } from '../lib/rules';
+import { importHar } from '../lib/har';
 import { chooseDecoder, type DecoderChoice } from './decoding';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
-import type { Frame, Socket } from './model';
-import { exportHar, importHar } from '../lib/har';
-import { framesToJsonLines } from '../lib/jsonl';
-import { fileStem } from '../lib/download';
+import { harFile, importedText, jsonLinesFile, rowsOfSockets, socketsToExport, type SavedFile } from './files';
 import {
   applyPageMessage,
+  applyWhilePaused,
   clearLog,
   createLog,
+  decodingChanged,
+  DEFAULT_MAX_FRAMES,
   dropOtherDocs,
-  importLog,
-  frameById,
   heldFrames,
+  importLog,
   markDocGone,
+  replacePayload,
+  rowById,
   setMaxFrames,
-  type LogState,
-} from './reducer';
+  type Log,
+} from './log';
+import { mark, markable, NO_MARKS, replayRowIds, unmarkAll, type Marks } from './marks';
+import type { Doc, Frame, Socket } from './model';
+import { hookFaultText, withNotice, withoutNotice, type Notice } from './notices';
+import { rulesOriginOf } from './origin';
+import { PageClient, type Addressee, type Transport } from './pageClient';
+import { replayCommand, type ReplayTiming } from './replay';
+import { afterClear, newestSocket, NO_SELECTION, pickAllSockets, pickOnly, pickRow, pickSocket, type Selection } from './selection';
+import { appendInView, rowsInView, withoutTrimmed, type ViewCriteria } from './shown';
+import { appendKeepsOrder, DEFAULT_SORT, nextSort, type SortSpec } from './sort';
+import type { Connection, Counts, Panel, Revisions, Settings } from './view';
 
-/** What the store needs from the outside world. */
-export interface Transport {
-  /** send a command to one document of the inspected tab; resolves with an error text or undefined */
-  command(frameId: number, docId: string, cmd: PageCommand): void;
-}
+export type { Transport } from './pageClient';
+export type { Connection, Settings } from './view';
 
-export interface Settings {
-  preserveLog: boolean;
-  maxFrames: number;
-  filter: FilterSpec;
-}
-
-export interface Notice {
-  id: number;
-  level: 'error' | 'info';
-  text: string;
-}
-
-export type Connection = 'connecting' | 'connected' | 'disconnected';
+/** Under a flood, rows in another order than the log's are re-sorted at most this often, not per batch. */
+const RESORT_MS = 250;
 
 type Listener = () => void;
 
-export class Store {
-  readonly log: LogState;
-  /** frame ids that pass the filter and the socket selection, in log order */
-  visible: number[] = [];
-  selectedSockets = new Set<string>();
-  /** the socket the composer acts on */
-  primarySocket: string | undefined;
-  selectedFrame: number | undefined;
-  paused = false;
-  /** frames that arrived while paused and were not recorded */
-  pausedSkipped = 0;
+export class Store implements Panel {
+  /** The log itself: for the store's own modules, tests and diagnostics (window.__wsLens), never for components. */
+  readonly log: Log;
+  private client: PageClient;
+  private listeners = new Set<Listener>();
+
+  /** ids of the rows in view, in view order */
+  private shown: number[] = [];
+  private shownRev = 0;
+  private resortTimer: ReturnType<typeof setTimeout> | undefined;
+
+  selection: Selection = NO_SELECTION;
+  marks: Marks = NO_MARKS;
+  sort: SortSpec = DEFAULT_SORT;
   settings: Settings;
   compiled: CompiledFilter;
-  notices: Notice[] = [];
+  paused = false;
+  pausedSkipped = 0;
   connection: Connection = 'connecting';
-  sort: { by: 'time' | 'size'; desc: boolean } = { by: 'time', desc: false };
-  version = 0;
-  private listeners = new Set<Listener>();
-  private nextReq = 1;
-  /** requests awaiting the page's answer, with the frame and document asked: only that one may answer */
-  private pending = new Map<number, { to: Addressee; resolve: (error?: string) => void }>();
+  notices: readonly Notice[] = [];
   private noticeId = 1;
+
+  /** the inspected tab's top document: the page the files the panel writes are named after */
   private topDocId: string | undefined;
   /** traffic rules as the user wrote them, for the inspected page's origin */
-  ruleDrafts: RuleDraft[] = [];
+  ruleDrafts: readonly RuleDraft[] = [];
   /** the master switch: off sends no rule to the page */
   rulesOn = true;
   holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** origin of the inspected top document; rules are kept per origin */
   rulesOrigin: string | undefined;
-  /** frames marked (Ctrl/Shift-click) for replay */
-  marked = new Set<number>();
-  private lastMarked: number | undefined;
+  rulesAcks = 0;
 
   /** the extension's version, for the files it writes */
   appVersion = 'dev';
 
-  constructor(
-    private transport: Transport,
-    settings: Partial<Settings> = {},
-  ) {
-    this.settings = { preserveLog: false, maxFrames: 200_000, filter: EMPTY_FILTER, ...settings };
+  constructor(transport: Transport, settings: Partial<Settings> = {}) {
+    this.client = new PageClient(transport);
+    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, filter: EMPTY_FILTER, ...settings };
     this.log = createLog(this.settings.maxFrames);
     this.compiled = compileFilter(this.settings.filter.text);
   }
@@ -98,7 +94,6 @@ export class Store {
   }
 
   private changed(): void {
-    this.version++;
     for (const l of this.listeners) l();
   }
 
@@ -109,80 +104,63 @@ export class Store {
       return this.changed();
     }
     if (msg.type === 'route-error') {
-      if (msg.reqId !== undefined) this.settle(msg.reqId, msg.error, { frameId: msg.frameId, docId: msg.docId });
+      if (msg.reqId !== undefined) this.client.undeliverable(msg.reqId, { frameId: msg.frameId, docId: msg.docId }, msg.error);
       else this.notify('error', msg.error);
       return;
     }
     const m = msg.message;
     // answers are matched by request id and by who answers: the frame (the background's word) and the document
-    const from = { frameId: msg.frameId, docId: m.type === 'hello' ? m.doc.docId : m.docId };
-    if (m.type === 'result') return this.settle(m.reqId, m.ok ? undefined : (m.error ?? 'failed'), from);
-    if (m.type === 'payload') return this.settlePayload(m.reqId, m, from);
+    const from: Addressee = { frameId: msg.frameId, docId: m.type === 'hello' ? m.doc.docId : m.docId };
+    if (m.type === 'result') return this.client.answer(m.reqId, from, 'result', { error: m.ok ? undefined : (m.error ?? 'failed') });
+    if (m.type === 'payload') return this.client.answer(m.reqId, from, 'payload', { payload: m.payload, error: m.error });
     if (m.type === 'hello' && msg.frameId === 0 && !this.log.docs.has(m.doc.docId)) this.onNewTopDocument(m.doc.docId, m.doc.origin, m.doc.url);
-    if (m.type === 'events' && m.fault)
-      this.notify('error', `The page hook caught ${m.fault.count === 1 ? 'an error' : `${m.fault.count} errors`} of its own (last: ${m.fault.message}); the page did not see it and capture goes on.`);
-    const events = m.type === 'events' ? decodeEvents(m) : [];
-    if (this.paused && m.type === 'events') {
-      // lifecycle events (open, close, error) still apply so the socket list stays true; frames are skipped
-      const doc = this.log.docs.get(m.docId);
-      const fresh = events.filter((e) => !doc || e.seq > doc.lastSeq);
-      const lifecycle = fresh.filter((e) => e.kind !== 'message' && e.kind !== 'buffered');
-      this.pausedSkipped += fresh.length - lifecycle.length;
-      const before = this.log.nextId;
-      const base = this.log.base;
-      applyPageMessage(this.log, msg.frameId, m, lifecycle);
-      // the skipped messages count as seen: resuming must not replay them
-      const seen = this.log.docs.get(m.docId);
-      if (seen && fresh.length) seen.lastSeq = Math.max(seen.lastSeq, fresh[fresh.length - 1].seq);
-      return this.afterApply(before, base);
-    }
+    if (m.type === 'events' && m.fault) this.notify('error', hookFaultText(m.fault));
     const before = this.log.nextId;
     const base = this.log.base;
-    const { subscribe } = applyPageMessage(this.log, msg.frameId, m, events);
+    if (m.type === 'events' && this.paused) {
+      this.pausedSkipped += applyWhilePaused(this.log, msg.frameId, m, decodeEvents(m));
+      return this.afterApply(before, base);
+    }
+    const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
     if (subscribe) {
-      this.transport.command(msg.frameId, subscribe.docId, { cmd: 'subscribe', since: subscribe.since });
+      const to = { frameId: msg.frameId, docId: subscribe.docId };
+      this.client.post(to, { cmd: 'subscribe', since: subscribe.since });
       // rules apply only while a panel is subscribed, so every (re)subscription carries them
-      if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(msg.frameId, subscribe.docId);
+      if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(to);
     }
     this.afterApply(before, base);
   }
 
-  /** Extend the filtered view with the frames added since `before`, and forget trimmed ones. */
+  /** Bring the rows in view up to date with the rows added since `before`, and forget trimmed ones. */
   private afterApply(before: number, base: number): void {
-    if (this.log.base !== base) this.visible = this.visible.filter((id) => id >= this.log.base);
-    let added = false;
-    for (let id = Math.max(before, this.log.base); id < this.log.nextId; id++) {
-      const f = frameById(this.log, id);
-      if (f && this.passes(f)) {
-        this.visible.push(id);
-        added = true;
-      }
-    }
-    // the log arrives in time order; any other order is restored by a re-sort, at most every 250 ms under a flood
-    if (added && (this.sort.by !== 'time' || this.sort.desc) && !this.resortTimer)
+    if (this.log.base !== base) this.shown = withoutTrimmed(this.shown, this.log);
+    const added = appendInView(this.shown, this.log, before, this.criteria());
+    if (added || this.log.base !== base) this.shownRev++;
+    if (added && !appendKeepsOrder(this.sort) && !this.resortTimer)
       this.resortTimer = setTimeout(() => {
         this.resortTimer = undefined;
         this.refilter();
-      }, 250);
-    if (!this.primarySocket) this.autoSelect();
+      }, RESORT_MS);
+    if (!this.selection.primary) this.followNewestSocket();
     this.changed();
   }
 
-  private resortTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Until the user picks a socket, the composer acts on the newest one. */
+  private followNewestSocket(): void {
+    const primary = newestSocket(this.log.socketOrder, this.log.sockets);
+    if (primary) this.selection = { ...this.selection, primary };
+  }
 
   private onNewTopDocument(docId: string, origin: string | undefined, url: string): void {
     const previous = this.topDocId;
     this.topDocId = docId;
-    // the origin as the background took it from the browser; a url-keyed origin only for opaque ones (file:, data:)
-    this.rulesOrigin = origin && origin !== 'null' ? origin : originKey(url);
+    this.rulesOrigin = rulesOriginOf(origin, url);
     if (previous && !this.settings.preserveLog) {
       // imported files stay: they are not part of any page
       const keep = new Set([docId, ...[...this.log.docs.values()].filter((d) => d.imported).map((d) => d.docId)]);
       dropOtherDocs(this.log, keep);
-      this.selectedSockets.clear();
-      this.primarySocket = undefined;
-      this.selectedFrame = undefined;
-      this.marked.clear();
+      this.selection = NO_SELECTION;
+      this.marks = unmarkAll(this.marks);
       this.refilter();
     }
   }
@@ -192,48 +170,79 @@ export class Store {
     this.changed();
   }
 
-  private autoSelect(): void {
-    // follow the newest socket until the user picks one
-    const order = this.log.socketOrder;
-    for (let i = order.length - 1; i >= 0; i--) {
-      const s = this.log.sockets.get(order[i]);
-      if (s && s.state !== 'closed') {
-        this.primarySocket = s.key;
-        return;
-      }
-    }
-    if (order.length) this.primarySocket = order[order.length - 1];
+  // ------------------------------------------------------------------ the read-only view
+  get revisions(): Revisions {
+    return { ...this.log.revisions, shown: this.shownRev };
   }
 
-  // ------------------------------------------------------------------ view
-  private passes(f: Frame): boolean {
-    if (this.selectedSockets.size && !this.selectedSockets.has(f.socketKey)) return false;
-    const { direction, invert } = this.settings.filter;
-    if (direction !== 'all' && f.direction !== direction) return false;
-    const test = this.compiled.test;
-    if (!test) return true;
-    const d = f.decoded;
-    const hit =
-      test(f.preview) ||
-      (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data)) ||
-      (d !== undefined && (test(d.summary) || test(d.search)));
-    return invert ? !hit : hit;
+  counts(): Counts {
+    return { shown: this.shown.length, total: this.log.frames.length, trimmed: this.log.trimmed, droppedInPage: this.log.droppedInPage };
   }
 
+  rowsInRange(start: number, end: number): (Frame | undefined)[] {
+    const out: (Frame | undefined)[] = [];
+    for (let i = start; i < end; i++) out.push(i >= 0 && i < this.shown.length ? rowById(this.log, this.shown[i]) : undefined);
+    return out;
+  }
+
+  rowIdAt(index: number): number | undefined {
+    return this.shown[index];
+  }
+
+  indexOfRow(rowId: number): number {
+    return this.shown.indexOf(rowId);
+  }
+
+  row(rowId: number | undefined): Frame | undefined {
+    return rowId === undefined ? undefined : rowById(this.log, rowId);
+  }
+
+  rowBySeq(socketKey: string, seq: number): Frame | undefined {
+    const frames = this.log.frames;
+    for (let i = frames.length - 1; i >= 0; i--) if (frames[i].seq === seq && frames[i].socketKey === socketKey) return frames[i];
+    return undefined;
+  }
+
+  socket(key: string | undefined): Socket | undefined {
+    return key ? this.log.sockets.get(key) : undefined;
+  }
+
+  socketKeys(): readonly string[] {
+    return this.log.socketOrder;
+  }
+
+  doc(docId: string): Doc | undefined {
+    return this.log.docs.get(docId);
+  }
+
+  docCount(): number {
+    return this.log.docs.size;
+  }
+
+  held(): Frame[] {
+    return heldFrames(this.log);
+  }
+
+  replayRows(): Frame[] {
+    return replayRowIds(this.marks, this.selection.rowId)
+      .map((id) => this.row(id))
+      .filter(markable);
+  }
+
+  // ------------------------------------------------------------------ view actions
+  private criteria(): ViewCriteria {
+    return { selection: this.selection, filter: this.settings.filter, compiled: this.compiled, sort: this.sort };
+  }
+
+  /** Recompute the rows in view over the whole log: after a change of filter, selection or order. */
   refilter(): void {
-    const out: number[] = [];
-    for (const f of this.log.frames) if (this.passes(f)) out.push(f.id);
-    if (this.sort.by === 'size') {
-      const size = (id: number) => frameById(this.log, id)?.payload?.size ?? -1;
-      out.sort((a, b) => size(a) - size(b));
-    }
-    if (this.sort.desc) out.reverse();
-    this.visible = out;
+    this.shown = rowsInView(this.log, this.criteria());
+    this.shownRev++;
     this.changed();
   }
 
-  setSort(by: 'time' | 'size'): void {
-    this.sort = this.sort.by === by ? { by, desc: !this.sort.desc } : { by, desc: by === 'size' };
+  setSort(by: SortSpec['by']): void {
+    this.sort = nextSort(this.sort, by);
     this.refilter();
   }
 
@@ -244,37 +253,28 @@ export class Store {
   }
 
   selectSocket(key: string, mode: 'only' | 'toggle' = 'only'): void {
-    if (mode === 'toggle') {
-      if (this.selectedSockets.has(key)) this.selectedSockets.delete(key);
-      else this.selectedSockets.add(key);
-    } else this.selectedSockets = new Set([key]);
-    this.primarySocket = key;
+    this.selection = pickSocket(this.selection, key, mode);
     this.refilter();
   }
 
   selectAllSockets(): void {
-    this.selectedSockets.clear();
+    this.selection = pickAllSockets(this.selection);
     this.refilter();
   }
 
-  selectFrame(id: number | undefined): void {
-    this.selectedFrame = id;
+  selectRow(rowId: number | undefined): void {
+    this.selection = pickRow(this.selection, rowId);
     this.changed();
   }
 
-  socket(key: string | undefined): Socket | undefined {
-    return key ? this.log.sockets.get(key) : undefined;
+  mark(rowId: number, mode: 'toggle' | 'range'): void {
+    this.marks = mark(this.marks, rowId, mode, this.shown, (id) => markable(this.row(id)));
+    this.changed();
   }
 
-  frame(id: number | undefined): Frame | undefined {
-    return id === undefined ? undefined : frameById(this.log, id);
-  }
-
-  /** The frame of a socket with a given seq: decoded frames point at each other that way. */
-  frameBySeq(key: string, seq: number): Frame | undefined {
-    const frames = this.log.frames;
-    for (let i = frames.length - 1; i >= 0; i--) if (frames[i].seq === seq && frames[i].socketKey === key) return frames[i];
-    return undefined;
+  clearMarks(): void {
+    this.marks = NO_MARKS;
+    this.changed();
   }
 
   /** "Decode as" for one socket: a protocol, 'none' (raw), or 'auto' (detect again). */
@@ -282,7 +282,8 @@ export class Store {
     const sock = this.socket(key);
     if (!sock) return;
     chooseDecoder(this.log, sock, choice);
-    this.log.version++;
+    decodingChanged(this.log);
+    // decoded fields are searched too: the rows in view may change
     this.refilter();
   }
 
@@ -295,12 +296,11 @@ export class Store {
 
   clear(): void {
     clearLog(this.log);
-    this.visible = [];
-    this.selectedFrame = undefined;
-    this.marked.clear();
+    this.shown = [];
+    this.shownRev++;
+    this.selection = afterClear(this.selection, (k) => this.log.sockets.has(k));
+    this.marks = unmarkAll(this.marks);
     this.pausedSkipped = 0;
-    if (this.primarySocket && !this.log.sockets.has(this.primarySocket)) this.primarySocket = undefined;
-    for (const k of [...this.selectedSockets]) if (!this.log.sockets.has(k)) this.selectedSockets.delete(k);
     this.changed();
   }
 
@@ -317,116 +317,80 @@ export class Store {
 
   // ------------------------------------------------------------------ notices
   notify(level: Notice['level'], text: string): void {
-    this.notices = [...this.notices.slice(-4), { id: this.noticeId++, level, text }];
+    this.notices = withNotice(this.notices, { id: this.noticeId++, level, text });
     this.changed();
   }
 
   dismiss(id: number): void {
-    this.notices = this.notices.filter((n) => n.id !== id);
+    this.notices = withoutNotice(this.notices, id);
     this.changed();
   }
 
-  // ------------------------------------------------------------------ actions on the page's socket
-  private request(sock: Socket, cmd: PageCommand & { reqId: number }): Promise<string | undefined> {
-    return this.requestTo(sock.frameId, sock.docId, cmd);
+  /** Notify and return the text: what a failed action resolves with. */
+  private fail(text: string): string {
+    this.notify('error', text);
+    return text;
   }
 
-  private requestTo(frameId: number, docId: string, cmd: PageCommand & { reqId: number }, waitMs = 5000): Promise<string | undefined> {
-    return new Promise((resolve) => {
-      const to = { frameId, docId };
-      this.pending.set(cmd.reqId, { to, resolve });
-      this.transport.command(frameId, docId, cmd);
-      // a page that went away never answers
-      setTimeout(() => this.settle(cmd.reqId, 'No answer from the page (it may have navigated or closed).', to), waitMs);
-    });
-  }
-
-  private settle(reqId: number, error: string | undefined, from: Addressee): void {
-    const p = this.pending.get(reqId);
-    if (!p || !sameAddressee(p.to, from)) return;
-    this.pending.delete(reqId);
-    p.resolve(error);
-  }
-
-  private payloadWaiters = new Map<number, { to: Addressee; resolve: (r: { payload?: Payload; error?: string }) => void }>();
-
-  private settlePayload(reqId: number, m: { payload?: Payload; error?: string }, from: Addressee): void {
-    const w = this.payloadWaiters.get(reqId);
-    if (!w || !sameAddressee(w.to, from)) return;
-    this.payloadWaiters.delete(reqId);
-    w.resolve(m);
-  }
-
-  /** Fetch a truncated frame's whole payload from the page; replaces the preview in the log on success. */
-  fetchFullPayload(frameId: number): Promise<string | undefined> {
-    const f = this.frame(frameId);
-    const sock = f && this.socket(f.socketKey);
-    if (!f || !sock) return Promise.resolve('That frame is no longer in the log.');
-    const reqId = this.nextReq++;
-    return new Promise((resolve) => {
-      const to = { frameId: sock.frameId, docId: sock.docId };
-      this.payloadWaiters.set(reqId, {
-        to,
-        resolve: (r) => {
-          if (r.payload) {
-            f.payload = r.payload;
-            this.changed();
-          }
-          resolve(r.error);
-        },
-      });
-      this.transport.command(sock.frameId, sock.docId, { cmd: 'payload', reqId, seq: f.seq });
-      setTimeout(() => this.settlePayload(reqId, { error: 'No answer from the page (it may have navigated).' }, to), 15000);
-    });
-  }
-
-  /** Send or inject on the primary socket. Resolves with an error text (also shown as a notice) or undefined. */
-  async act(kind: 'send' | 'inject', payload: OutgoingPayload): Promise<string | undefined> {
-    const sock = this.socket(this.primarySocket);
-    if (!sock) return this.fail('Select a socket first: nothing was sent.');
-    if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: nothing can be sent on it.`);
-    const error = await this.request(sock, { cmd: kind, reqId: this.nextReq++, sid: sock.sid, payload });
+  private failed(error: string | undefined): string | undefined {
     if (error) this.notify('error', error);
     return error;
+  }
+
+  // ------------------------------------------------------------------ actions on the page's socket
+  /** Fetch a truncated row's whole payload from the page; it replaces the preview in the log. */
+  async fetchFullPayload(rowId: number): Promise<string | undefined> {
+    const f = this.row(rowId);
+    const sock = f && this.socket(f.socketKey);
+    if (!f || !sock) return 'That frame is no longer in the log.';
+    const r = await this.client.request(addressOf(sock), { cmd: 'payload', seq: f.seq });
+    if (r.payload) {
+      replacePayload(this.log, f, r.payload);
+      this.changed();
+    }
+    return r.error;
+  }
+
+  async act(kind: 'send' | 'inject', payload: OutgoingPayload): Promise<string | undefined> {
+    const sock = this.socket(this.selection.primary);
+    if (!sock) return this.fail('Select a socket first: nothing was sent.');
+    if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: nothing can be sent on it.`);
+    const { error } = await this.client.request(addressOf(sock), { cmd: kind, sid: sock.sid, payload });
+    return this.failed(error);
   }
 
   async closeSocket(code?: number, reason?: string): Promise<string | undefined> {
-    const sock = this.socket(this.primarySocket);
+    const sock = this.socket(this.selection.primary);
     if (!sock) return this.fail('Select a socket first.');
     if (this.importedFrom(sock)) return this.fail(`That socket was imported from ${this.importedFrom(sock)}: it cannot be closed.`);
-    const error = await this.request(sock, { cmd: 'close', reqId: this.nextReq++, sid: sock.sid, code, reason });
-    if (error) this.notify('error', error);
-    return error;
+    const { error } = await this.client.request(addressOf(sock), { cmd: 'close', sid: sock.sid, code, reason });
+    return this.failed(error);
+  }
+
+  /** Imported sockets are a record of the past: say so instead of waiting for a page that is not there. */
+  private importedFrom(sock: Socket): string | undefined {
+    return this.log.docs.get(sock.docId)?.imported;
   }
 
   // ------------------------------------------------------------------ export and import
-  /** The sockets an export covers: the selected ones, or all. */
-  private exportedSockets(): Socket[] {
-    const keys = this.selectedSockets.size ? [...this.selectedSockets] : this.log.socketOrder;
-    return keys.map((k) => this.log.sockets.get(k)).filter((x): x is Socket => !!x);
+  private pageUrl(): string | undefined {
+    return this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
   }
 
   /**
-   * The log as HAR 1.2 (Chrome's `_webSocketMessages`, so Chrome DevTools imports it). Frames the page only sent a
-   * preview of are fetched whole first, while their page is still there.
+   * The selected sockets (or all) as HAR 1.2. Rows the page only sent a preview of are fetched whole first, while
+   * their page is still there.
    */
-  async exportHar(): Promise<{ name: string; text: string }> {
-    const sockets = this.exportedSockets();
-    const keys = new Set(sockets.map((x) => x.key));
-    const frames = this.log.frames.filter((f) => keys.has(f.socketKey));
-    for (const f of frames) {
-      if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
-    }
-    const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
-    const har = exportHar({ sockets, frames, pageUrl, version: this.appVersion });
-    return { name: `${fileStem(pageUrl)}.har`, text: JSON.stringify(har, null, 2) };
+  async exportHar(): Promise<SavedFile> {
+    const sockets = socketsToExport(this.log, this.selection);
+    const rows = rowsOfSockets(this.log, sockets);
+    for (const f of rows) if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
+    return harFile(sockets, rows, this.pageUrl(), this.appVersion);
   }
 
-  /** The frames in view (filter and socket selection applied), one JSON object per line. */
-  exportJsonLines(): { name: string; text: string } {
-    const frames = this.visible.map((id) => frameById(this.log, id)).filter((f): f is Frame => !!f);
-    const pageUrl = this.topDocId ? this.log.docs.get(this.topDocId)?.url : undefined;
-    return { name: `${fileStem(pageUrl)}.jsonl`, text: framesToJsonLines(frames, this.log.sockets) };
+  /** The rows in view (filter and socket selection applied), one JSON object per line. */
+  exportJsonLines(): SavedFile {
+    return jsonLinesFile(this.log, this.shown, this.pageUrl());
   }
 
   /** Load a HAR file's sockets beside the live ones. On any error the log is left exactly as it was. */
@@ -435,137 +399,59 @@ export class Store {
     if (!r.ok) return this.fail(`Could not import ${name}: ${r.error}`);
     const docId = importLog(this.log, name, r.sockets);
     const keys = this.log.socketOrder.filter((k) => this.log.sockets.get(k)?.docId === docId);
-    this.selectedSockets = new Set(keys);
-    this.primarySocket = keys[0];
-    this.selectedFrame = undefined;
+    this.selection = pickOnly(keys);
     this.refilter();
-    const frames = r.sockets.reduce((n, x) => n + x.messages.length, 0);
-    this.notify(
-      'info',
-      `Imported ${keys.length} socket${keys.length === 1 ? '' : 's'} and ${frames.toLocaleString()} frame${frames === 1 ? '' : 's'} from ${name}` +
-        (r.skipped ? ` (${r.skipped} control frame${r.skipped === 1 ? '' : 's'} skipped)` : '') +
-        '. They are a record: nothing can be sent on them.',
-    );
+    this.notify('info', importedText(name, keys.length, r.sockets, r.skipped));
     return undefined;
-  }
-
-  /** Imported sockets are a record of the past: say so instead of waiting for a page that is not there. */
-  private importedFrom(sock: Socket): string | undefined {
-    return this.log.docs.get(sock.docId)?.imported;
   }
 
   // ------------------------------------------------------------------ traffic control
   /** Replace the rules (or switch them all on or off) and tell every live document. */
-  setRules(drafts: RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number } = {}): void {
+  setRules(drafts: readonly RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number } = {}): void {
     this.ruleDrafts = drafts;
     if (patch.on !== undefined) this.rulesOn = patch.on;
     if (patch.holdTimeoutMs !== undefined) this.holdTimeoutMs = patch.holdTimeoutMs;
-    for (const d of this.log.docs.values()) if (!d.gone) this.pushRulesTo(d.frameId, d.docId);
+    for (const d of this.liveDocs()) this.pushRulesTo(d);
     this.changed();
   }
 
-  private pushRulesTo(frameId: number, docId: string): void {
-    void this.requestTo(frameId, docId, {
-      cmd: 'rules',
-      reqId: this.nextReq++,
-      rules: compileAll(this.ruleDrafts, this.rulesOn),
-      holdTimeoutMs: this.holdTimeoutMs,
-    }).then((error) => {
+  private pushRulesTo(to: Addressee): void {
+    const rules = compileAll(this.ruleDrafts, this.rulesOn);
+    void this.client.request(addressOf(to), { cmd: 'rules', rules, holdTimeoutMs: this.holdTimeoutMs }).then(({ error }) => {
       if (error) return this.notify('error', error);
       this.rulesAcks++;
       this.changed();
     });
   }
 
-  /** rules commands the pages confirmed: how a caller knows the page runs the current rules */
-  rulesAcks = 0;
-
-  /** Frames a rule holds, waiting for Forward, Edit or Drop. */
-  held(): Frame[] {
-    return heldFrames(this.log);
+  private liveDocs(): Doc[] {
+    return [...this.log.docs.values()].filter((d) => !d.gone);
   }
 
-  async decide(frameId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
-    const f = this.frame(frameId) ?? [...this.log.pending.values()].find((p) => p.id === frameId);
+  async decide(rowId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined> {
+    // a held row may have been cleared from the table; the queue still has it
+    const f = this.row(rowId) ?? [...this.log.queued.values()].find((q) => q.id === rowId);
     if (!f || !f.queued) return this.fail('That frame is no longer held.');
-    const error = await this.requestTo(f.frameId, f.docId, { cmd: 'decide', reqId: this.nextReq++, seq: f.seq, verdict, payload });
-    if (error) this.notify('error', error);
-    return error;
+    const { error } = await this.client.request(addressOf(f), { cmd: 'decide', seq: f.seq, verdict, payload });
+    return this.failed(error);
   }
 
   resumeAll(): void {
-    for (const d of this.log.docs.values())
-      if (!d.gone) void this.requestTo(d.frameId, d.docId, { cmd: 'resume-all', reqId: this.nextReq++ }).then((e) => e && this.notify('error', e));
-  }
-
-  /** Ctrl/Cmd-click toggles one frame, Shift-click marks the range from the last one. */
-  mark(id: number, mode: 'toggle' | 'range'): void {
-    if (mode === 'range' && this.lastMarked !== undefined) {
-      const a = this.visible.indexOf(this.lastMarked);
-      const b = this.visible.indexOf(id);
-      if (a >= 0 && b >= 0)
-        for (let i = Math.min(a, b); i <= Math.max(a, b); i++) if (this.markable(this.visible[i])) this.marked.add(this.visible[i]);
-    } else if (this.marked.has(id)) this.marked.delete(id);
-    else if (this.markable(id)) this.marked.add(id);
-    this.lastMarked = id;
-    this.changed();
-  }
-
-  private markable(id: number): boolean {
-    const f = this.frame(id);
-    return !!f && f.direction !== 'event' && !!f.payload;
-  }
-
-  clearMarks(): void {
-    this.marked.clear();
-    this.lastMarked = undefined;
-    this.changed();
-  }
-
-  /** The frames to replay: the marked ones in log order, else the selected one. */
-  replayFrames(): Frame[] {
-    const ids = this.marked.size ? [...this.marked].sort((a, b) => a - b) : this.selectedFrame !== undefined ? [this.selectedFrame] : [];
-    return ids.map((id) => this.frame(id)).filter((f): f is Frame => !!f && f.direction !== 'event' && !!f.payload);
+    for (const d of this.liveDocs()) void this.client.request(addressOf(d), { cmd: 'resume-all' }).then(({ error }) => this.failed(error));
   }
 
   /** Replay on the primary socket: each item as edited, at its original offset or all at once. */
-  async replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: 'original' | 'fast'): Promise<string | undefined> {
-    const sock = this.socket(this.primarySocket);
+  async replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: ReplayTiming): Promise<string | undefined> {
+    const sock = this.socket(this.selection.primary);
     if (!sock) return this.fail('Select a socket to replay on.');
     if (!items.length) return this.fail('Mark frames to replay first (Ctrl-click or Shift-click rows).');
-    const t0 = items[0].frame.mono;
-    const list: ReplayItem[] = items.map(({ frame, payload }) => ({
-      direction: frame.direction === 'received' ? 'received' : 'sent',
-      payload,
-      at: timing === 'original' ? Math.max(0, frame.mono - t0) : 0,
-    }));
-    const wait = timing === 'original' ? list[list.length - 1].at + 5000 : 5000;
-    const error = await this.requestTo(sock.frameId, sock.docId, { cmd: 'replay', reqId: this.nextReq++, sid: sock.sid, items: list }, wait);
-    if (error) this.notify('error', error);
-    return error;
-  }
-
-  private fail(text: string): string {
-    this.notify('error', text);
-    return text;
+    const cmd = replayCommand(items, timing);
+    const { error } = await this.client.request(addressOf(sock), { cmd: 'replay', sid: sock.sid, items: cmd.items }, cmd.waitMs);
+    return this.failed(error);
   }
 }
 
-/** Who a request went to: a frame of the tab (as the background numbers them) and the document in it. */
-interface Addressee {
-  frameId: number;
-  docId: string;
-}
-function sameAddressee(a: Addressee, b: Addressee): boolean {
-  return a.frameId === b.frameId && a.docId === b.docId;
-}
-
-/** Rules are kept per origin; pages without one (about:blank, file:) by their URL. */
-export function originKey(url: string): string {
-  try {
-    const o = new URL(url).origin;
-    return o === 'null' ? url : o;
-  } catch {
-    return url;
-  }
+/** Where a command for a socket, a row or a document goes: its browser frame and document. */
+function addressOf(x: { frameId: number; docId: string }): Addressee {
+  return { frameId: x.frameId, docId: x.docId };
 }

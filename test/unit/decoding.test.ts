@@ -4,15 +4,14 @@
  * on frames recorded from the real libraries in test/unit/decoders/.
  */
 import { describe, expect, it } from 'vitest';
-import { Store, type Transport } from '../../panel/store/store';
+import { Store } from '../../panel/store/store';
 import { decodedView } from '../../panel/store/decoding';
 import { events, fromFrame, hello, text } from './fixtures';
-
-const noTransport: Transport = { command: () => {} };
+import { FakeTransport } from './lib/fakeTransport';
 
 type Ev = Parameters<typeof events>[1][number];
 function storeWith(list: Ev[]) {
-  const store = new Store(noTransport);
+  const store = new Store(new FakeTransport());
   store.receive(fromFrame(hello('d')));
   store.receive(fromFrame(events('d', list)));
   return store;
@@ -112,7 +111,7 @@ describe('decoding in the store', () => {
       received('unrelated'),
     ]);
     store.setFilter({ text: 'subtract' });
-    const shown = store.visible.map((id) => store.frame(id)!);
+    const shown = store.rowsInRange(0, store.counts().shown).map((f) => f!);
     expect(shown.map((f) => f.preview)).toEqual(['{"jsonrpc":"2.0","method":"subtract","params":[5,3],"id":1}', '{"jsonrpc":"2.0","result":2,"id":1}']);
   });
 

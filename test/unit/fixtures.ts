@@ -1,4 +1,4 @@
-// Builders for protocol messages, shared by the store, reducer and panel tests.
+// Builders for protocol messages, shared by the store, log and panel tests.
 import { envelope, type BackgroundToPanel, type CaptureEvent, type PageToPanel } from '../../src/shared/protocol';
 
 type Dist<T> = T extends unknown ? Omit<T, 'seq' | 'time' | 'mono' | 'sid'> & { sid?: number; time?: number } : never;

@@ -4,14 +4,14 @@
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Store, type Transport } from '../../panel/store/store';
+import { Store } from '../../panel/store/store';
 import { events, fromFrame, hello, socketLife, text } from './fixtures';
+import { FakeTransport } from './lib/fakeTransport';
 
 const chromeHar = fs.readFileSync(new URL('../fixtures/chrome-devtools.har', import.meta.url), 'utf8');
-const noTransport: Transport = { command: () => {} };
 
 function liveStore() {
-  const store = new Store(noTransport);
+  const store = new Store(new FakeTransport());
   store.receive(fromFrame(hello('d')));
   store.receive(fromFrame(events('d', socketLife())));
   return store;
@@ -37,13 +37,13 @@ describe('importing a HAR into the panel', () => {
     expect(frames.filter((f) => f.direction === 'sent').length).toBe(7);
     expect(frames.some((f) => f.payload!.type === 'binary' && f.payload!.size === 100)).toBe(true);
     // the imported sockets are selected, and nothing can be sent on them
-    expect(store.selectedSockets).toEqual(new Set(sockets.map((x) => x.key)));
+    expect(store.selection.sockets).toEqual(new Set(sockets.map((x) => x.key)));
     expect(await store.act('send', { type: 'text', data: 'x' })).toMatch(/imported from chrome\.har/);
     expect(store.notices.at(-1)!.text).toMatch(/imported from chrome\.har/);
   });
 
   it('brings a WS Lens export back as it left', async () => {
-    const store = new Store(noTransport);
+    const store = new Store(new FakeTransport());
     store.receive(fromFrame(hello('d')));
     store.receive(
       fromFrame(
@@ -59,7 +59,7 @@ describe('importing a HAR into the panel', () => {
     );
     const { text: har } = await store.exportHar();
     const before = store.log.frames.map((f) => [f.direction, f.kind, f.preview, f.decoded?.summary]);
-    const again = new Store(noTransport);
+    const again = new Store(new FakeTransport());
     expect(again.importHar('round.har', har)).toBeUndefined();
     const after = again.log.frames.map((f) => [f.direction, f.kind, f.preview, f.decoded?.summary]);
     expect(after).toEqual(before);

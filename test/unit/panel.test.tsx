@@ -6,18 +6,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { act, cleanup, fireEvent, render } from '@testing-library/preact';
 import { App } from '../../panel/components/App';
-import { StoreContext } from '../../panel/lib/useStore';
-import { Store, type Transport } from '../../panel/store/store';
+import { PanelContext } from '../../panel/components/hooks/usePanel';
+import { Store } from '../../panel/store/store';
 import type { PageCommand } from '../../src/shared/protocol';
 import { envelope } from '../../src/shared/protocol';
 import { events, fromFrame, hello, socketLife, text } from './fixtures';
-
-class FakeTransport implements Transport {
-  sent: PageCommand[] = [];
-  command(_f: number, _d: string, cmd: PageCommand) {
-    this.sent.push(cmd);
-  }
-}
+import { FakeTransport } from './lib/fakeTransport';
 
 // happy-dom does no layout: give elements a viewport size so the virtualiser has rows to render
 for (const p of ['offsetHeight', 'clientHeight']) Object.defineProperty(HTMLElement.prototype, p, { configurable: true, get: () => 400 });
@@ -29,9 +23,9 @@ async function mount() {
   const t = new FakeTransport();
   const store = new Store(t);
   const view = render(
-    <StoreContext.Provider value={store}>
+    <PanelContext.Provider value={store}>
       <App />
-    </StoreContext.Provider>,
+    </PanelContext.Provider>,
   );
   await act(async () => {
     store.receive(fromFrame(hello('d')));
@@ -62,7 +56,7 @@ describe('panel in a page', () => {
   it('shows the frame in the detail pane as a JSON tree when selected', async () => {
     const { store, view } = await mount();
     await act(async () => {
-      store.selectFrame(store.log.frames[3].id);
+      store.selectRow(store.log.frames[3].id);
       await frame();
     });
     const detail = view.getByTestId('detail');
@@ -87,7 +81,7 @@ describe('panel in a page', () => {
       fireEvent.click(view.getByTestId('composer-send'));
       await frame();
     });
-    const cmd = t.sent.at(-1) as Extract<PageCommand, { cmd: 'send' }>;
+    const cmd = t.commands.at(-1) as Extract<PageCommand, { cmd: 'send' }>;
     expect(cmd).toMatchObject({ cmd: 'send', sid: 1, payload: { type: 'text', data: '{"a": 1}' } });
     await act(async () => {
       store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: cmd.reqId, ok: true })));
@@ -118,7 +112,7 @@ describe('panel in a page', () => {
     const { store, view } = await mount();
     await act(async () => {
       store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('<img src=x onerror=alert(1)>') }], 4)));
-      store.selectFrame(store.log.frames.at(-1)!.id);
+      store.selectRow(store.log.frames.at(-1)!.id);
       await frame();
     });
     expect(view.container.querySelector('img')).toBeNull();
@@ -156,7 +150,7 @@ describe('traffic control in the panel', () => {
       fireEvent.click(view.getByTestId('rule-save'));
       await frame();
     });
-    const cmd = t.sent.filter((c) => c.cmd === 'rules').at(-1);
+    const cmd = t.commands.filter((c) => c.cmd === 'rules').at(-1);
     expect(cmd).toMatchObject({ cmd: 'rules', holdTimeoutMs: 30000, rules: [{ match: { type: 'json', path: ['type'], value: '"ping"' }, action: { type: 'pause' } }] });
     expect(view.getAllByTestId('rule')).toHaveLength(1);
   });
@@ -174,9 +168,9 @@ describe('traffic control in the panel', () => {
       fireEvent.click(view.getByTestId('held-drop'));
       await frame();
     });
-    expect(t.sent.at(-1)).toMatchObject({ cmd: 'decide', seq: 4, verdict: 'drop' });
+    expect(t.commands.at(-1)).toMatchObject({ cmd: 'decide', seq: 4, verdict: 'drop' });
     await act(async () => {
-      store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: (t.sent.at(-1) as { reqId: number }).reqId, ok: true })));
+      store.receive(fromFrame(envelope({ type: 'result' as const, docId: 'd', reqId: (t.commands.at(-1) as { reqId: number }).reqId, ok: true })));
       store.receive(fromFrame(events('d', [{ kind: 'verdict', ref: 4, outcome: 'dropped', waited: 900 }], 5)));
       await frame();
     });

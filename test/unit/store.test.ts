@@ -1,16 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Store, type Transport } from '../../panel/store/store';
-import type { PageCommand } from '../../src/shared/protocol';
+import { Store } from '../../panel/store/store';
 import { envelope } from '../../src/shared/protocol';
 import { events, fromFrame, hello, socketLife, text } from './fixtures';
+import { FakeTransport } from './lib/fakeTransport';
 
-/** A fake transport that records commands; tests answer them as the page would. */
-class FakeTransport implements Transport {
-  sent: { frameId: number; docId: string; cmd: PageCommand }[] = [];
-  command(frameId: number, docId: string, cmd: PageCommand) {
-    this.sent.push({ frameId, docId, cmd });
-  }
-}
+/** the rows in view, as the table shows them */
+const shownRows = (store: Store) => store.rowsInRange(0, store.counts().shown).map((f) => f!);
 
 function setup() {
   const t = new FakeTransport();
@@ -28,13 +23,13 @@ describe('panel store', () => {
 
   it('follows the newest live socket for the composer', () => {
     const { store } = setup();
-    expect(store.primarySocket).toBe('d#1');
+    expect(store.selection.primary).toBe('d#1');
   });
 
   it('filters by text, regex, direction and invert', () => {
     const { store } = setup();
     store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('{"type":"chat","body":"Hi"}') }], 4)));
-    const shown = () => store.visible.map((id) => store.frame(id)!.preview);
+    const shown = () => shownRows(store).map((f) => f.preview);
     store.setFilter({ text: 'CHAT' });
     expect(shown()).toEqual(['{"type":"chat","body":"Hi"}']);
     store.setFilter({ text: '/"hello":\\d/' });
@@ -53,7 +48,7 @@ describe('panel store', () => {
     store.setFilter({ text: 'needle' });
     store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('a needle') }], 4)));
     store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('hay') }], 5)));
-    expect(store.visible.map((id) => store.frame(id)!.preview)).toEqual(['a needle']);
+    expect(shownRows(store).map((f) => f.preview)).toEqual(['a needle']);
   });
 
   it('sends on the selected socket and reports the page’s refusal as a notice', async () => {
@@ -148,10 +143,10 @@ describe('panel store', () => {
     const { store } = setup();
     store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('a much longer frame') }], 4)));
     store.setSort('size');
-    expect(store.frame(store.visible[0])!.preview).toBe('a much longer frame');
+    expect(shownRows(store)[0].preview).toBe('a much longer frame');
     store.receive(fromFrame(events('d', [{ kind: 'message', direction: 'received', payload: text('the very longest frame of all') }], 5)));
     vi.advanceTimersByTime(300);
-    expect(store.frame(store.visible[0])!.preview).toBe('the very longest frame of all');
+    expect(shownRows(store)[0].preview).toBe('the very longest frame of all');
     vi.useRealTimers();
   });
 });

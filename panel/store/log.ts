@@ -1,19 +1,39 @@
 /**
- * The panel's log: a reducer over protocol messages. It is deterministic and browser-free (unit-tested as is),
- * but it updates its append-only frame storage in place: copying a 100,000-frame array for every batch is
- * exactly what makes other inspectors freeze on busy sockets. Each call bumps `version`, which the view watches.
+ * The panel's log: every socket, document and row (frame or lifecycle event) the page reported, built from protocol
+ * messages. It is deterministic and browser-free (unit-tested as is), but not pure: every function here changes the
+ * log it is given in place, because copying a 100,000-row array for every batch is exactly what makes other
+ * inspectors freeze on busy sockets. What changed is counted in `revisions`, which is how a view knows to redraw.
  */
 import { decodeEvents, type CaptureEvent, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
 import { decodeNewFrame, detectByHandshake, undecided, type DecoderRun } from './decoding';
 import type { ImportedMessage, ImportedSocket } from '../lib/har';
 
+/** rows kept before the oldest are trimmed, until the user picks another limit */
 export const DEFAULT_MAX_FRAMES = 200_000;
+/** the smallest limit the log accepts: trimming a tenth at a time must still leave a useful log */
+const MIN_MAX_FRAMES = 1000;
+/** a row's preview is one line of the table: longer text is only ever seen in the detail */
+const ROW_PREVIEW_CHARS = 300;
 const BUFFERED_SERIES_MAX = 600;
 const RATE_WINDOW_MS = 1000;
 
-export interface LogState {
-  version: number;
+/**
+ * Change counters, one per part of the log a view shows. A part's counter moves whenever anything in it may have
+ * changed (erring on the side of moving), so a view that shows only other parts can skip redrawing.
+ */
+export interface LogRevisions {
+  /** rows added, trimmed or removed, or changed in place (a verdict, a fetched payload, a decoder's reading) */
+  rows: number;
+  /** sockets added or removed, or their state, counters, samples or decoder changed */
+  sockets: number;
+  /** documents added, gone or renamed */
+  docs: number;
+  /** the rows waiting in a page-side queue */
+  queued: number;
+}
+
+export interface Log {
   docs: Map<string, Doc>;
   sockets: Map<string, Socket>;
   /** sockets in order of creation */
@@ -29,15 +49,15 @@ export interface LogState {
   droppedInPage: number;
   /** documents seen, to number navigations */
   docCount: number;
-  /** frames waiting in a page-side queue, by docId#seq, until their verdict */
-  pending: Map<string, Frame>;
+  /** rows waiting in a page-side queue (held, delayed, or behind one), by docId#seq, until their verdict */
+  queued: Map<string, Frame>;
   /** each socket's protocol decoder, by socket key */
   decoding: Map<string, DecoderRun>;
+  revisions: LogRevisions;
 }
 
-export function createLog(maxFrames = DEFAULT_MAX_FRAMES): LogState {
+export function createLog(maxFrames = DEFAULT_MAX_FRAMES): Log {
   return {
-    version: 0,
     docs: new Map(),
     sockets: new Map(),
     socketOrder: [],
@@ -48,35 +68,41 @@ export function createLog(maxFrames = DEFAULT_MAX_FRAMES): LogState {
     trimmed: 0,
     droppedInPage: 0,
     docCount: 0,
-    pending: new Map(),
+    queued: new Map(),
     decoding: new Map(),
+    revisions: { rows: 0, sockets: 0, docs: 0, queued: 0 },
   };
 }
 
-export function frameById(s: LogState, id: number): Frame | undefined {
-  return s.frames[id - s.base];
+/** A row by its id: ids are contiguous from `base`, so this is an index, not a search. */
+export function rowById(s: Log, rowId: number): Frame | undefined {
+  return s.frames[rowId - s.base];
 }
 
 /** Up to one line of text, for the table and the filter. */
 export function previewOf(p: Payload): string {
   if (p.type === 'text') {
-    const head = p.data.length > 300 ? p.data.slice(0, 300) : p.data;
+    const head = p.data.length > ROW_PREVIEW_CHARS ? p.data.slice(0, ROW_PREVIEW_CHARS) : p.data;
     return head.replace(/[\r\n\t]+/g, ' ');
   }
   if (p.truncated && !p.data) return `Blob, ${p.size} bytes`;
   return `${p.type === 'blob' ? 'Blob' : 'Binary'}, ${p.size} bytes`;
 }
 
-function ensureDoc(s: LogState, docId: string, frameId: number, url = ''): Doc {
+function ensureDoc(s: Log, docId: string, frameId: number, url = ''): Doc {
   let d = s.docs.get(docId);
   if (!d) {
     d = { docId, frameId, url, dropped: 0, lastSeq: -1, gone: false, index: s.docCount++ };
     s.docs.set(docId, d);
-  } else if (url) d.url = url;
+    s.revisions.docs++;
+  } else if (url && url !== d.url) {
+    d.url = url;
+    s.revisions.docs++;
+  }
   return d;
 }
 
-function newSocket(s: LogState, docId: string, frameId: number, e: CaptureEvent): Socket {
+function newSocket(s: Log, docId: string, frameId: number, e: CaptureEvent): Socket {
   const key = socketKey(docId, e.sid);
   const sock: Socket = {
     key,
@@ -125,7 +151,7 @@ export function rate(times: number[], now: number): number {
   return n;
 }
 
-function addFrame(s: LogState, f: Omit<Frame, 'id'>): Frame {
+function addFrame(s: Log, f: Omit<Frame, 'id'>): Frame {
   const frame = f as Frame;
   frame.id = s.nextId++;
   s.frames.push(frame);
@@ -134,16 +160,14 @@ function addFrame(s: LogState, f: Omit<Frame, 'id'>): Frame {
 }
 
 /** Drop the oldest frames; amortised by trimming a tenth extra at once so this is rare under a flood. */
-function trim(s: LogState, atLeast: number): void {
+function trim(s: Log, atLeast: number): void {
   const n = Math.min(s.frames.length, Math.max(atLeast, Math.floor(s.maxFrames / 10)));
   s.frames.splice(0, n);
   s.base += n;
   s.trimmed += n;
 }
 
-const EVENT_LABELS: Record<string, string> = { error: 'error', created: 'created', state: 'closing' };
-
-function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
+function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
   const key = socketKey(doc.docId, e.sid);
   const sock = s.sockets.get(key) ?? newSocket(s, doc.docId, doc.frameId, e);
   const base = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
@@ -197,15 +221,19 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
         original: e.original,
         queued: e.queued,
       });
-      if (e.queued) s.pending.set(`${doc.docId}#${e.seq}`, frame);
+      if (e.queued) {
+        s.queued.set(`${doc.docId}#${e.seq}`, frame);
+        s.revisions.queued++;
+      }
       decodeNewFrame(s, sock, frame);
       return;
     }
     case 'verdict': {
       const key = `${doc.docId}#${e.ref}`;
-      const frame = s.pending.get(key);
+      const frame = s.queued.get(key);
       if (!frame) return;
-      s.pending.delete(key);
+      s.queued.delete(key);
+      s.revisions.queued++;
       frame.queued = false;
       frame.outcome = e.outcome;
       frame.waited = e.waited;
@@ -226,7 +254,7 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
       return;
     case 'error':
       sock.errored = true;
-      addFrame(s, { ...base, direction: 'event', kind: 'event', label: EVENT_LABELS.error, preview: 'error' });
+      addFrame(s, { ...base, direction: 'event', kind: 'event', label: 'error', preview: 'error' });
       return;
     case 'state':
       if (e.state === 'closing' && sock.state !== 'closed') sock.state = 'closing';
@@ -254,7 +282,7 @@ function applyEvent(s: LogState, doc: Doc, e: CaptureEvent): void {
  * to a document that just said hello.
  */
 export function applyPageMessage(
-  s: LogState,
+  s: Log,
   frameId: number,
   msg: PageToPanel,
   events: CaptureEvent[] = msg.type === 'events' ? decodeEvents(msg) : [],
@@ -262,8 +290,8 @@ export function applyPageMessage(
   if (msg.type === 'hello') {
     const known = s.docs.has(msg.doc.docId);
     const doc = ensureDoc(s, msg.doc.docId, frameId, msg.doc.url);
+    if (doc.gone) s.revisions.docs++;
     doc.gone = false;
-    s.version++;
     return { subscribe: { docId: doc.docId, since: known ? doc.lastSeq : -1 } };
   }
   if (msg.type !== 'events') return {};
@@ -272,14 +300,36 @@ export function applyPageMessage(
     doc.dropped += msg.dropped;
     s.droppedInPage += msg.dropped;
   }
+  let applied = false;
   for (const e of events) {
     // a replay after a reconnect may overlap what we have: seq makes it idempotent
     if (e.seq <= doc.lastSeq) continue;
     doc.lastSeq = e.seq;
     applyEvent(s, doc, e);
+    applied = true;
   }
-  s.version++;
+  if (applied) rowsAndSocketsChanged(s);
   return {};
+}
+
+/**
+ * Apply a batch while capture is paused: lifecycle events (open, close, error) still apply so the socket list stays
+ * true; messages are not recorded, but count as seen, so resuming does not replay them. Returns how many were skipped.
+ */
+export function applyWhilePaused(s: Log, frameId: number, msg: Extract<PageToPanel, { type: 'events' }>, events: CaptureEvent[]): number {
+  const known = s.docs.get(msg.docId);
+  const fresh = events.filter((e) => !known || e.seq > known.lastSeq);
+  const lifecycle = fresh.filter((e) => e.kind !== 'message' && e.kind !== 'buffered');
+  applyPageMessage(s, frameId, msg, lifecycle);
+  const doc = s.docs.get(msg.docId);
+  if (doc && fresh.length) doc.lastSeq = Math.max(doc.lastSeq, fresh[fresh.length - 1].seq);
+  return fresh.length - lifecycle.length;
+}
+
+/** Any applied event may add a row and touch its socket; counting both is cheaper than telling which. */
+function rowsAndSocketsChanged(s: Log): void {
+  s.revisions.rows++;
+  s.revisions.sockets++;
 }
 
 type EventTiming = { seq: number; sid: number; mono: number; time: number };
@@ -330,7 +380,7 @@ function importedRows(x: ImportedSocket, name: string): ImportedRow[] {
  * so counters, previews and decoders treat them alike. Sockets are interleaved by time; each keeps its own order.
  * Returns the new document's id.
  */
-export function importLog(s: LogState, name: string, sockets: ImportedSocket[]): string {
+export function importLog(s: Log, name: string, sockets: ImportedSocket[]): string {
   const docId = `import:${s.docCount}:${name}`;
   const doc = ensureDoc(s, docId, -1, name);
   doc.gone = true;
@@ -356,33 +406,45 @@ export function importLog(s: LogState, name: string, sockets: ImportedSocket[]):
       f.edited = m.edited;
     }
   }
-  s.version++;
+  rowsAndSocketsChanged(s);
   return docId;
 }
 
 /** Frames a rule holds for a decision, oldest first. */
-export function heldFrames(s: LogState): Frame[] {
+export function heldFrames(s: Log): Frame[] {
   const out: Frame[] = [];
-  for (const f of s.pending.values()) if (f.rule?.action === 'pause' && !s.docs.get(f.docId)?.gone) out.push(f);
+  for (const f of s.queued.values()) if (f.rule?.action === 'pause' && !s.docs.get(f.docId)?.gone) out.push(f);
   return out;
 }
 
-export function markDocGone(s: LogState, docId: string): void {
+export function markDocGone(s: Log, docId: string): void {
   const d = s.docs.get(docId);
   if (!d) return;
   d.gone = true;
   // the page released what it held when it went (pagehide); it can no longer tell us, so stop waiting
-  for (const [key, f] of s.pending) if (f.docId === docId) s.pending.delete(key);
-  s.version++;
+  for (const [key, f] of s.queued) if (f.docId === docId) s.queued.delete(key);
+  s.revisions.docs++;
+  s.revisions.queued++;
 }
 
-function forgetSocket(s: LogState, key: string): void {
+/** A row's whole payload, fetched from the page, in place of its preview. */
+export function replacePayload(s: Log, row: Frame, payload: Payload): void {
+  row.payload = payload;
+  s.revisions.rows++;
+}
+
+/** Rows of a socket changed their reading (a new "decode as"): the socket and its rows redraw. */
+export function decodingChanged(s: Log): void {
+  rowsAndSocketsChanged(s);
+}
+
+function forgetSocket(s: Log, key: string): void {
   s.sockets.delete(key);
   s.decoding.delete(key);
 }
 
-/** Clear the log; with `keepSockets` the socket list stays (counters reset) so live sockets remain selectable. */
-export function clearLog(s: LogState): void {
+/** Clear the rows; live sockets stay in the list, with their counters, so they remain selectable. */
+export function clearLog(s: Log): void {
   s.base = s.nextId;
   s.frames = [];
   s.trimmed = 0;
@@ -394,11 +456,12 @@ export function clearLog(s: LogState): void {
     if (sock.state === 'closed' || doc?.gone) forgetSocket(s, key);
   }
   s.socketOrder = s.socketOrder.filter((k) => s.sockets.has(k));
-  s.version++;
+  rowsAndSocketsChanged(s);
+  s.revisions.docs++;
 }
 
 /** A new top-level document without "preserve log": forget everything from the old ones. */
-export function dropOtherDocs(s: LogState, keepDocIds: Set<string>): void {
+export function dropOtherDocs(s: Log, keepDocIds: Set<string>): void {
   for (const [key, sock] of s.sockets) if (!keepDocIds.has(sock.docId)) forgetSocket(s, key);
   s.socketOrder = s.socketOrder.filter((k) => s.sockets.has(k));
   const keep = s.frames.filter((f) => keepDocIds.has(f.docId));
@@ -407,12 +470,14 @@ export function dropOtherDocs(s: LogState, keepDocIds: Set<string>): void {
   keep.forEach((f, i) => (f.id = s.base + i));
   s.frames = keep;
   for (const id of [...s.docs.keys()]) if (!keepDocIds.has(id)) s.docs.delete(id);
-  for (const [key, f] of s.pending) if (!keepDocIds.has(f.docId)) s.pending.delete(key);
-  s.version++;
+  for (const [key, f] of s.queued) if (!keepDocIds.has(f.docId)) s.queued.delete(key);
+  rowsAndSocketsChanged(s);
+  s.revisions.docs++;
+  s.revisions.queued++;
 }
 
-export function setMaxFrames(s: LogState, max: number): void {
-  s.maxFrames = Math.max(1000, Math.floor(max));
+export function setMaxFrames(s: Log, max: number): void {
+  s.maxFrames = Math.max(MIN_MAX_FRAMES, Math.floor(max));
   if (s.frames.length > s.maxFrames) trim(s, s.frames.length - s.maxFrames);
-  s.version++;
+  s.revisions.rows++;
 }

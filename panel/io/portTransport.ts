@@ -5,7 +5,8 @@
  */
 import browser, { type Runtime } from 'webextension-polyfill';
 import { PORT_PANEL, envelope, isBackgroundToPanel, type PageCommand } from '../../src/shared/protocol';
-import type { Store, Transport } from '../store/store';
+import type { Store } from '../store/store';
+import type { Transport } from '../store/pageClient';
 
 export class PortTransport implements Transport {
   private port: Runtime.Port | undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { applyPageMessage, clearLog, createLog, dropOtherDocs, frameById, heldFrames, markDocGone, rate } from '../../panel/store/reducer';
+import { applyPageMessage, clearLog, createLog, dropOtherDocs, heldFrames, markDocGone, rate, rowById } from '../../panel/store/log';
 import { events, hello, socketLife, text } from './fixtures';
 
-describe('log reducer', () => {
+describe('the log', () => {
   it('builds sockets and frames from a socket life', () => {
     const s = createLog();
     expect(applyPageMessage(s, 0, hello('d1'))).toEqual({ subscribe: { docId: 'd1', since: -1 } });
@@ -50,7 +50,7 @@ describe('log reducer', () => {
     expect(s.frames.length).toBeLessThanOrEqual(1000);
     expect(s.trimmed + s.frames.length).toBe(2501);
     const last = s.frames.at(-1)!;
-    expect(frameById(s, last.id)).toBe(last);
+    expect(rowById(s, last.id)).toBe(last);
     expect(last.preview).toBe('m2499');
   });
 
@@ -105,7 +105,7 @@ describe('log reducer', () => {
     dropOtherDocs(s, new Set(['new']));
     expect([...s.sockets.keys()]).toEqual(['new#1']);
     expect(s.frames.map((f) => f.preview)).toEqual(['after']);
-    expect(frameById(s, s.frames[0].id)?.preview).toBe('after');
+    expect(rowById(s, s.frames[0].id)?.preview).toBe('after');
   });
 
   it('rate counts the last second', () => {

@@ -1,0 +1,123 @@
+/**
+ * What the components see of the store: a read-only view, and the actions they may take. This is the seam between
+ * them: components never reach into the log, so the log could move to a Worker (sending these reads across as
+ * snapshots) without rewriting them. Reads are either plain values that are replaced, never changed, when they
+ * change (selection, marks, settings, notices, rules) or counted by `revisions`: a component that watches the
+ * values and revisions it shows redraws only when one of them moved.
+ */
+import type { OutgoingPayload } from '../../src/shared/protocol';
+import type { RuleDraft } from '../lib/rules';
+import type { DecoderChoice } from './decoding';
+import type { CompiledFilter, FilterSpec } from './filter';
+import type { SavedFile } from './files';
+import type { LogRevisions } from './log';
+import type { Marks } from './marks';
+import type { Doc, Frame, Socket } from './model';
+import type { Notice } from './notices';
+import type { ReplayTiming } from './replay';
+import type { Selection } from './selection';
+import type { SortSpec } from './sort';
+
+export interface Settings {
+  preserveLog: boolean;
+  maxFrames: number;
+  filter: FilterSpec;
+}
+
+export type Connection = 'connecting' | 'connected' | 'disconnected';
+
+export interface Revisions extends LogRevisions {
+  /** the rows in view: appended to, re-sorted, or recomputed for a new filter or selection */
+  shown: number;
+}
+
+export interface Counts {
+  /** rows in view */
+  shown: number;
+  /** rows in the log */
+  total: number;
+  /** rows trimmed by the frame limit */
+  trimmed: number;
+  /** events lost in the page before the panel read them */
+  droppedInPage: number;
+}
+
+export interface PanelView {
+  readonly revisions: Readonly<Revisions>;
+
+  // ---- rows in view
+  counts(): Counts;
+  /** the rows in view from index `start` up to, not including, `end`: item i is the row at index start + i */
+  rowsInRange(start: number, end: number): readonly (Frame | undefined)[];
+  /** the id of the row at an index of the view */
+  rowIdAt(index: number): number | undefined;
+  /** where a row is in the view, or -1 */
+  indexOfRow(rowId: number): number;
+
+  // ---- the log by key
+  row(rowId: number | undefined): Frame | undefined;
+  /** a socket's row with a given seq: decoded rows point at each other that way */
+  rowBySeq(socketKey: string, seq: number): Frame | undefined;
+  socket(key: string | undefined): Socket | undefined;
+  /** socket keys in order of creation */
+  socketKeys(): readonly string[];
+  doc(docId: string): Doc | undefined;
+  docCount(): number;
+  /** rows a rule holds, waiting for Forward, Edit or Drop */
+  held(): Frame[];
+  /** the rows a replay covers: the marked ones, else the selected one */
+  replayRows(): Frame[];
+
+  // ---- what the user chose
+  readonly selection: Selection;
+  readonly marks: Marks;
+  readonly sort: SortSpec;
+  readonly settings: Settings;
+  readonly compiled: CompiledFilter;
+  readonly paused: boolean;
+  /** messages that arrived while paused and were not recorded */
+  readonly pausedSkipped: number;
+  readonly connection: Connection;
+  readonly notices: readonly Notice[];
+
+  // ---- traffic rules, for the inspected page's origin
+  readonly ruleDrafts: readonly RuleDraft[];
+  readonly rulesOn: boolean;
+  readonly holdTimeoutMs: number;
+  readonly rulesOrigin: string | undefined;
+  /** rules commands the pages confirmed */
+  readonly rulesAcks: number;
+}
+
+/** Actions that ask the page something resolve with an error text (also shown as a notice), or undefined. */
+export interface PanelActions {
+  selectSocket(key: string, mode?: 'only' | 'toggle'): void;
+  selectAllSockets(): void;
+  selectRow(rowId: number | undefined): void;
+  mark(rowId: number, mode: 'toggle' | 'range'): void;
+  clearMarks(): void;
+  setSort(by: SortSpec['by']): void;
+  setFilter(patch: Partial<FilterSpec>): void;
+  setDecoder(key: string, choice: DecoderChoice): void;
+  setPaused(paused: boolean): void;
+  clear(): void;
+  setPreserveLog(v: boolean): void;
+  setMaxFrames(n: number): void;
+  notify(level: Notice['level'], text: string): void;
+  dismiss(id: number): void;
+  act(kind: 'send' | 'inject', payload: OutgoingPayload): Promise<string | undefined>;
+  closeSocket(code?: number, reason?: string): Promise<string | undefined>;
+  fetchFullPayload(rowId: number): Promise<string | undefined>;
+  decide(rowId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined>;
+  resumeAll(): void;
+  replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: ReplayTiming): Promise<string | undefined>;
+  setRules(drafts: readonly RuleDraft[], patch?: { on?: boolean; holdTimeoutMs?: number }): void;
+  exportHar(): Promise<SavedFile>;
+  exportJsonLines(): SavedFile;
+  importHar(name: string, text: string): string | undefined;
+}
+
+export type Panel = PanelView & PanelActions & {
+  /** call `listener` after every change; returns the unsubscribe */
+  subscribe(listener: () => void): () => void;
+};
