@@ -167,13 +167,21 @@ function trim(s: Log, atLeast: number): void {
   s.trimmed += n;
 }
 
+/** what every row of one event shares: its socket, document and timing */
+type RowBase = Pick<Frame, 'socketKey' | 'docId' | 'frameId' | 'seq' | 'time' | 'mono'>;
+
+/** A lifecycle row (created, open, error, closing, close) or a page-dispatched event's. */
+function addEventRow(s: Log, base: RowBase, label: string, preview: string, kind: 'event' | 'page' = 'event'): void {
+  addFrame(s, { ...base, direction: 'event', kind, label, preview });
+}
+
 function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
   const key = socketKey(doc.docId, e.sid);
   const sock = s.sockets.get(key) ?? newSocket(s, doc.docId, doc.frameId, e);
-  const base = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
+  const base: RowBase = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
   switch (e.kind) {
     case 'created':
-      addFrame(s, { ...base, direction: 'event', kind: 'event', label: 'created', preview: `new WebSocket(${e.url})` });
+      addEventRow(s, base, 'created', `new WebSocket(${e.url})`);
       detectByHandshake(s, sock);
       return;
     case 'open':
@@ -181,13 +189,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       sock.openedAt = e.time;
       sock.protocol = e.protocol;
       sock.extensions = e.extensions;
-      addFrame(s, {
-        ...base,
-        direction: 'event',
-        kind: 'event',
-        label: 'open',
-        preview: `open${e.protocol ? `, protocol ${e.protocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''}`,
-      });
+      addEventRow(s, base, 'open', `open${e.protocol ? `, protocol ${e.protocol}` : ''}${e.extensions ? `, ${e.extensions}` : ''}`);
       detectByHandshake(s, sock);
       return;
     case 'message': {
@@ -244,21 +246,21 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       pushSample(sock, e.time, e.amount, false);
       return;
     case 'dispatched':
-      addFrame(s, {
-        ...base,
-        direction: 'event',
-        kind: 'page',
-        label: 'dispatched',
-        preview: `${e.type}${e.code !== undefined ? ` ${e.code}` : ''}${e.reason ? ` "${e.reason}"` : ''} dispatched by the page (not from the socket)`,
-      });
+      addEventRow(
+        s,
+        base,
+        'dispatched',
+        `${e.type}${e.code !== undefined ? ` ${e.code}` : ''}${e.reason ? ` "${e.reason}"` : ''} dispatched by the page (not from the socket)`,
+        'page',
+      );
       return;
     case 'error':
       sock.errored = true;
-      addFrame(s, { ...base, direction: 'event', kind: 'event', label: 'error', preview: 'error' });
+      addEventRow(s, base, 'error', 'error');
       return;
     case 'state':
       if (e.state === 'closing' && sock.state !== 'closed') sock.state = 'closing';
-      addFrame(s, { ...base, direction: 'event', kind: 'event', label: e.state, preview: e.state });
+      addEventRow(s, base, e.state, e.state);
       return;
     case 'close':
       sock.state = 'closed';
@@ -266,13 +268,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       sock.code = e.code;
       sock.reason = e.reason;
       sock.wasClean = e.wasClean;
-      addFrame(s, {
-        ...base,
-        direction: 'event',
-        kind: 'event',
-        label: 'close',
-        preview: `close ${e.code}${e.reason ? ` "${e.reason}"` : ''}${e.wasClean ? '' : ' (not clean)'}`,
-      });
+      addEventRow(s, base, 'close', `close ${e.code}${e.reason ? ` "${e.reason}"` : ''}${e.wasClean ? '' : ' (not clean)'}`);
       return;
   }
 }

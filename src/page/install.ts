@@ -26,8 +26,7 @@ export function install(g: HookGlobal, link?: Link): void {
     socket: (sid) => sockets.get(sid),
     send: (socket, data) => {
       socket.send(data);
-      const amount = socket.bufferedAmount();
-      if (amount > 0) recorder.watchDrain(socket.sid, amount);
+      recorder.watchSent(socket);
     },
     now: N.perfNow,
   });

@@ -87,6 +87,12 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
     if (amount > 0) watchDrain(socket.sid, amount);
   }
 
+  /** After a send the hook makes without recording a frame (traffic control's): watch it drain like any other. */
+  function watchSent(socket: LensSocket): void {
+    const amount = socket.bufferedAmount();
+    if (amount > 0) watchDrain(socket.sid, amount);
+  }
+
   // bufferedAmount is sampled after each send and then every tick until it drains to 0, so the panel can draw
   // backpressure over time, not a single number.
   const draining = nullArray<number>(); // sids whose bufferedAmount is above 0
@@ -234,7 +240,7 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
   return {
     record,
     recordSent,
-    watchDrain,
+    watchSent,
     fault,
     /** A panel watches from `since` (the last seq it has; -1 for all): replay what the ring still holds, then go live. */
     subscribe(since: number): void {
