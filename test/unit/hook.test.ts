@@ -8,6 +8,7 @@ import { WebSocketServer, type AddressInfo } from 'ws';
 import { install } from '../../src/page/install';
 import type { HookGlobal } from '../../src/page/dom';
 import type { CaptureEvent, PageCommand, PageToPanel } from '../../src/shared/protocol';
+import { until } from './lib/recorder';
 
 let server: WebSocketServer;
 let url: string;
@@ -58,10 +59,6 @@ function hooked() {
   return { window, command, events, results, faults, docId: () => docId };
 }
 
-const until = async (check: () => boolean, what: string) => {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error('timed out waiting for ' + what);
-};
 
 describe('the hook in a DOM of its own', () => {
   it('records a socket from its creation and stays out of the page', async () => {
@@ -76,10 +73,10 @@ describe('the hook in a DOM of its own', () => {
     ws.onmessage = (e) => page.push(String(e.data));
     await new Promise((r) => (ws.onopen = r));
     ws.send('hello');
-    await until(() => page.length === 1, 'the echo');
+    await until(() => page.length === 1); // the echo
 
     h.command({ cmd: 'subscribe', since: -1 });
-    await until(() => h.events().some((e) => e.kind === 'message' && e.direction === 'received'), 'the replay from the ring');
+    await until(() => h.events().some((e) => e.kind === 'message' && e.direction === 'received')); // the replay from the ring
     // (jsdom's bufferedAmount is above 0 right after a send, so a `buffered` sample may follow it)
     const events = h.events().filter((e) => e.kind !== 'buffered');
     expect(events.map((e) => e.kind)).toEqual(['created', 'open', 'message', 'message']);
@@ -108,7 +105,7 @@ describe('the hook in a DOM of its own', () => {
     h.command({ cmd: 'send', reqId: 4, sid: 99, payload: { type: 'text', data: 'x' } });
     h.command({ cmd: 'send', reqId: 5, sid: 1, payload: { type: 'text', data: 'x' } }, 'another-document');
     h.command({ cmd: 'no-such-command', reqId: 6 } as unknown as PageCommand);
-    await until(() => page.length === 2, 'the echo of the bytes');
+    await until(() => page.length === 2); // the echo of the bytes
     expect(page).toEqual(['from the panel', 'bytes:1,2,3']);
     expect(h.results().map((r) => r.type === 'result' && [r.reqId, r.ok])).toEqual([
       [1, false],
@@ -122,7 +119,7 @@ describe('the hook in a DOM of its own', () => {
     h.command({ cmd: 'close', reqId: 8, sid: 1, code: 4000, reason: 'done' });
     const close = await closed;
     expect([close.code, close.reason, close.wasClean]).toEqual([4000, 'done', true]);
-    await until(() => h.events().some((e) => e.kind === 'close'), 'the close event');
+    await until(() => h.events().some((e) => e.kind === 'close')); // the close event
     const frames = h.events().filter((e) => e.kind === 'message');
     expect(frames.map((e) => e.kind === 'message' && [e.direction, e.origin, e.payload.type])).toEqual([
       ['sent', 'panel', 'binary'],
@@ -153,13 +150,13 @@ describe('the hook in a DOM of its own', () => {
     });
     ws.send('hold me');
     ws.send('after');
-    await until(() => h.events().filter((e) => e.kind === 'message' && e.queued).length === 2, 'two queued frames');
+    await until(() => h.events().filter((e) => e.kind === 'message' && e.queued).length === 2); // two queued frames
     expect(page).toEqual([]);
     const held = h.events().find((e) => e.kind === 'message' && e.queued && e.rule)!;
     h.command({ cmd: 'decide', reqId: 2, seq: held.seq, verdict: 'forward', payload: { type: 'text', data: 'edited' } });
-    await until(() => page.length === 2, 'both echoes');
+    await until(() => page.length === 2); // both echoes
     expect(page).toEqual(['edited', 'after']);
-    await until(() => h.events().filter((e) => e.kind === 'verdict').length === 2, 'the verdicts');
+    await until(() => h.events().filter((e) => e.kind === 'verdict').length === 2); // the verdicts
     expect(h.events().filter((e) => e.kind === 'verdict').map((e) => e.kind === 'verdict' && e.outcome)).toEqual(['edited', 'forwarded']);
     ws.close();
   });
@@ -172,9 +169,9 @@ describe('the hook in a DOM of its own', () => {
     await new Promise((r) => (ws.onopen = r));
     closeOnServer.add('bye');
     ws.send('bye');
-    await until(() => closes.length === 1, 'the close');
+    await until(() => closes.length === 1); // the close
     h.command({ cmd: 'subscribe', since: -1 });
-    await until(() => h.events().some((e) => e.kind === 'close'), 'the recorded close');
+    await until(() => h.events().some((e) => e.kind === 'close')); // the recorded close
     expect(h.events().find((e) => e.kind === 'close')).toMatchObject({ code: 4001, reason: 'server says bye', wasClean: true });
     expect(closes).toEqual([4001]);
   });
