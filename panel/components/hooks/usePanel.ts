@@ -32,30 +32,59 @@ export function useView<T>(watch: (v: PanelView) => T): T {
   rendered.current = value;
   const latest = useRef(watch);
   latest.current = watch;
-  useEffect(() => {
-    let queued = false;
-    let frame = 0;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const check = () => {
-      if (!queued) return;
-      queued = false;
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-      if (!shallowEqual(latest.current(panel), rendered.current)) bump(0);
-    };
-    const unsubscribe = panel.subscribe(() => {
-      if (queued) return;
-      queued = true;
-      frame = requestAnimationFrame(check);
-      timer = setTimeout(check, STALE_MS);
-    });
-    return () => {
-      unsubscribe();
-      cancelAnimationFrame(frame);
-      clearTimeout(timer);
-    };
-  }, [panel]);
+  useEffect(
+    () =>
+      viewChecks(panel).add(() => {
+        if (!shallowEqual(latest.current(panel), rendered.current)) bump(0);
+      }),
+    [panel],
+  );
   return value;
+}
+
+/**
+ * One scheduled check per panel for all its views, not one per component: every view that shows a change bumps in
+ * the same task, so preact redraws them together and no component is ever a task ahead of another (with a timer
+ * each, the frame table could show a new socket's rows while the connection list did not list it yet).
+ */
+const checksByPanel = new WeakMap<Panel, { add(check: () => void): () => void }>();
+function viewChecks(panel: Panel): { add(check: () => void): () => void } {
+  let entry = checksByPanel.get(panel);
+  if (entry) return entry;
+  const checks = new Set<() => void>();
+  let queued = false;
+  let frame = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const run = () => {
+    if (!queued) return;
+    queued = false;
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+    for (const check of checks) check();
+  };
+  let unsubscribe: (() => void) | undefined;
+  entry = {
+    add(check) {
+      checks.add(check);
+      unsubscribe ??= panel.subscribe(() => {
+        if (queued) return;
+        queued = true;
+        frame = requestAnimationFrame(run);
+        timer = setTimeout(run, STALE_MS);
+      });
+      return () => {
+        checks.delete(check);
+        if (checks.size || !unsubscribe) return;
+        unsubscribe();
+        unsubscribe = undefined;
+        queued = false;
+        cancelAnimationFrame(frame);
+        clearTimeout(timer);
+      };
+    },
+  };
+  checksByPanel.set(panel, entry);
+  return entry;
 }
 
 /** Equal values, or arrays or plain objects whose items are each the same (Object.is). */
