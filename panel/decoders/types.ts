@@ -42,6 +42,8 @@ export interface Decoded {
   rtt?: number;
   /** the frame looked like this protocol but could not be read fully (malformed, truncated preview) */
   error?: string;
+  /** a keep-alive (ping/pong, heart-beat, `ka`, `h`): the panel's "hide heartbeats" switch hides these */
+  heartbeat?: boolean;
 }
 
 export interface DecodeOutput {
