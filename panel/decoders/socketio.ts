@@ -185,6 +185,8 @@ function render(p: Packet): Decoded {
 function engine(type: string, summary: string, fields: Record<string, unknown> = {}, error?: string): Decoded {
   const d: Decoded = { protocol: 'socketio', summary, fields: { engineIO: type, ...fields }, search: type };
   if (error) d.error = error;
+  // Engine.IO's keep-alive (and the upgrade probe, `2probe` / `3probe`, which is one too)
+  if (type === 'ping' || type === 'pong') d.heartbeat = true;
   return d;
 }
 

@@ -41,6 +41,39 @@ describe('decoding in the store', () => {
     expect(call.decoded?.related?.map((r) => r.seq)).toContain(result.seq);
   });
 
+  it('hides every protocol\'s heartbeats on one switch, counts them, and shows them again', () => {
+    const store = storeWith([
+      created('ws://h/socket.io/?EIO=4&transport=websocket'),
+      open(),
+      received('0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}'),
+      received('2'),
+      sent('3'),
+      sent('42["chat","hi"]'),
+      { ...created('ws://h/stomp', ['v12.stomp']), sid: 2 },
+      { ...open('v12.stomp'), sid: 2 },
+      { ...received('\n'), sid: 2 },
+      { ...sent('SEND\ndestination:/q\n\nhello\u0000'), sid: 2 },
+    ]);
+    store.selectAllSockets();
+    // the table's preview shows an end-of-line as a space
+    const shownTexts = () => store.rowsInRange(0, store.counts().shown).map((f) => f?.preview);
+    expect(shownTexts()).toEqual(expect.arrayContaining(['2', '3', ' ']));
+    expect(store.counts().hiddenBeats).toBe(0);
+    store.setFilter({ hideHeartbeats: true });
+    expect(shownTexts().filter((t) => t === '2' || t === '3' || t === ' ')).toEqual([]);
+    expect(shownTexts()).toEqual(expect.arrayContaining(['42["chat","hi"]']));
+    expect(store.counts().hiddenBeats).toBe(3);
+    // a heartbeat arriving while the switch is on is counted, not shown
+    store.receive(fromFrame(events('d', [received('2')], 10)));
+    expect(store.counts().hiddenBeats).toBe(4);
+    // the other filters still apply to what is counted: only the heartbeats the view would show
+    store.setFilter({ direction: 'sent' });
+    expect(store.counts().hiddenBeats).toBe(1);
+    store.setFilter({ direction: 'all', hideHeartbeats: false });
+    expect(store.counts().hiddenBeats).toBe(0);
+    expect(shownTexts().filter((t) => t === '2')).toHaveLength(2);
+  });
+
   it('detects from the handshake: Socket.IO by url, graphql-ws and STOMP by subprotocol', () => {
     const store = storeWith([
       created('ws://h/socket.io/?EIO=4&transport=websocket'),

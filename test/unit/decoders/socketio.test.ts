@@ -116,6 +116,7 @@ describe('socket.io: recorded from socket.io 4', () => {
     const pong = sock.frames.find((f) => f.text === '3')!;
     expect(pong.direction).toBe('sent');
     expect(at(pong).summary).toBe('pong');
+    expect([at(ping).heartbeat, at(pong).heartbeat, open.heartbeat]).toEqual([true, true, undefined]);
   });
 
   it('decodes connects: the request and the answer with its sid, paired', () => {
