@@ -1,4 +1,4 @@
-/** The few parts of the `phoenix` client (shipped without types) that the decoder tests use. */
+/** The few parts of client libraries shipped without types that the decoder tests use. */
 declare module 'phoenix' {
   export interface Push {
     receive(status: string, callback: (response: never) => void): Push;
@@ -21,4 +21,18 @@ declare module 'phoenix' {
     onSync(callback: () => void): void;
     list(): unknown[];
   }
+}
+
+declare module '@rails/actioncable' {
+  export interface Subscription {
+    perform(action: string, data?: object): boolean;
+    send(data: object): boolean;
+    unsubscribe(): void;
+  }
+  export interface Consumer {
+    subscriptions: { create(channel: string | object, mixin?: Record<string, (...args: never[]) => unknown>): Subscription };
+    disconnect(): void;
+  }
+  export const adapters: { WebSocket: unknown; logger: unknown };
+  export function createConsumer(url?: string): Consumer;
 }
