@@ -8,7 +8,7 @@
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
 import { isRecord } from '../lib/isRecord';
-import { clip, formatMs, parseJson, previewMembers, remember, shortValue, TRUNCATED } from './util';
+import { clip, formatMs, parseJson, parseUrl, previewMembers, remember, shortValue, TRUNCATED } from './util';
 
 const SUBPROTOCOLS = new Set(['actioncable-v1-json', 'actioncable-v1-msgpack', 'actioncable-unsupported']);
 const SERVER_TYPES = new Set(['welcome', 'ping', 'disconnect', 'confirm_subscription', 'reject_subscription']);
@@ -224,11 +224,8 @@ export const actionCable: Protocol = {
   label: 'Action Cable',
   byHandshake(url, subprotocol) {
     if (SUBPROTOCOLS.has(subprotocol)) return true;
-    try {
-      return /\/cable\/?$/.test(new URL(url).pathname);
-    } catch {
-      return false;
-    }
+    const path = parseUrl(url)?.pathname;
+    return path !== undefined && /\/cable\/?$/.test(path);
   },
   byContent(frame) {
     const t = frame.text;

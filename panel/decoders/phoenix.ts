@@ -12,7 +12,7 @@
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
 import { plural } from '../lib/format';
 import { isRecord } from '../lib/isRecord';
-import { clip, describePayload, formatMs, parseJson, remember, TRUNCATED, utf8Text } from './util';
+import { clip, describePayload, formatMs, parseJson, parseUrl, remember, TRUNCATED, utf8Text } from './util';
 
 type Direction = FrameInput['direction'];
 type Flavor = 'Phoenix' | 'LiveView' | 'Supabase Realtime';
@@ -380,12 +380,8 @@ export const phoenix: Protocol = {
   id: 'phoenix',
   label: 'Phoenix Channels',
   byHandshake(url) {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return false;
-    }
+    const u = parseUrl(url);
+    if (!u) return false;
     if (URL_PATHS.test(u.pathname)) return true;
     const vsn = u.searchParams.get('vsn');
     return u.pathname.endsWith('/websocket') && (vsn === '1.0.0' || vsn === '2.0.0');

@@ -13,7 +13,7 @@ import type { Decoded, DecodeOutput, FrameInput, Handshake, Protocol, Related, S
 import { base64ToBytes } from '../lib/base64';
 import { plural } from '../lib/format';
 import { isRecord } from '../lib/isRecord';
-import { describeBytes, formatMs, parseJson, remember, TRUNCATED } from './util';
+import { describeBytes, formatMs, parseJson, parseUrl, remember, TRUNCATED } from './util';
 
 const ENGINE_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const PACKET_TYPES = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR', 'BINARY_EVENT', 'BINARY_ACK'];
@@ -319,12 +319,8 @@ export const socketIo: Protocol = {
   id: 'socketio',
   label: 'Socket.IO',
   byHandshake(url) {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return false;
-    }
+    const u = parseUrl(url);
+    if (!u) return false;
     if (u.pathname.includes('/socket.io/')) return true;
     // a custom path still carries Engine.IO's query
     const eio = u.searchParams.get('EIO');

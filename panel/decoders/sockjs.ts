@@ -11,7 +11,7 @@
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
 import { plainJson } from './json';
-import { clip, parseJson, remember, shortValue, TRUNCATED } from './util';
+import { clip, parseJson, parseUrl, remember, shortValue, TRUNCATED } from './util';
 
 /** inner messages tried by content before the inner protocol is taken to be none (JSON or text) */
 const INNER_PROBES = 16;
@@ -258,12 +258,8 @@ export function sockJsOver(candidates: () => readonly Protocol[]): Protocol {
     id: 'sockjs',
     label: 'SockJS',
     byHandshake(url) {
-      let path: string;
-      try {
-        path = new URL(url).pathname;
-      } catch {
-        return false;
-      }
+      const path = parseUrl(url)?.pathname;
+      if (path === undefined) return false;
       return SESSION_URL.test(path) || (path.includes('/sockjs/') && !path.endsWith('/sockjs/websocket'));
     },
     byContent(frame) {
