@@ -230,7 +230,8 @@ function render(c: Carrier, inner: Protocol | undefined, related: Related[]): De
     } else {
       parts.push(shortValue(c.texts[i], 60));
       messages.push(c.texts[i]);
-      search.push(c.texts[i]);
+      // the message unescaped (the raw frame has it as JSON); bounded, as a frame's search text lives with the log
+      search.push(clip(c.texts[i], 1000));
     }
   }
   if (c.error) errors.push(c.error);
