@@ -10,7 +10,8 @@ import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecode
 import { isRecord } from '../lib/isRecord';
 import { clip, formatMs, parseJson, parseUrl, previewMembers, remember, shortValue, TRUNCATED } from './util';
 
-const SUBPROTOCOLS = new Set(['actioncable-v1-json', 'actioncable-v1-msgpack', 'actioncable-unsupported']);
+// not actioncable-v1-msgpack (AnyCable's binary variant): this decoder reads JSON only
+const SUBPROTOCOLS = new Set(['actioncable-v1-json', 'actioncable-unsupported']);
 const SERVER_TYPES = new Set(['welcome', 'ping', 'disconnect', 'confirm_subscription', 'reject_subscription']);
 const COMMANDS = new Set(['subscribe', 'unsubscribe', 'message']);
 
