@@ -88,6 +88,38 @@ describe('decoding in the store', () => {
     expect(how(3)).toEqual({ id: 'stomp', how: 'handshake' });
   });
 
+  it('detects SockJS, Phoenix and Action Cable from the handshake, SockJS from its open frame', () => {
+    const store = storeWith([
+      created('ws://h/stomp/123/abcdefgh/websocket'),
+      { ...created('wss://x.supabase.co/realtime/v1/websocket?apikey=k&vsn=2.0.0'), sid: 2 },
+      { ...created('ws://h/ws', ['actioncable-v1-json']), sid: 3 },
+      { ...open('actioncable-v1-json'), sid: 3 },
+      { ...created('ws://h/anything'), sid: 4 },
+      { ...open(), sid: 4 },
+      { ...received('o'), sid: 4 },
+      { ...received('a["hello"]'), sid: 4 },
+    ]);
+    const how = (sid: number) => store.log.sockets.get(`d#${sid}`)!.decoder;
+    expect(how(1)).toEqual({ id: 'sockjs', how: 'handshake' });
+    expect(how(2)).toEqual({ id: 'phoenix', how: 'handshake' });
+    expect(how(3)).toEqual({ id: 'actioncable', how: 'handshake' });
+    expect(how(4)).toEqual({ id: 'sockjs', how: 'content' });
+    expect(messages(store).map((f) => f.decoded?.summary)).toEqual(['open', 'a[1] "hello"']);
+  });
+
+  it('hands the socket’s url to its decoder: an EIO=3 attachment loses its packet type byte', () => {
+    const bin = (bytes: number[]) => ({ type: 'binary' as const, data: btoa(String.fromCharCode(...bytes)), size: bytes.length, truncated: false });
+    const store = storeWith([
+      created('ws://h/socket.io/?EIO=3&transport=websocket'),
+      open(),
+      sent('451-["up",{"_placeholder":true,"num":0}]'),
+      { kind: 'message', direction: 'sent', payload: bin([4, 1, 2]) },
+    ]);
+    const [ev, att] = messages(store);
+    expect(att.decoded?.summary).toBe('attachment 1/1 · up');
+    expect(ev.decoded?.fields.args).toEqual([{ attachment: 1, size: 2, hex: '01 02' }]);
+  });
+
   it('decodes the frames that came before the protocol was recognised', () => {
     // a JSON-RPC notification is recognised; a keep-alive before it was not on its own
     const store = storeWith([created('ws://h/x'), open(), sent('ping'), received('{"jsonrpc":"2.0","method":"update","params":{"a":1}}')]);
