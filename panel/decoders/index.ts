@@ -9,8 +9,14 @@ import { jsonRpc } from './jsonrpc';
 import { stomp } from './stomp';
 import { mqtt } from './mqtt';
 import { plainJson } from './json';
+import { msgpack } from './msgpack';
+import { cbor } from './cbor';
 
-export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc];
+export const PROTOCOLS: readonly Protocol[] = [
+  socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc,
+  // generic binary formats last: any protocol above that rides on them is more specific
+  msgpack, cbor,
+];
 export const plainJsonProtocol = plainJson;
 
 /** Every protocol a socket can be decoded as, for the "decode as" menu. */

@@ -1,0 +1,101 @@
+/**
+ * CBOR (RFC 8949) as a generic binary format, on any socket: a binary frame holding one CBOR value, shown as a tree.
+ * Tags keep their number (dates, tags 0 and 1, also show as dates; bignums, tags 2 and 3, as numbers); the
+ * self-describe tag 55799 is a marker and is looked through. Detection is strict, as MessagePack's.
+ */
+import { decode as decodeCborg } from 'cborg';
+import type { Decoded, DecodeOutput, FrameInput, Protocol } from './types';
+import { plausible, searchText, summarizeValue, Tagged, treeFields } from './tree';
+import { TRUNCATED } from './util';
+
+const SELF_DESCRIBE = 55799;
+
+function bignum(bytes: unknown, negative: boolean): unknown {
+  if (!(bytes instanceof Uint8Array)) return new Tagged(negative ? 3 : 2, bytes);
+  let n = 0n;
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
+  return negative ? -1n - n : n;
+}
+
+type TagControl = () => unknown;
+
+/** every tag number has a decoder (cborg refuses a tag it has none for): the tag, kept with its content */
+const TAGS = new Proxy([] as unknown[], {
+  get(_target, prop) {
+    if (typeof prop !== 'string' || !/^\d+$/.test(prop)) return undefined;
+    const tag = Number(prop);
+    if (tag === SELF_DESCRIBE) return (decode: TagControl) => decode();
+    if (tag === 2 || tag === 3) return (decode: TagControl) => bignum(decode(), tag === 3);
+    return (decode: TagControl) => new Tagged(tag, decode());
+  },
+});
+
+const OPTIONS = { useMaps: true, tags: TAGS as never };
+const STRICT = { ...OPTIONS, rejectDuplicateMapKeys: true };
+
+/** One whole CBOR value, or why the bytes are not one. */
+export function readCbor(bytes: Uint8Array, options: object = OPTIONS): { value: unknown } | { error: string } {
+  try {
+    return { value: decodeCborg(bytes, options) };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message.replace(/^CBOR decode error: /, '') : String(e) };
+  }
+}
+
+const selfDescribed = (b: Uint8Array) => b[0] === 0xd9 && b[1] === 0xd9 && b[2] === 0xf7;
+
+/** what the head says of a map or an array (major types 5 and 4), past a self-describe tag */
+function head(b: Uint8Array): { kind: 'map' | 'array'; size: number | 'indefinite' } | undefined {
+  const at = selfDescribed(b) ? 3 : 0;
+  const c = b[at];
+  const major = c >> 5;
+  if (major !== 4 && major !== 5) return undefined;
+  const kind = major === 5 ? 'map' : 'array';
+  const info = c & 0x1f;
+  if (info < 24) return { kind, size: info };
+  if (info === 31) return { kind, size: 'indefinite' };
+  const n = info === 24 ? 1 : info === 25 ? 2 : info === 26 ? 4 : 0;
+  if (!n || b.length < at + 1 + n) return undefined;
+  let size = 0;
+  for (let i = 1; i <= n; i++) size = size * 256 + b[at + i];
+  return { kind, size };
+}
+
+function decode(frame: FrameInput): DecodeOutput {
+  const b = frame.bytes;
+  if (!b) return { decoded: null };
+  const read = readCbor(b);
+  const described = selfDescribed(b);
+  if ('value' in read) {
+    const fields = treeFields(read.value);
+    const summary = summarizeValue(read.value);
+    const decoded: Decoded = {
+      protocol: 'cbor',
+      summary: described ? `${summary} (self-described)` : summary,
+      fields: described ? { selfDescribed: true, value: fields } : fields,
+      search: searchText(read.value),
+    };
+    if (frame.truncated) decoded.error = TRUNCATED;
+    return { decoded };
+  }
+  const h = head(b);
+  const summary = h ? `${h.kind} of ${h.size} …` : 'CBOR (unreadable)';
+  const error = frame.truncated ? `${TRUNCATED} (${read.error})` : `not one CBOR value: ${read.error}`;
+  return { decoded: { protocol: 'cbor', summary, fields: { bytes: b.length }, search: '', error } };
+}
+
+// WAMP's `wamp.2.cbor` is WAMP's and detected first
+const SUBPROTOCOL = /^(.+\.)?cbor$/i;
+
+export const cbor: Protocol = {
+  id: 'cbor',
+  label: 'CBOR',
+  byHandshake: (_url, subprotocol) => SUBPROTOCOL.test(subprotocol),
+  byContent(frame) {
+    const b = frame.bytes;
+    if (!b || frame.truncated || b.length < 3 || !head(b)) return false;
+    const read = readCbor(b, STRICT);
+    return 'value' in read && plausible(read.value);
+  },
+  create: () => ({ decode }),
+};
