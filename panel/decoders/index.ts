@@ -9,11 +9,13 @@ import { jsonRpc } from './jsonrpc';
 import { stomp } from './stomp';
 import { mqtt } from './mqtt';
 import { plainJson } from './json';
+import { signalr } from './signalr';
 import { msgpack } from './msgpack';
 import { cbor } from './cbor';
 
 export const PROTOCOLS: readonly Protocol[] = [
   socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc,
+  signalr,
   // generic binary formats last: any protocol above that rides on them is more specific
   msgpack, cbor,
 ];
