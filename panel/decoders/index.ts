@@ -10,12 +10,13 @@ import { stomp } from './stomp';
 import { mqtt } from './mqtt';
 import { plainJson } from './json';
 import { signalr } from './signalr';
+import { wamp } from './wamp';
 import { msgpack } from './msgpack';
 import { cbor } from './cbor';
 
 export const PROTOCOLS: readonly Protocol[] = [
   socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc,
-  signalr,
+  signalr, wamp,
   // generic binary formats last: any protocol above that rides on them is more specific
   msgpack, cbor,
 ];

@@ -11,7 +11,7 @@
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
 import { isRecord } from '../lib/isRecord';
 import { readMsgpack } from './msgpack';
-import { toTree } from './tree';
+import { argsPreview, toTree } from './tree';
 import { clip, formatMs, parseJson, remember, shortValue, TRUNCATED, utf8Text } from './util';
 
 type Direction = FrameInput['direction'];
@@ -154,12 +154,6 @@ function fromMsgpack(v: unknown): Message {
   return m;
 }
 
-function argsText(args: unknown[] | undefined): string {
-  if (!args) return '';
-  const shown = args.slice(0, 3).map((a) => shortValue(a, 24));
-  return `(${shown.join(', ')}${args.length > 3 ? ', …' : ''})`;
-}
-
 const showId = (id: string | undefined) => (id === undefined ? '' : ` #${clip(id, 12)}`);
 
 function summary(m: Message): string {
@@ -172,9 +166,9 @@ function summary(m: Message): string {
     case 'handshake-response':
       return `${m.error !== undefined ? `handshake error: ${clip(m.error, 100)}` : 'handshake ok'}${rtt}`;
     case 1:
-      return `invoke ${m.target}${argsText(m.arguments)}${showId(m.invocationId)}${m.streamIds?.length ? ` · streams ${m.streamIds.join(', ')}` : ''}${answer}`;
+      return `invoke ${m.target}${argsPreview(m.arguments)}${showId(m.invocationId)}${m.streamIds?.length ? ` · streams ${m.streamIds.join(', ')}` : ''}${answer}`;
     case 4:
-      return `stream ${m.target}${argsText(m.arguments)}${showId(m.invocationId)}${answer}`;
+      return `stream ${m.target}${argsPreview(m.arguments)}${showId(m.invocationId)}${answer}`;
     case 2:
       return `stream item${showId(m.invocationId)}${target} · ${shortValue(m.item)}`;
     case 3: {

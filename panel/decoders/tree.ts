@@ -176,3 +176,10 @@ export function plausible(v: unknown): boolean {
   else shape = typeof v === 'object' && v !== null && kindOf(v) === 'map' && Object.keys(v).length > 0;
   return shape && textLike(v, 0);
 }
+
+/** call arguments for a summary: `("ada", 7, {…})`, the first three */
+export function argsPreview(args: unknown[] | undefined): string {
+  if (!args) return '';
+  const shown = args.slice(0, 3).map((a) => shortValue(a, 24));
+  return `(${shown.join(', ')}${args.length > 3 ? ', …' : ''})`;
+}
