@@ -143,7 +143,7 @@ async function session(serializer: string, realm = 'realm1'): Promise<void> {
     retry_if_unreachable: false,
   });
   const closed = new Promise<void>((resolve) => {
-    conn.onclose = (reason, details) => {
+    conn.onclose = (_reason, details) => {
       log.push(['closed', details.reason]);
       resolve();
       return true;
