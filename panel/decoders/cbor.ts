@@ -4,9 +4,7 @@
  * self-describe tag 55799 is a marker and is looked through. Detection is strict, as MessagePack's.
  */
 import { decode as decodeCborg } from 'cborg';
-import type { Decoded, DecodeOutput, FrameInput, Protocol } from './types';
-import { plausible, searchText, summarizeValue, Tagged, treeFields } from './tree';
-import { TRUNCATED } from './util';
+import { binaryFormat, Tagged } from './tree';
 
 const SELF_DESCRIBE = 55799;
 
@@ -61,41 +59,12 @@ function head(b: Uint8Array): { kind: 'map' | 'array'; size: number | 'indefinit
   return { kind, size };
 }
 
-function decode(frame: FrameInput): DecodeOutput {
-  const b = frame.bytes;
-  if (!b) return { decoded: null };
-  const read = readCbor(b);
-  const described = selfDescribed(b);
-  if ('value' in read) {
-    const fields = treeFields(read.value);
-    const summary = summarizeValue(read.value);
-    const decoded: Decoded = {
-      protocol: 'cbor',
-      summary: described ? `${summary} (self-described)` : summary,
-      fields: described ? { selfDescribed: true, value: fields } : fields,
-      search: searchText(read.value),
-    };
-    if (frame.truncated) decoded.error = TRUNCATED;
-    return { decoded };
-  }
-  const h = head(b);
-  const summary = h ? `${h.kind} of ${h.size} …` : 'CBOR (unreadable)';
-  const error = frame.truncated ? `${TRUNCATED} (${read.error})` : `not one CBOR value: ${read.error}`;
-  return { decoded: { protocol: 'cbor', summary, fields: { bytes: b.length }, search: '', error } };
-}
-
-// WAMP's `wamp.2.cbor` is WAMP's and detected first
-const SUBPROTOCOL = /^(.+\.)?cbor$/i;
-
-export const cbor: Protocol = {
+export const cbor = binaryFormat({
   id: 'cbor',
   label: 'CBOR',
-  byHandshake: (_url, subprotocol) => SUBPROTOCOL.test(subprotocol),
-  byContent(frame) {
-    const b = frame.bytes;
-    if (!b || frame.truncated || b.length < 3 || !head(b)) return false;
-    const read = readCbor(b, STRICT);
-    return 'value' in read && plausible(read.value);
-  },
-  create: () => ({ decode }),
-};
+  // WAMP's `wamp.2.cbor` is WAMP's and detected first
+  subprotocol: /^(.+\.)?cbor$/i,
+  read: (b, strict) => readCbor(b, strict ? STRICT : OPTIONS),
+  head,
+  marked: selfDescribed,
+});

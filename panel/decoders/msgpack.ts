@@ -4,9 +4,7 @@
  * in it) so that random binary is not claimed; "decode as" takes any binary frame.
  */
 import { decode as decodeMessagePack, type DecoderOptions } from '@msgpack/msgpack';
-import type { Decoded, DecodeOutput, FrameInput, Protocol } from './types';
-import { keyText, plausible, searchText, summarizeValue, treeFields } from './tree';
-import { TRUNCATED } from './util';
+import { binaryFormat, keyText } from './tree';
 
 const OPTIONS: DecoderOptions = {
   // 64-bit integers as bigints: a number would silently lose their low digits
@@ -44,34 +42,11 @@ function head(b: Uint8Array): { kind: 'map' | 'array'; size: number } | undefine
   return undefined;
 }
 
-
-function decode(frame: FrameInput): DecodeOutput {
-  const b = frame.bytes;
-  if (!b) return { decoded: null };
-  const read = readMsgpack(b);
-  if ('value' in read) {
-    const decoded: Decoded = { protocol: 'msgpack', summary: summarizeValue(read.value), fields: treeFields(read.value), search: searchText(read.value) };
-    if (frame.truncated) decoded.error = TRUNCATED;
-    return { decoded };
-  }
-  const h = head(b);
-  const summary = h ? `${h.kind} of ${h.size} …` : 'MessagePack (unreadable)';
-  const error = frame.truncated ? `${TRUNCATED} (${read.error})` : `not one MessagePack value: ${read.error}`;
-  return { decoded: { protocol: 'msgpack', summary, fields: { bytes: b.length }, search: '', error } };
-}
-
-// `msgpack`, `messagepack`, `v1.msgpack`: no registered name. WAMP's `wamp.2.msgpack` is WAMP's and detected first.
-const SUBPROTOCOL = /^(.+\.)?(msgpack|messagepack)$/i;
-
-export const msgpack: Protocol = {
+export const msgpack = binaryFormat({
   id: 'msgpack',
   label: 'MessagePack',
-  byHandshake: (_url, subprotocol) => SUBPROTOCOL.test(subprotocol),
-  byContent(frame) {
-    const b = frame.bytes;
-    if (!b || frame.truncated || b.length < 3 || !head(b)) return false;
-    const read = readMsgpack(b, STRICT);
-    return 'value' in read && plausible(read.value);
-  },
-  create: () => ({ decode }),
-};
+  // `msgpack`, `messagepack`, `v1.msgpack`: no registered name. WAMP's `wamp.2.msgpack` is WAMP's and detected first.
+  subprotocol: /^(.+\.)?(msgpack|messagepack)$/i,
+  read: (b, strict) => readMsgpack(b, strict ? STRICT : OPTIONS),
+  head,
+});

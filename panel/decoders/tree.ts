@@ -5,7 +5,8 @@
  * strings once past what a number holds exactly.
  */
 import { ExtData } from '@msgpack/msgpack';
-import { describeBytes, hexPreview, setOwn, shortValue } from './util';
+import type { Decoded, FrameInput, Protocol } from './types';
+import { describeBytes, hexPreview, setOwn, shortValue, TRUNCATED } from './util';
 
 /** a CBOR tag the decoder has no meaning for: its number and its content */
 export class Tagged {
@@ -182,4 +183,55 @@ export function argsPreview(args: unknown[] | undefined): string {
   if (!args) return '';
   const shown = args.slice(0, 3).map((a) => shortValue(a, 24));
   return `(${shown.join(', ')}${args.length > 3 ? ', …' : ''})`;
+}
+
+/** What a generic binary format (MessagePack, CBOR) brings to the one decoder they share. */
+export interface BinaryFormat {
+  id: 'msgpack' | 'cbor';
+  label: string;
+  subprotocol: RegExp;
+  /** one whole value, or why the bytes are not one; `strict` for detection */
+  read(bytes: Uint8Array, strict: boolean): { value: unknown } | { error: string };
+  /** what the first bytes say of a top-level map or array: enough to summarize a cut-off preview */
+  head(bytes: Uint8Array): { kind: 'map' | 'array'; size: number | string } | undefined;
+  /** the frame opens with a marker that is no part of the value (CBOR's self-describe tag) */
+  marked?(bytes: Uint8Array): boolean;
+}
+
+/** A binary format as a protocol: a frame is one value shown as a tree; detection insists on a plausible one. */
+export function binaryFormat(fmt: BinaryFormat): Protocol {
+  const decode = (frame: FrameInput) => {
+    const b = frame.bytes;
+    if (!b) return { decoded: null };
+    const read = fmt.read(b, false);
+    if ('value' in read) {
+      const marked = fmt.marked?.(b) ?? false;
+      const summary = summarizeValue(read.value);
+      const fields = treeFields(read.value);
+      const decoded: Decoded = {
+        protocol: fmt.id,
+        summary: marked ? `${summary} (self-described)` : summary,
+        fields: marked ? { selfDescribed: true, value: fields } : fields,
+        search: searchText(read.value),
+      };
+      if (frame.truncated) decoded.error = TRUNCATED;
+      return { decoded };
+    }
+    const h = fmt.head(b);
+    const summary = h ? `${h.kind} of ${h.size} …` : `${fmt.label} (unreadable)`;
+    const error = frame.truncated ? `${TRUNCATED} (${read.error})` : `not one ${fmt.label} value: ${read.error}`;
+    return { decoded: { protocol: fmt.id, summary, fields: { bytes: b.length }, search: '', error } };
+  };
+  return {
+    id: fmt.id,
+    label: fmt.label,
+    byHandshake: (_url, subprotocol) => fmt.subprotocol.test(subprotocol),
+    byContent(frame) {
+      const b = frame.bytes;
+      if (!b || frame.truncated || b.length < 3 || !fmt.head(b)) return false;
+      const read = fmt.read(b, true);
+      return 'value' in read && plausible(read.value);
+    },
+    create: () => ({ decode }),
+  };
 }
