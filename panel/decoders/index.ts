@@ -12,11 +12,20 @@ import { plainJson } from './json';
 import { sockJsOver } from './sockjs';
 import { phoenix } from './phoenix';
 import { actionCable } from './actioncable';
+import { signalr } from './signalr';
+import { wamp } from './wamp';
+import { msgpack } from './msgpack';
+import { cbor } from './cbor';
 
 /** SockJS carries another protocol: its messages are decoded by the first of the others that recognises them */
 const sockJs = sockJsOver(() => PROTOCOLS.filter((p) => p !== sockJs));
 
-export const PROTOCOLS: readonly Protocol[] = [socketIo, sockJs, phoenix, actionCable, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc];
+export const PROTOCOLS: readonly Protocol[] = [
+  socketIo, sockJs, phoenix, actionCable, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc,
+  signalr, wamp,
+  // generic binary formats last: any protocol above that rides on them is more specific
+  msgpack, cbor,
+];
 export const plainJsonProtocol = plainJson;
 
 /** Every protocol a socket can be decoded as, for the "decode as" menu. */

@@ -15,6 +15,10 @@ export type ProtocolId =
   | 'sockjs'
   | 'actioncable'
   | 'phoenix'
+  | 'signalr'
+  | 'wamp'
+  | 'msgpack'
+  | 'cbor'
   | 'json';
 
 /** One message frame as a decoder sees it. */
