@@ -5,7 +5,7 @@
  * ids, packet ids). Frames refer to each other by `seq`, which is stable within a document (frame ids are not).
  */
 
-export type ProtocolId = 'socketio' | 'graphql-ws' | 'subscriptions-transport-ws' | 'json-rpc' | 'stomp' | 'mqtt' | 'json';
+export type ProtocolId = 'socketio' | 'graphql-ws' | 'subscriptions-transport-ws' | 'json-rpc' | 'stomp' | 'mqtt' | 'json' | 'protobuf' | 'protobuf-schema';
 
 /** One message frame as a decoder sees it. */
 export interface FrameInput {
