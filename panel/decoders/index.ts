@@ -9,12 +9,14 @@ import { jsonRpc } from './jsonrpc';
 import { stomp } from './stomp';
 import { mqtt } from './mqtt';
 import { plainJson } from './json';
+import { protobufRaw } from './protobuf';
+import { schemaProtocol } from './protobufSchema';
 
 export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc];
 export const plainJsonProtocol = plainJson;
 
 /** Every protocol a socket can be decoded as, for the "decode as" menu. */
-export const CHOICES: readonly Protocol[] = [...PROTOCOLS, plainJson];
+export const CHOICES: readonly Protocol[] = [...PROTOCOLS, plainJson, protobufRaw, schemaProtocol()];
 
 export function protocolById(id: ProtocolId): Protocol {
   return CHOICES.find((p) => p.id === id)!;

@@ -132,7 +132,11 @@ export function compileSchema(l: ProtobufLib, files: readonly SchemaFile[]): { o
         }
         const names = set.file.map((d) => d.name);
         details[f.name] = names.length ? names.join(', ') : 'no files';
-        for (const d of set.file) if (!inDescriptors.has(d.name)) (inDescriptors.add(d.name), merged.file.push(d));
+        for (const d of set.file) {
+          if (inDescriptors.has(d.name)) continue;
+          inDescriptors.add(d.name);
+          merged.file.push(d);
+        }
       }
       try {
         root = (pb.Root as unknown as { fromDescriptor(d: unknown, o: { keepCase: boolean }): PB.Root }).fromDescriptor(merged, { keepCase: true });

@@ -99,8 +99,10 @@ beforeAll(async () => {
     ws.on('message', (data) => {
       const m = ClientMessage.toObject(ClientMessage.decode(data as Buffer), { oneofs: true }) as { body: string };
       const reply = (o: Record<string, unknown>) => ws.send(ServerMessage.encode(ServerMessage.fromObject(o)).finish());
-      if (m.body === 'join') (reply(SERVER[0]), reply(SERVER[1]));
-      else if (m.body === 'ping') reply(SERVER[2]);
+      if (m.body === 'join') {
+        reply(SERVER[0]);
+        reply(SERVER[1]);
+      } else if (m.body === 'ping') reply(SERVER[2]);
       else reply(SERVER[3]);
     }),
   );
