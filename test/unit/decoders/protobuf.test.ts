@@ -16,7 +16,7 @@ import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor';
 import { decodeRaw, protobufRaw } from '../../../panel/decoders/protobuf';
 import { decodeTyped, schemaProtocol } from '../../../panel/decoders/protobufSchema';
-import type { Decoded, FrameInput } from '../../../panel/decoders/types';
+import type { FrameInput } from '../../../panel/decoders/types';
 import { compileSchema, loadProtobufLib, type ProtobufLib, type Schema, type SchemaFile } from '../../../panel/store/protobufSchemas';
 import { bytesToBase64 } from '../../../panel/lib/base64';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
@@ -281,4 +281,12 @@ describe('Protocol Buffers with a schema', () => {
   });
 });
 
-export type { Decoded };
+describe('the e2e page', () => {
+  it("test/e2e/pages/protobuf.html carries protobufjs's encoding of the objects it names", () => {
+    const page = readFileSync(fileURLToPath(new URL('../../e2e/pages/protobuf.html', import.meta.url)), 'utf8');
+    const hex = (key: string) => new RegExp(`${key}: '([0-9a-f]+)'`).exec(page)![1];
+    const enc = (type: protobuf.Type, o: Record<string, unknown>) => Buffer.from(type.encode(type.fromObject(o)).finish()).toString('hex');
+    expect(hex('join')).toBe(enc(ClientMessage, { request_id: 1, join: { room: 'lobby', user: user('u1', 'Ann', 1) } }));
+    expect(hex('failure')).toBe(enc(ServerMessage, SERVER[3]));
+  });
+});
