@@ -16,7 +16,7 @@ import type { Enum, Field, OneOf, Reader, Type } from 'protobufjs';
 type MapField = Field & { keyType: string };
 import { bytesToBase64 } from '../lib/base64';
 import type { Decoded, DecodeOutput, FrameInput, Protocol } from './types';
-import { decodeRaw, frameBytes, need, parseMessage, readerOf, readLength, readTag, readVarint, toUint64, WireError, zigzag } from './protobuf';
+import { decodeRaw, frameBytes, need, parseMessage, protobufReaderReady, readerOf, readLength, readTag, readVarint, toUint64, WireError, zigzag } from './protobuf';
 import { setOwn, shortValue, TRUNCATED } from './util';
 
 export interface Style {
@@ -378,6 +378,8 @@ function searchText(value: unknown, out: string[]): string[] {
 export function decodeWithType(frame: FrameInput, type: Type): Decoded | null {
   const got = frameBytes(frame);
   if (!got) return null;
+  // a schema is loaded with the full build, whose Reader is the minimal one: ready, but say so if it is not
+  if (!protobufReaderReady()) return decodeRaw(frame, 'protobuf-schema');
   const { value, error } = decodeTyped(type, got.bytes);
   const name = type.fullName.replace(/^\./, '');
   if (error) {

@@ -10,6 +10,7 @@
  */
 import type * as PB from 'protobufjs';
 import { decodeTyped, type Style } from '../decoders/protobufSchema';
+import { loadProtobufReader } from '../decoders/protobuf';
 import { base64ToBytes } from '../lib/base64';
 
 export interface ProtobufLib {
@@ -38,7 +39,7 @@ let lib: Promise<ProtobufLib> | undefined;
 
 /** The full protobufjs build and its descriptor extension, loaded once, on first use. */
 export function loadProtobufLib(): Promise<ProtobufLib> {
-  lib ??= Promise.all([import('protobufjs'), import('protobufjs/ext/descriptor'), import('protobufjs/google/protobuf/descriptor.json')]).then(
+  lib ??= Promise.all([import('protobufjs'), import('protobufjs/ext/descriptor'), import('protobufjs/google/protobuf/descriptor.json'), loadProtobufReader()]).then(
     ([pbModule, descModule, json]) => {
       const pb = ((pbModule as unknown as { default?: typeof PB }).default ?? pbModule) as typeof PB;
       const descriptor = ((descModule as { default?: unknown }).default ?? descModule) as ProtobufLib['descriptor'];

@@ -10,6 +10,7 @@ import { importHar } from '../lib/har';
 import { chooseDecoder, type DecoderChoice } from './decoding';
 import { ProtobufSchemas, type ProtobufView, type StoredProtobuf } from './protobuf';
 import type { ProtobufLib } from './protobufSchemas';
+import { loadProtobufReader, protobufReaderReady } from '../decoders/protobuf';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import { harFile, importedText, jsonLinesFile, rowsOfSockets, socketsToExport, type SavedFile } from './files';
 import {
@@ -304,9 +305,20 @@ export class Store implements Panel {
     decodingChanged(this.log);
     // decoded fields are searched too: the rows in view may change
     this.refilter();
+    if ((choice === 'protobuf' || choice === 'protobuf-schema') && !protobufReaderReady()) void this.whenProtobufReader();
   }
 
   // ------------------------------------------------------------------ Protocol Buffers schema
+  /** The protobuf reader loads on first use: read the frames of protobuf sockets again once it is there. */
+  private async whenProtobufReader(): Promise<void> {
+    try {
+      await loadProtobufReader();
+    } catch (e) {
+      return this.notify('error', `Could not load the protobuf reader: ${(e as Error).message}`);
+    }
+    this.rebindProtobuf();
+  }
+
   get protobuf(): ProtobufView {
     return this.pb.view;
   }
@@ -362,11 +374,12 @@ export class Store implements Panel {
     }
   }
 
-  /** The schema or a URL's types changed: every socket read with the schema reads again with the new one. */
+  /** The schema, a URL's types or the reader changed: every socket read as protobuf reads again. */
   private rebindProtobuf(): void {
     for (const sock of this.log.sockets.values()) {
       if (sock.decoder.id === 'protobuf-schema' || (sock.url && sock.decoder.how !== 'manual' && this.pb.typesFor(sock.url)?.on))
         chooseDecoder(this.log, sock, 'protobuf-schema', this.pb.protocolFor(sock.url));
+      else if (sock.decoder.id === 'protobuf') chooseDecoder(this.log, sock, 'protobuf');
     }
     decodingChanged(this.log);
     this.refilter();

@@ -11,6 +11,7 @@ import protobuf from 'protobufjs';
 import { Store } from '../../panel/store/store';
 import { socketUrlKey, type StoredProtobuf } from '../../panel/store/protobuf';
 import { bytesToBase64 } from '../../panel/lib/base64';
+import { loadProtobufReader, protobufReaderReady, READER_LOADING } from '../../panel/decoders/protobuf';
 import { events, fromFrame, hello } from './fixtures';
 import { FakeTransport } from './lib/fakeTransport';
 
@@ -46,10 +47,15 @@ function setup(url = URL_1, loadLib?: ConstructorParameters<typeof Store>[2]) {
 const messages = (store: Store, key = 'd#1') => store.log.frames.filter((f) => f.payload && f.socketKey === key);
 
 describe('Protocol Buffers in the store', () => {
-  it('is not detected: a socket of protobuf frames stays undecided until "decode as" says raw protobuf', () => {
+  it('is not detected: a socket of protobuf frames stays undecided until "decode as" says raw protobuf', async () => {
     const store = setup();
     expect(store.socket('d#1')!.decoder).toEqual({ id: 'none', how: 'undecided' });
+    // the reader is not part of the panel's start: the first choice loads it, and the frames are read again then
+    expect(protobufReaderReady()).toBe(false);
     store.setDecoder('d#1', 'protobuf');
+    expect(messages(store)[0].decoded).toMatchObject({ protocol: 'protobuf', summary: 'loading the protobuf reader…', error: READER_LOADING });
+    await loadProtobufReader();
+    await new Promise((r) => setTimeout(r));
     const [join, failure] = messages(store);
     expect(join.decoded).toMatchObject({ protocol: 'protobuf', summary: '#1 1 · #2 {…}' });
     expect(failure.decoded?.fields).toEqual({ '4 message': { '1 varint': '404 (sint 202)', '2 string': 'no such room' } });
