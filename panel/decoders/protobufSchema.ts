@@ -128,7 +128,7 @@ class TypedDecoder {
       try {
         tag = readTag(r);
       } catch (e) {
-        throw withPath(e, path);
+        throw withPath(e, path, r.pos);
       }
       const { field: id, wire } = tag;
       if (wire === 4) {
@@ -150,7 +150,7 @@ class TypedDecoder {
           if (f.partOf) this.oneofCase(f.partOf, f, obj);
         }
       } catch (e) {
-        throw withPath(e, here);
+        throw withPath(e, here, r.pos);
       }
     }
     if (group !== undefined) throw at(end, `the end of group ${group} (${type.name}), but the frame ends first`, path);
@@ -319,9 +319,9 @@ function at(offset: number, expected: string, path: string): WireError & { path:
   return Object.assign(new WireError(offset, expected), { path });
 }
 
-/** Keep the innermost path a fault was found at; add one where there is none. */
-function withPath(e: unknown, path: string): WireError & { path: string } {
-  const w = (e instanceof WireError ? e : new WireError(-1, (e as Error).message)) as WireError & { path: string };
+/** Keep the innermost path a fault was found at; add one where there is none (and an offset to a Reader's error). */
+function withPath(e: unknown, path: string, offset: number): WireError & { path: string } {
+  const w = (e instanceof WireError ? e : new WireError(offset, (e as Error).message)) as WireError & { path: string };
   if (!w.path) w.path = path;
   return w;
 }

@@ -252,6 +252,15 @@ describe('Protocol Buffers with a schema', () => {
     expect(cut.error?.path).toBe('line');
   });
 
+  it('a map entry cut short inside is reported with its path and offset, not thrown', () => {
+    // ServerMessage { joined (1) { unread (3): entry { field 5: a varint that never ends } } }
+    const bytes = Uint8Array.from([0x0a, 0x04, 0x1a, 0x02, 0x28, 0x96]);
+    const { value, error } = decodeTyped(schema.root.lookupType('lens.chat.ServerMessage'), bytes);
+    expect(error?.path).toBe('joined.unread');
+    expect(error?.message).toMatch(/^at byte 6: index out of range/);
+    expect(value).toEqual({});
+  });
+
   it('keeps fields the type does not know, read raw', () => {
     const bytes = new Uint8Array([...sent()[2].bytes!, 0x98, 0x06, 0x2a]); // field 99 varint 42
     const { value, error } = decodeTyped(schema.root.lookupType('lens.chat.ClientMessage'), bytes);
