@@ -8,7 +8,7 @@ const LIMITS = [10_000, 50_000, DEFAULT_MAX_FRAMES, 1_000_000];
 
 export function Toolbar() {
   const panel = usePanel();
-  const { settings, filterError, paused, pausedSkipped, shown, total, trimmed, droppedInPage } = useView((v) => ({
+  const { settings, filterError, paused, pausedSkipped, shown, hiddenBeats, total, trimmed, droppedInPage } = useView((v) => ({
     settings: v.settings,
     filterError: v.compiled.error,
     paused: v.paused,
@@ -85,9 +85,23 @@ export function Toolbar() {
         <input type="checkbox" data-testid="filter-invert" checked={filter.invert} onChange={(e) => panel.setFilter({ invert: e.currentTarget.checked })} />
         Invert
       </label>
+      <label class="check" title="Hide every protocol's keep-alive frames: Socket.IO and graphql-ws ping/pong, ka, STOMP heart-beats, MQTT PINGREQ/PINGRESP, SignalR ping, Phoenix heartbeat, Action Cable ping, SockJS h">
+        <input
+          type="checkbox"
+          data-testid="hide-heartbeats"
+          checked={filter.hideHeartbeats}
+          onChange={(e) => panel.setFilter({ hideHeartbeats: e.currentTarget.checked })}
+        />
+        Hide heartbeats
+      </label>
       <span class="spacer" />
       <span class="counts" data-testid="counts" aria-live="polite">
         {shown.toLocaleString()} / {total.toLocaleString()} frames
+        {hiddenBeats > 0 && (
+          <span data-testid="hidden-heartbeats" title="Keep-alive frames hidden by the switch">
+            {' '}· {hiddenBeats.toLocaleString()} heartbeat{hiddenBeats === 1 ? '' : 's'} hidden
+          </span>
+        )}
         {trimmed > 0 && (
           <span class="warn" data-testid="dropped" title="Oldest frames removed to stay within the frame limit">
             {' '}· {trimmed.toLocaleString()} dropped (limit)

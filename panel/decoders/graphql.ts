@@ -209,7 +209,10 @@ class GraphqlDecoder implements SocketDecoder {
 
   private control(type: string, msg: Record<string, unknown>): Decoded {
     const message = type === 'connection_error' ? errorMessage(msg.payload) : undefined;
-    return this.out(message ? `${type}: ${message}` : type, msg, type);
+    const d = this.out(message ? `${type}: ${message}` : type, msg, type);
+    // graphql-ws's ping / pong, subscriptions-transport-ws's keep-alive `ka`
+    if (type === 'ping' || type === 'pong' || type === 'ka') d.heartbeat = true;
+    return d;
   }
 
   private start(frame: FrameInput, type: string, id: string, payload: unknown, truncated: boolean): Decoded {

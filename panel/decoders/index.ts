@@ -9,10 +9,25 @@ import { jsonRpc } from './jsonrpc';
 import { stomp } from './stomp';
 import { mqtt } from './mqtt';
 import { plainJson } from './json';
+import { sockJsOver } from './sockjs';
+import { phoenix } from './phoenix';
+import { actionCable } from './actioncable';
+import { signalr } from './signalr';
+import { wamp } from './wamp';
+import { msgpack } from './msgpack';
+import { cbor } from './cbor';
 import { protobufRaw } from './protobuf';
 import { schemaProtocol } from './protobufSchema';
 
-export const PROTOCOLS: readonly Protocol[] = [socketIo, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc];
+/** SockJS carries another protocol: its messages are decoded by the first of the others that recognises them */
+const sockJs = sockJsOver(() => PROTOCOLS.filter((p) => p !== sockJs));
+
+export const PROTOCOLS: readonly Protocol[] = [
+  socketIo, sockJs, phoenix, actionCable, graphqlWs, subscriptionsTransportWs, mqtt, stomp, jsonRpc,
+  signalr, wamp,
+  // generic binary formats last: any protocol above that rides on them is more specific
+  msgpack, cbor,
+];
 export const plainJsonProtocol = plainJson;
 
 /** Every protocol a socket can be decoded as, for the "decode as" menu. */

@@ -550,6 +550,7 @@ class MqttDecoder implements SocketDecoder {
     if (related.length) decoded.related = related;
     if (rtt !== undefined) decoded.rtt = rtt;
     if (errors.length) decoded.error = errors.join('; ');
+    if (packets.every((p) => p.type === 'PINGREQ' || p.type === 'PINGRESP')) decoded.heartbeat = true;
     if (awaits) this.backlinks.keep(frame.seq, decoded);
     const out: DecodeOutput = { decoded };
     if (updates.size) out.updates = [...updates].map(([seq, d]) => ({ seq, decoded: d }));

@@ -1,16 +1,19 @@
 /**
  * Socket.IO: Engine.IO v4 packets over a websocket (one packet per frame; the `\x1e` record separator is for
  * polling only), with Socket.IO v5 packets inside Engine.IO "message" packets. Engine.IO v3 / Socket.IO v4
- * (socket.io 2.x) text packets have the same shape and decode too.
+ * (socket.io 2.x) text packets have the same shape and decode too; v3's binary frames differ: each starts with the
+ * Engine.IO packet type (0x04, message) before the data, and a base64 one is `b4…`. The version comes from the
+ * url's `EIO=3`, else from the open packet (v3's has no `maxPayload`). In v3 the client pings and the server pongs;
+ * in v4 the other way round: either way they are keep-alives.
  *
  * Binary events travel as a text header whose args hold `{_placeholder:true,num:N}` followed by N binary frames
  * in the same direction; acks pair with the event of the same namespace and id sent the other way.
  */
-import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
+import type { Decoded, DecodeOutput, FrameInput, Handshake, Protocol, Related, SocketDecoder } from './types';
 import { base64ToBytes } from '../lib/base64';
 import { plural } from '../lib/format';
 import { isRecord } from '../lib/isRecord';
-import { describeBytes, formatMs, parseJson, remember, TRUNCATED } from './util';
+import { describeBytes, formatMs, parseJson, parseUrl, remember, TRUNCATED } from './util';
 
 const ENGINE_TYPES = ['open', 'close', 'ping', 'pong', 'message', 'upgrade', 'noop'];
 const PACKET_TYPES = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR', 'BINARY_EVENT', 'BINARY_ACK'];
@@ -185,6 +188,8 @@ function render(p: Packet): Decoded {
 function engine(type: string, summary: string, fields: Record<string, unknown> = {}, error?: string): Decoded {
   const d: Decoded = { protocol: 'socketio', summary, fields: { engineIO: type, ...fields }, search: type };
   if (error) d.error = error;
+  // Engine.IO's keep-alive (and the upgrade probe, `2probe` / `3probe`, which is one too)
+  if (type === 'ping' || type === 'pong') d.heartbeat = true;
   return d;
 }
 
@@ -196,22 +201,37 @@ function isAnswer(p: Packet): boolean {
 
 const other = (d: Direction): Direction => (d === 'sent' ? 'received' : 'sent');
 
+/** the Engine.IO version a socket's url names (`EIO=3` / `EIO=4`), if any */
+function eioOf(url: string | undefined): 3 | 4 | undefined {
+  const m = url ? /[?&]EIO=([34])(?:&|#|$)/.exec(url) : null;
+  return m ? (Number(m[1]) as 3 | 4) : undefined;
+}
+
 class SocketIoDecoder implements SocketDecoder {
+  constructor(private eio: 3 | 4 | undefined) {}
+
   /** a binary packet still waiting for its attachment frames, per direction (they follow it in order) */
   private awaiting = new Map<Direction, Packet>();
   /** events that asked for an ack, and connects waiting for their answer, by `direction|namespace|id` */
   private pending = new Map<string, Packet>();
 
   decode(frame: FrameInput): DecodeOutput {
-    if (frame.bytes) return this.attachment(frame, frame.bytes);
+    if (frame.bytes) {
+      if (this.eio !== 3) return this.attachment(frame, frame.bytes);
+      // Engine.IO 3: the packet type first; an attachment is a message (4)
+      const type = frame.bytes[0];
+      if (type === 4) return this.attachment(frame, frame.bytes.subarray(1));
+      const name = ENGINE_TYPES[type] ?? String(type);
+      return { decoded: engine(name, `binary ${name} · ${frame.bytes.length} B`, describeBytes(frame.bytes), frame.bytes.length ? `an Engine.IO 3 binary frame of packet type ${name}, not message` : 'an empty binary frame') };
+    }
     const s = frame.text;
     if (!s) return { decoded: null };
     const c = s[0];
-    // 'b' + base64: a binary attachment from a client that cannot send binary frames
+    // 'b' + base64: a binary attachment from a client that cannot send binary frames (v3: `b4` + base64)
     if (c === 'b') {
       let bytes: Uint8Array;
       try {
-        bytes = base64ToBytes(s.slice(1));
+        bytes = base64ToBytes(s.slice(this.eio === 3 && s[1] === '4' ? 2 : 1));
       } catch {
         return { decoded: null }; // not base64 after all: a decoder never throws on what a page sends
       }
@@ -221,7 +241,9 @@ class SocketIoDecoder implements SocketDecoder {
       case '0': {
         const hs = parseJson(s.slice(1));
         if (!isRecord(hs)) return { decoded: engine('open', 'open', {}, frame.truncated ? TRUNCATED : 'malformed handshake') };
-        const open = engine('open', `open sid=${String(hs.sid)}`, hs);
+        // v4 added maxPayload to the handshake: without the url, its absence tells a v3 server
+        this.eio ??= typeof hs.pingInterval === 'number' && hs.maxPayload === undefined ? 3 : 4;
+        const open = engine('open', `open sid=${String(hs.sid)}${this.eio === 3 ? ' · EIO 3' : ''}`, { ...hs, eio: this.eio });
         open.search += ` ${String(hs.sid)}`;
         return { decoded: open };
       }
@@ -233,7 +255,9 @@ class SocketIoDecoder implements SocketDecoder {
         const type = ENGINE_TYPES[c.charCodeAt(0) - 48];
         // `2probe`/`3probe` test a websocket before an upgrade from polling
         const data = s.slice(1);
-        return { decoded: engine(type, data ? `${type} ${data}` : type, data ? { data } : {}) };
+        const d = engine(type, data ? `${type} ${data}` : type, data ? { data } : {});
+        if ((c === '2' || c === '3') && !data) d.heartbeat = true;
+        return { decoded: d };
       }
       case '4':
         return this.message(frame, s);
@@ -297,12 +321,8 @@ export const socketIo: Protocol = {
   id: 'socketio',
   label: 'Socket.IO',
   byHandshake(url) {
-    let u: URL;
-    try {
-      u = new URL(url);
-    } catch {
-      return false;
-    }
+    const u = parseUrl(url);
+    if (!u) return false;
     if (u.pathname.includes('/socket.io/')) return true;
     // a custom path still carries Engine.IO's query
     const eio = u.searchParams.get('EIO');
@@ -314,5 +334,5 @@ export const socketIo: Protocol = {
     const hs = parseJson(s.slice(1));
     return isRecord(hs) && typeof hs.sid === 'string' && typeof hs.pingInterval === 'number';
   },
-  create: () => new SocketIoDecoder(),
+  create: (handshake?: Handshake) => new SocketIoDecoder(eioOf(handshake?.url)),
 };

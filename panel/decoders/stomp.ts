@@ -334,7 +334,7 @@ class StompDecoder implements SocketDecoder {
 }
 
 function heartBeat(frame: FrameInput): Decoded {
-  const decoded: Decoded = { protocol: 'stomp', summary: 'heart-beat', fields: { heartBeat: true }, search: 'heart-beat' };
+  const decoded: Decoded = { protocol: 'stomp', summary: 'heart-beat', fields: { heartBeat: true }, search: 'heart-beat', heartbeat: true };
   if (frame.truncated) decoded.error = TRUNCATED;
   return decoded;
 }

@@ -5,7 +5,23 @@
  * ids, packet ids). Frames refer to each other by `seq`, which is stable within a document (frame ids are not).
  */
 
-export type ProtocolId = 'socketio' | 'graphql-ws' | 'subscriptions-transport-ws' | 'json-rpc' | 'stomp' | 'mqtt' | 'json' | 'protobuf' | 'protobuf-schema';
+export type ProtocolId =
+  | 'socketio'
+  | 'graphql-ws'
+  | 'subscriptions-transport-ws'
+  | 'json-rpc'
+  | 'stomp'
+  | 'mqtt'
+  | 'sockjs'
+  | 'actioncable'
+  | 'phoenix'
+  | 'signalr'
+  | 'wamp'
+  | 'msgpack'
+  | 'cbor'
+  | 'json'
+  | 'protobuf'
+  | 'protobuf-schema';
 
 /** One message frame as a decoder sees it. */
 export interface FrameInput {
@@ -58,6 +74,12 @@ export interface SocketDecoder {
   decode(frame: FrameInput): DecodeOutput;
 }
 
+export interface Handshake {
+  url: string;
+  /** '' when none */
+  subprotocol: string;
+}
+
 export interface Protocol {
   id: ProtocolId;
   /** for the per-socket "decode as" menu */
@@ -66,6 +88,9 @@ export interface Protocol {
   byHandshake(url: string, subprotocol: string): boolean;
   /** detection from one frame's content when the handshake said nothing; must be cheap and strict */
   byContent(frame: FrameInput): boolean;
-  /** a fresh decoder for one socket */
-  create(): SocketDecoder;
+  /**
+   * a fresh decoder for one socket; `handshake` is the socket's url and subprotocol when known, for a protocol
+   * whose versions differ on the wire but not in their frames' look (Engine.IO 3's binary frames, `EIO=3`)
+   */
+  create(handshake?: Handshake): SocketDecoder;
 }

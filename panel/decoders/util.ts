@@ -12,6 +12,15 @@ export function parseJson(text: string): unknown {
 
 export const TRUNCATED = 'only a preview of this frame was captured';
 
+/** new URL(url), or undefined for a url that does not parse: handshake detection must not throw either */
+export function parseUrl(url: string): URL | undefined {
+  try {
+    return new URL(url);
+  } catch {
+    return undefined;
+  }
+}
+
 /** "01 02 fa …": the first `max` bytes as hex */
 export function hexPreview(bytes: Uint8Array, max = 32): string {
   const n = Math.min(bytes.length, max);

@@ -59,7 +59,7 @@ export function frameInput(f: Frame): FrameInput | undefined {
 function use(t: DecodeTarget, sock: Socket, protocol: Protocol, how: Socket['decoder']['how']): void {
   const r = running(t, sock.key);
   r.protocol = protocol;
-  r.decoder = protocol.create();
+  r.decoder = protocol.create({ url: sock.url, subprotocol: sock.protocol });
   sock.decoder = { id: protocol.id, how };
 }
 
@@ -120,7 +120,7 @@ function applyUpdate(t: DecodeTarget, key: string, seq: number, decoded: Decoded
 /** Decode every frame of a socket again with a fresh decoder (after detection, or a change of "decode as"). */
 export function redecode(t: DecodeTarget, sock: Socket): void {
   const r = running(t, sock.key);
-  r.decoder = r.protocol?.create();
+  r.decoder = r.protocol?.create({ url: sock.url, subprotocol: sock.protocol });
   for (const f of messagesOf(t, sock)) {
     f.decoded = undefined;
     if (r.protocol) decodeOne(t, sock, r, f);

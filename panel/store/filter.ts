@@ -1,13 +1,15 @@
 import { splitRegex } from '../lib/regex';
 import type { Frame } from './model';
 
-/** The frame filter: plain text (case-insensitive) or `/regex/flags`, a direction, and invert. */
+/** The frame filter: plain text (case-insensitive) or `/regex/flags`, a direction, invert, and keep-alives hidden. */
 export type DirectionFilter = 'all' | 'sent' | 'received' | 'event';
 
 export interface FilterSpec {
   text: string;
   direction: DirectionFilter;
   invert: boolean;
+  /** hide every protocol's keep-alive frames (decoded as `heartbeat`); the toolbar counts what it hides */
+  hideHeartbeats: boolean;
 }
 
 export interface CompiledFilter {
@@ -36,7 +38,7 @@ export function compileFilter(text: string): CompiledFilter {
   return { test: (s) => s.toLowerCase().includes(needle), regex: new RegExp(escaped, 'gi') };
 }
 
-export const EMPTY_FILTER: FilterSpec = { text: '', direction: 'all', invert: false };
+export const EMPTY_FILTER: FilterSpec = { text: '', direction: 'all', invert: false, hideHeartbeats: false };
 
 /**
  * Whether a row passes the filter. Its decoded reading counts too: a result row is found by the method name of the

@@ -36,7 +36,7 @@ import { rulesOriginOf } from './origin';
 import { PageClient, type Addressee, type Transport } from './pageClient';
 import { replayCommand, type ReplayTiming } from './replay';
 import { afterClear, newestSocket, NO_SELECTION, pickAllSockets, pickOnly, pickRow, pickSocket, type Selection } from './selection';
-import { appendInView, rowsInView, withoutTrimmed, type ViewCriteria } from './shown';
+import { appendInView, rowsInView, withoutTrimmed, type ViewCriteria, type ViewRows } from './shown';
 import { appendKeepsOrder, DEFAULT_SORT, nextSort, type SortSpec } from './sort';
 import type { Connection, Counts, Panel, Revisions, Settings } from './view';
 
@@ -54,8 +54,11 @@ export class Store implements Panel {
   private client: PageClient;
   private listeners = new Set<Listener>();
 
-  /** ids of the rows in view, in view order */
-  private shown: number[] = [];
+  /** ids of the rows in view, in view order, and of the heartbeats hidden from it */
+  private view: ViewRows = { shown: [], hiddenBeats: [] };
+  private get shown(): number[] {
+    return this.view.shown;
+  }
   private shownRev = 0;
   private resortTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -91,7 +94,8 @@ export class Store implements Panel {
   constructor(transport: Transport, settings: Partial<Settings> = {}, loadProtobufLib?: () => Promise<ProtobufLib>) {
     this.pb = new ProtobufSchemas(loadProtobufLib);
     this.client = new PageClient(transport);
-    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, filter: EMPTY_FILTER, ...settings };
+    // a filter saved before a field existed gets that field's default
+    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
     this.log = createLog(this.settings.maxFrames);
     this.compiled = compileFilter(this.settings.filter.text);
   }
@@ -143,8 +147,8 @@ export class Store implements Panel {
 
   /** Bring the rows in view up to date with the rows added since `before`, and forget trimmed ones. */
   private afterApply(before: number, base: number): void {
-    if (this.log.base !== base) this.shown = withoutTrimmed(this.shown, this.log);
-    const added = appendInView(this.shown, this.log, before, this.criteria());
+    if (this.log.base !== base) this.view = withoutTrimmed(this.view, this.log);
+    const added = appendInView(this.view, this.log, before, this.criteria());
     if (added || this.log.base !== base) this.shownRev++;
     if (added && !appendKeepsOrder(this.sort) && !this.resortTimer)
       this.resortTimer = setTimeout(() => {
@@ -186,7 +190,7 @@ export class Store implements Panel {
   }
 
   counts(): Counts {
-    return { shown: this.shown.length, total: this.log.frames.length, trimmed: this.log.trimmed, droppedInPage: this.log.droppedInPage };
+    return { shown: this.shown.length, hiddenBeats: this.view.hiddenBeats.length, total: this.log.frames.length, trimmed: this.log.trimmed, droppedInPage: this.log.droppedInPage };
   }
 
   rowsInRange(start: number, end: number): (Frame | undefined)[] {
@@ -246,7 +250,7 @@ export class Store implements Panel {
 
   /** Recompute the rows in view over the whole log: after a change of filter, selection or order. */
   refilter(): void {
-    this.shown = rowsInView(this.log, this.criteria());
+    this.view = rowsInView(this.log, this.criteria());
     this.shownRev++;
     this.changed();
   }
@@ -394,7 +398,7 @@ export class Store implements Panel {
 
   clear(): void {
     clearLog(this.log);
-    this.shown = [];
+    this.view = { shown: [], hiddenBeats: [] };
     this.shownRev++;
     this.selection = afterClear(this.selection, (k) => this.log.sockets.has(k));
     this.marks = unmarkAll(this.marks);

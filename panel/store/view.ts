@@ -35,6 +35,8 @@ export interface Revisions extends LogRevisions {
 export interface Counts {
   /** rows in view */
   shown: number;
+  /** keep-alive frames the "hide heartbeats" switch keeps out of view (0 when it is off) */
+  hiddenBeats: number;
   /** rows in the log */
   total: number;
   /** rows trimmed by the frame limit */

@@ -1,72 +1,71 @@
-// The end-to-end suite: every scenario in each browser, each in a fresh browser with the built extension.
-//   node test/e2e/run.mjs [--browser chromium|firefox]... [--only substring]
+// The end-to-end suite: node:test over test/e2e/*.test.mjs, one browser at a time, one scenario at a time (each
+// starts its own browser; two at once on a 2-core machine make timing-sensitive scenarios flaky).
+//   node test/e2e/run.mjs [--browser chromium|firefox]... [--only <substring of a scenario name>] [files...]
+// WS_LENS_DIST=<dir> runs the suite against another build (see lib/suite.mjs).
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../../scripts/env.mjs';
-import { startServer } from './lib/server.mjs';
-import { launchSession } from './lib/sessions.mjs';
-import { scenarios } from './scenarios.mjs';
 
 const argv = process.argv.slice(2);
-const browsers = argv.flatMap((a, i) => (a === '--browser' ? [argv[i + 1]] : []));
-const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] : undefined;
-const artifacts = path.join(root, 'artifacts');
-fs.mkdirSync(artifacts, { recursive: true });
+const valueOf = (flag) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1]] : []));
+const browsers = valueOf('--browser').length ? valueOf('--browser') : ['chromium', 'firefox'];
+const only = valueOf('--only')[0];
+const flagged = new Set(argv.flatMap((a, i) => (a.startsWith('--') ? [i, i + 1] : [])));
+const here = path.dirname(new URL(import.meta.url).pathname);
+const files = argv.filter((_, i) => !flagged.has(i));
+const testFiles = files.length
+  ? files
+  : fs
+      .readdirSync(here)
+      .filter((f) => f.endsWith('.test.mjs'))
+      .sort()
+      .map((f) => path.join(here, f));
 
-// WS_LENS_DIST points the suite at another build (say, the last release's, to show a new test fails there)
 const dist = process.env.WS_LENS_DIST ? path.resolve(process.env.WS_LENS_DIST) : path.join(root, 'dist');
-const extFor = (b) => path.join(dist, b === 'firefox' ? 'firefox' : 'chrome');
-for (const b of browsers.length ? browsers : ['chromium', 'firefox'])
-  if (!fs.existsSync(path.join(extFor(b), 'manifest.json'))) {
-    console.error(`No build in ${extFor(b)}. Run: npm run build`);
+for (const b of browsers) {
+  const ext = path.join(dist, b === 'firefox' ? 'firefox' : 'chrome');
+  if (!fs.existsSync(path.join(ext, 'manifest.json'))) {
+    console.error(`No build in ${ext}. Run: npm run build`);
     process.exit(1);
   }
+}
 
-const server = await startServer();
-let passed = 0;
-let failed = 0;
-let skipped = 0;
+const artifacts = path.join(root, 'artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+const NOT_CHOSEN = 'test name does not match pattern';
+const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
 const t0 = Date.now();
-try {
-  for (const browserName of browsers.length ? browsers : ['chromium', 'firefox']) {
-    /** the same page in the same browser without the extension: the reference for "changes nothing" */
-    const plain = async (url) => {
-      const s = await launchSession(browserName, {});
-      try {
-        await s.goto(url);
-        return await s.waitForPage(`() => window.__conformance`, { timeout: 15000 });
-      } finally {
-        await s.close();
-      }
-    };
-    for (const [name, run] of Object.entries(scenarios)) {
-      if (only && !name.includes(only)) continue;
-      const started = Date.now();
-      let s;
-      try {
-        s = await launchSession(browserName, { extDir: extFor(browserName) });
-        const note = await run(s, { origin: server.origin, server, plain, browserName });
-        const secs = ((Date.now() - started) / 1000).toFixed(1);
-        if (typeof note === 'string' && note.startsWith('skipped')) {
-          skipped++;
-          console.log(`  - ${browserName} ${s.version ? `(${s.version}) ` : ''}${name}: ${note}`);
-        } else {
-          passed++;
-          console.log(`  ✓ ${browserName} ${name} (${secs} s)`);
-        }
-      } catch (e) {
-        failed++;
-        console.log(`  ✗ ${browserName} ${name}\n    ${String(e.stack || e).split('\n').slice(0, 6).join('\n    ')}`);
-        const shot = path.join(artifacts, `fail-${browserName}-${name.replace(/\W+/g, '-').slice(0, 60)}.png`);
-        await s?.screenshotPanel?.(shot).then(() => console.log(`    screenshot: ${path.relative(root, shot)}`)).catch(() => {});
-      } finally {
-        await s?.close().catch(() => {});
-      }
-    }
-  }
-} finally {
-  await server.close();
+for (const browser of browsers) {
+  console.log(`\n--- ${browser}`);
+  // the spec reporter for people, TAP to a file for the counts below
+  const tap = path.join(artifacts, `e2e-${browser}.tap`);
+  const child = spawn(
+    process.execPath,
+    [
+      '--test',
+      '--test-concurrency=1',
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
+      ...(only ? [`--test-name-pattern=${escapeRegExp(only)}`] : []),
+      ...testFiles,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WS_LENS_BROWSER: browser } },
+  );
+  // with --only, the scenarios left out are reported as skipped: not worth a line each
+  readline.createInterface({ input: child.stdout }).on('line', (line) => {
+    if (!line.endsWith(NOT_CHOSEN)) console.log(line);
+  });
+  const status = await new Promise((resolve) => child.on('close', resolve));
+  const counts = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  for (const k of Object.keys(totals)) totals[k] += Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(counts)?.[1] ?? 0);
+  totals.skipped -= counts.split('\n').filter((l) => l.endsWith(NOT_CHOSEN)).length;
+  if (status !== 0 && !/^# fail [1-9]/m.test(counts)) totals.fail++; // the runner itself failed (no counts)
 }
 console.log(`\nend-to-end in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-console.log(`e2e: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(failed ? 1 : 0);
+console.log(`e2e: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}`);
+process.exit(totals.fail || totals.cancelled ? 1 : 0);

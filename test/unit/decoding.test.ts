@@ -41,6 +41,39 @@ describe('decoding in the store', () => {
     expect(call.decoded?.related?.map((r) => r.seq)).toContain(result.seq);
   });
 
+  it('hides every protocol\'s heartbeats on one switch, counts them, and shows them again', () => {
+    const store = storeWith([
+      created('ws://h/socket.io/?EIO=4&transport=websocket'),
+      open(),
+      received('0{"sid":"s1","upgrades":[],"pingInterval":25000,"pingTimeout":5000,"maxPayload":1000000}'),
+      received('2'),
+      sent('3'),
+      sent('42["chat","hi"]'),
+      { ...created('ws://h/stomp', ['v12.stomp']), sid: 2 },
+      { ...open('v12.stomp'), sid: 2 },
+      { ...received('\n'), sid: 2 },
+      { ...sent('SEND\ndestination:/q\n\nhello\u0000'), sid: 2 },
+    ]);
+    store.selectAllSockets();
+    // the table's preview shows an end-of-line as a space
+    const shownTexts = () => store.rowsInRange(0, store.counts().shown).map((f) => f?.preview);
+    expect(shownTexts()).toEqual(expect.arrayContaining(['2', '3', ' ']));
+    expect(store.counts().hiddenBeats).toBe(0);
+    store.setFilter({ hideHeartbeats: true });
+    expect(shownTexts().filter((t) => t === '2' || t === '3' || t === ' ')).toEqual([]);
+    expect(shownTexts()).toEqual(expect.arrayContaining(['42["chat","hi"]']));
+    expect(store.counts().hiddenBeats).toBe(3);
+    // a heartbeat arriving while the switch is on is counted, not shown
+    store.receive(fromFrame(events('d', [received('2')], 10)));
+    expect(store.counts().hiddenBeats).toBe(4);
+    // the other filters still apply to what is counted: only the heartbeats the view would show
+    store.setFilter({ direction: 'sent' });
+    expect(store.counts().hiddenBeats).toBe(1);
+    store.setFilter({ direction: 'all', hideHeartbeats: false });
+    expect(store.counts().hiddenBeats).toBe(0);
+    expect(shownTexts().filter((t) => t === '2')).toHaveLength(2);
+  });
+
   it('detects from the handshake: Socket.IO by url, graphql-ws and STOMP by subprotocol', () => {
     const store = storeWith([
       created('ws://h/socket.io/?EIO=4&transport=websocket'),
@@ -53,6 +86,38 @@ describe('decoding in the store', () => {
     expect(how(1)).toEqual({ id: 'socketio', how: 'handshake' });
     expect(how(2)).toEqual({ id: 'graphql-ws', how: 'handshake' });
     expect(how(3)).toEqual({ id: 'stomp', how: 'handshake' });
+  });
+
+  it('detects SockJS, Phoenix and Action Cable from the handshake, SockJS from its open frame', () => {
+    const store = storeWith([
+      created('ws://h/stomp/123/abcdefgh/websocket'),
+      { ...created('wss://x.supabase.co/realtime/v1/websocket?apikey=k&vsn=2.0.0'), sid: 2 },
+      { ...created('ws://h/ws', ['actioncable-v1-json']), sid: 3 },
+      { ...open('actioncable-v1-json'), sid: 3 },
+      { ...created('ws://h/anything'), sid: 4 },
+      { ...open(), sid: 4 },
+      { ...received('o'), sid: 4 },
+      { ...received('a["hello"]'), sid: 4 },
+    ]);
+    const how = (sid: number) => store.log.sockets.get(`d#${sid}`)!.decoder;
+    expect(how(1)).toEqual({ id: 'sockjs', how: 'handshake' });
+    expect(how(2)).toEqual({ id: 'phoenix', how: 'handshake' });
+    expect(how(3)).toEqual({ id: 'actioncable', how: 'handshake' });
+    expect(how(4)).toEqual({ id: 'sockjs', how: 'content' });
+    expect(messages(store).map((f) => f.decoded?.summary)).toEqual(['open', 'a[1] "hello"']);
+  });
+
+  it('hands the socket’s url to its decoder: an EIO=3 attachment loses its packet type byte', () => {
+    const bin = (bytes: number[]) => ({ type: 'binary' as const, data: btoa(String.fromCharCode(...bytes)), size: bytes.length, truncated: false });
+    const store = storeWith([
+      created('ws://h/socket.io/?EIO=3&transport=websocket'),
+      open(),
+      sent('451-["up",{"_placeholder":true,"num":0}]'),
+      { kind: 'message', direction: 'sent', payload: bin([4, 1, 2]) },
+    ]);
+    const [ev, att] = messages(store);
+    expect(att.decoded?.summary).toBe('attachment 1/1 · up');
+    expect(ev.decoded?.fields.args).toEqual([{ attachment: 1, size: 2, hex: '01 02' }]);
   });
 
   it('decodes the frames that came before the protocol was recognised', () => {

@@ -1,6 +1,7 @@
 // One Session interface over both browsers, so each end-to-end scenario is written once:
 //   goto(url), pageEval(fnSource, ...args), waitForPage(fnSource), openPanel(), panelEval(fnSource, ...args),
 //   waitForPanel(fnSource), screenshotPanel(file), stopBackground(), close()
+// (fnSource may be the function itself: only its source text crosses, so it must be self-contained)
 // Chromium: puppeteer-core drives the real DevTools frontend (auto-opened, headless=new). Firefox: Marionette drives
 // the real toolbox from the chrome context. fnSource is a function's source text; panel functions get the panel's
 // window first.
@@ -11,9 +12,9 @@ import path from 'node:path';
 import puppeteer from 'puppeteer-core';
 import { connectMarionette } from './marionette.mjs';
 import { chromiumPath, firefoxPath } from '../../../scripts/env.mjs';
+import { GECKO_ID } from '../../../scripts/manifest.mjs';
 
 export const PANEL_TITLE = 'WebSockets';
-export const GECKO_ID = 'ws-lens@ws-lens.dev';
 const FIXED_UUID = '5c0a1d7e-7e57-4a11-9e00-000000000001';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -54,6 +55,11 @@ function downloadsIn(dir) {
 }
 
 function withWaiters(session) {
+  // a function's source is what crosses into the page or the panel: callers may pass the function itself
+  for (const name of ['pageEval', 'panelEval']) {
+    const evaluate = session[name];
+    session[name] = (src, ...args) => evaluate.call(session, String(src), ...args);
+  }
   session.waitForPage = (src, opts = {}) => waitFor(() => session.pageEval(src), { message: `page: ${src}`, ...opts });
   session.waitForPanel = (src, opts = {}) => waitFor(() => session.panelEval(src), { message: `panel: ${src}`, ...opts });
   return session;
@@ -214,8 +220,14 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
     ff.kill('SIGKILL');
     throw new Error(`Firefox did not start Marionette: ${e.message}\n${stderr.slice(-2000)}`);
   }
-  const send = (cmd, params = {}, timeoutMs = 30000) =>
-    Promise.race([m.send(cmd, params), sleep(timeoutMs).then(() => Promise.reject(new Error(`Marionette ${cmd} timed out after ${timeoutMs} ms`)))]);
+  // the timer is cleared when the command answers: a pending one would keep the test process alive after the test
+  const send = (cmd, params = {}, timeoutMs = 30000) => {
+    let timer;
+    const late = new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Marionette ${cmd} timed out after ${timeoutMs} ms`)), timeoutMs);
+    });
+    return Promise.race([m.send(cmd, params), late]).finally(() => clearTimeout(timer));
+  };
   const sess = await send('WebDriver:NewSession', { capabilities: { alwaysMatch: { acceptInsecureCerts: true } } });
   if (extDir) await send('Addon:Install', { path: extDir, temporary: true });
   let context = 'content';

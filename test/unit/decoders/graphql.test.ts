@@ -167,6 +167,7 @@ describe('graphql-ws: recorded from graphql-ws 6', () => {
     expect(at(find(modern, 'ping')).summary).toBe('ping');
     expect(find(modern, 'pong').direction).toBe('received');
     expect(at(find(modern, 'pong')).summary).toBe('pong');
+    expect([at(find(modern, 'ping')).heartbeat, at(find(modern, 'pong')).heartbeat]).toEqual([true, true]);
   });
 
   it('names and pairs an anonymous query: next and complete relate to the subscribe, which learns both', () => {
@@ -301,6 +302,7 @@ describe('subscriptions-transport-ws: recorded from subscriptions-transport-ws 0
     expect(at(stop).related).toEqual([{ seq: find(legacy, 'start', 4).seq, label: 'start' }]);
     expect(at(find(legacy, 'start', 4)).summary).toMatch(/^start #5 Ticks · \d+ results · cancelled$/);
     expect(at(find(legacy, 'ka')).summary).toBe('ka');
+    expect(at(find(legacy, 'ka')).heartbeat).toBe(true);
     expect(at(find(legacy, 'connection_terminate')).summary).toBe('connection_terminate');
   });
 });

@@ -325,6 +325,8 @@ describe('MQTT over the wire (mqtt.js ↔ aedes)', () => {
       'sent DISCONNECT',
     ]));
     expect(views(v311.frames).every((d) => d && !d.error)).toBe(true);
+    // PINGREQ / PINGRESP, and only they, are keep-alives the panel can hide
+    expect(views(v311.frames).filter((d) => d.heartbeat).map((d) => d.summary.split(' ')[0])).toEqual(['PINGREQ', 'PINGRESP']);
   });
 
   it('decodes MQTT 3.1.1 fields: CONNECT (no password shown), PUBLISH payloads, SUBSCRIBE, SUBACK', () => {

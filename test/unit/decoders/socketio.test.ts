@@ -116,6 +116,7 @@ describe('socket.io: recorded from socket.io 4', () => {
     const pong = sock.frames.find((f) => f.text === '3')!;
     expect(pong.direction).toBe('sent');
     expect(at(pong).summary).toBe('pong');
+    expect([at(ping).heartbeat, at(pong).heartbeat, open.heartbeat]).toEqual([true, true, undefined]);
   });
 
   it('decodes connects: the request and the answer with its sid, paired', () => {
@@ -246,7 +247,7 @@ describe('socket.io: edge cases', () => {
 
   it('reads Engine.IO v3 / socket.io 2 text packets and base64 attachments', () => {
     const dec = socketIo.create();
-    expect(dec.decode(f(1, 'received', '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":5000}')).decoded!.summary).toBe('open sid=abc');
+    expect(dec.decode(f(1, 'received', '0{"sid":"abc","upgrades":[],"pingInterval":25000,"pingTimeout":5000}')).decoded!.summary).toBe('open sid=abc · EIO 3');
     // socket.io 2 sent the connect error as a bare string
     expect(dec.decode(f(2, 'received', '44/locked,"not authorized"')).decoded!.summary).toBe('connect error: not authorized · /locked');
     expect(dec.decode(f(3, 'sent', '451-["up",{"_placeholder":true,"num":0}]')).decoded!.summary).toBe('event: up · 1 attachment');

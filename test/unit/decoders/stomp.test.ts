@@ -145,6 +145,9 @@ describe('STOMP over the wire (stompjs ↔ stomp-broker-js)', () => {
 
   it('summarizes every frame the subscriber exchanged', () => {
     const summaries = decodeAll(sub.frames).map((d) => d.summary);
+    // heart-beats, and only they, are keep-alives the panel can hide
+    expect(decodeAll(sub.frames).every((d) => (d.summary === 'heart-beat') === (d.heartbeat === true))).toBe(true);
+    expect(summaries).toContain('heart-beat');
     expect(summaries.filter((s) => s !== 'heart-beat')).toEqual([
       'CONNECT 1.2,1.1,1.0 · heart-beat 50,0',
       'CONNECTED 1.1 · heart-beat 0,50',

@@ -44,7 +44,15 @@ function relayClose(other: WebSocket, code: number): void {
 export async function startRecorder(target: string): Promise<Recorder> {
   const sockets: RecordedSocket[] = [];
   let seq = 0;
-  const server = http.createServer();
+  // plain HTTP requests pass through unrecorded: some clients ask the server first (SockJS's /info)
+  const server = http.createServer((req, res) => {
+    const up = http.request(target.replace(/^ws/, 'http') + req.url, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.once('error', () => res.destroy());
+    req.pipe(up);
+  });
   const servers = new Set<WebSocketServer>();
   const open = new Set<WebSocket>();
   server.on('upgrade', (req, sock, head) => {

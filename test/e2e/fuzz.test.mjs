@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../../scripts/env.mjs';
 import { launchSession } from './lib/sessions.mjs';
+import { scenario } from './lib/suite.mjs';
 
 const DEFAULT_SEED = 20240611;
 
@@ -177,55 +178,53 @@ export async function runFuzzPage(s, { origin, seed, run, n1, n2, panel }) {
   return page;
 }
 
-export const fuzzScenarios = {
-  /** Seeded page-side fuzz with tampering, before and with the panel open: see the top of this file. */
-  async 'a seeded page-side fuzz changes nothing for the page and the panel shows what the sockets carried'(s, { origin, server, browserName }) {
-    const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : DEFAULT_SEED;
-    const total = Number(process.env.FUZZ_ACTIONS || 400);
-    const n1 = Math.round(total * 0.4);
-    const n2 = total - n1;
-    console.log(`    fuzz seed ${seed}${process.env.FUZZ_SEED ? ' (FUZZ_SEED)' : ''}, ${n1} + ${n2} actions; replay with FUZZ_SEED=${seed}`);
-    const run = `${browserName}-${seed}-${Date.now()}`;
-    const wireOf = (r) => (sock) => server.fuzzWire(`?run=${encodeURIComponent(r)}&k=${sock.k}`);
-    const page = await runFuzzPage(s, { origin, seed, run, n1, n2, panel: true });
-    page.wireOf = wireOf(run);
+/** Seeded page-side fuzz with tampering, before and with the panel open: see the top of this file. */
+scenario('a seeded page-side fuzz changes nothing for the page and the panel shows what the sockets carried', async (s, panel, { origin, server, browserName }) => {
+  const seed = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : DEFAULT_SEED;
+  const total = Number(process.env.FUZZ_ACTIONS || 400);
+  const n1 = Math.round(total * 0.4);
+  const n2 = total - n1;
+  console.log(`    fuzz seed ${seed}${process.env.FUZZ_SEED ? ' (FUZZ_SEED)' : ''}, ${n1} + ${n2} actions; replay with FUZZ_SEED=${seed}`);
+  const run = `${browserName}-${seed}-${Date.now()}`;
+  const wireOf = (r) => (sock) => server.fuzzWire(`?run=${encodeURIComponent(r)}&k=${sock.k}`);
+  const page = await runFuzzPage(s, { origin, seed, run, n1, n2, panel: true });
+  page.wireOf = wireOf(run);
 
-    // the panel has caught up once it shows every end marker the open sockets echoed
-    const markers = page.sockets.filter((x) => !x.close).map((x) => `fuzz-end-k${x.k}`);
-    let caughtUp = true;
-    await s.waitForPanel(`(w) => (${panelHasSrc})(w, ${JSON.stringify(markers)})`, { timeout: 15000 }).catch(() => (caughtUp = false));
-    await new Promise((r) => setTimeout(r, 300));
-    const shown = JSON.parse(await s.panelEval(panelRecordSrc, run));
+  // the panel has caught up once it shows every end marker the open sockets echoed
+  const markers = page.sockets.filter((x) => !x.close).map((x) => `fuzz-end-k${x.k}`);
+  let caughtUp = true;
+  await panel.waitFor(`(w) => (${panelHasSrc})(w, ${JSON.stringify(markers)})`, { timeout: 15000 }).catch(() => (caughtUp = false));
+  await new Promise((r) => setTimeout(r, 300));
+  const shown = JSON.parse(await panel.eval(panelRecordSrc, run));
 
-    const failures = [...pageChecks(page, page.wireOf, browserName), ...(caughtUp ? [] : ['(2) the panel never showed the end markers the sockets echoed']), ...panelChecks(page, shown)];
-    const socketsLine = `${page.sockets.length} sockets, ${page.sockets.reduce((n, x) => n + x.sends.length, 0)} frames sent, ${page.sockets.reduce((n, x) => n + x.recv.length, 0)} received, ${page.pageHits} tampering hits by the page itself`;
-    if (!failures.length) {
-      console.log(`    fuzz: ${socketsLine}; all checks pass`);
-      return;
-    }
-    const file = path.join(root, 'artifacts', `fuzz-${browserName}-${seed}.json`);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(
-      file,
-      JSON.stringify({ seed, failures, page: { ...page, wire: Object.fromEntries(page.sockets.map((x) => [x.k, page.wireOf(x)])) }, panel: shown }, null, 1),
-    );
-    // the same seed without the extension: the page's own checks must pass there
-    let native;
+  const failures = [...pageChecks(page, page.wireOf, browserName), ...(caughtUp ? [] : ['(2) the panel never showed the end markers the sockets echoed']), ...panelChecks(page, shown)];
+  const socketsLine = `${page.sockets.length} sockets, ${page.sockets.reduce((n, x) => n + x.sends.length, 0)} frames sent, ${page.sockets.reduce((n, x) => n + x.recv.length, 0)} received, ${page.pageHits} tampering hits by the page itself`;
+  if (!failures.length) {
+    console.log(`    fuzz: ${socketsLine}; all checks pass`);
+    return;
+  }
+  const file = path.join(root, 'artifacts', `fuzz-${browserName}-${seed}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ seed, failures, page: { ...page, wire: Object.fromEntries(page.sockets.map((x) => [x.k, page.wireOf(x)])) }, panel: shown }, null, 1),
+  );
+  // the same seed without the extension: the page's own checks must pass there
+  let native;
+  try {
+    const plain = await launchSession(browserName, {});
     try {
-      const plain = await launchSession(browserName, {});
-      try {
-        const nrun = `${run}-native`;
-        const np = await runFuzzPage(plain, { origin, seed, run: nrun, n1, n2, panel: false });
-        const nf = pageChecks(np, wireOf(nrun), browserName);
-        native = nf.length ? `WITHOUT the extension the page's own checks fail too (the page or the browser is at fault):\n      ${nf.join('\n      ')}` : `without the extension the page's own checks pass`;
-      } finally {
-        await plain.close();
-      }
-    } catch (e) {
-      native = `the run without the extension failed: ${e.message}`;
+      const nrun = `${run}-native`;
+      const np = await runFuzzPage(plain, { origin, seed, run: nrun, n1, n2, panel: false });
+      const nf = pageChecks(np, wireOf(nrun), browserName);
+      native = nf.length ? `WITHOUT the extension the page's own checks fail too (the page or the browser is at fault):\n      ${nf.join('\n      ')}` : `without the extension the page's own checks pass`;
+    } finally {
+      await plain.close();
     }
-    console.log(`    fuzz seed ${seed}: ${socketsLine}; ${failures.length} failures (${native.split('\n')[0]}):\n      ${failures.join('\n      ')}${native.includes('\n') ? '\n    ' + native : ''}\n    record: ${path.relative(root, file)}`);
-    const kinds = [...new Set(failures.map((f) => (/^\((\d)\)/.exec(f) || [])[1]).filter(Boolean))].sort();
-    throw new Error(`fuzz seed ${seed} (FUZZ_SEED=${seed}): ${failures.length} failures in checks ${kinds.join(', ')}; ${native.split('\n')[0]}; see above and ${path.relative(root, file)}`);
-  },
-};
+  } catch (e) {
+    native = `the run without the extension failed: ${e.message}`;
+  }
+  console.log(`    fuzz seed ${seed}: ${socketsLine}; ${failures.length} failures (${native.split('\n')[0]}):\n      ${failures.join('\n      ')}${native.includes('\n') ? '\n    ' + native : ''}\n    record: ${path.relative(root, file)}`);
+  const kinds = [...new Set(failures.map((f) => (/^\((\d)\)/.exec(f) || [])[1]).filter(Boolean))].sort();
+  throw new Error(`fuzz seed ${seed} (FUZZ_SEED=${seed}): ${failures.length} failures in checks ${kinds.join(', ')}; ${native.split('\n')[0]}; see above and ${path.relative(root, file)}`);
+});
