@@ -164,7 +164,7 @@ class TypedDecoder {
     }
     if (!this.style.unknown) return;
     const raw = parseMessage(this.bytes, tag.at, r.pos, depth).fields;
-    const into = (Object.prototype.hasOwnProperty.call(obj, UNKNOWN_KEY) ? obj[UNKNOWN_KEY] : setOwn(obj, UNKNOWN_KEY, {}), obj[UNKNOWN_KEY]) as Record<string, unknown>;
+    const into = ownOr<Record<string, unknown>>(obj, UNKNOWN_KEY, {});
     for (const [k, v] of Object.entries(raw)) {
       const had = Object.prototype.hasOwnProperty.call(into, k) ? into[k] : undefined;
       setOwn(into, k, had === undefined ? v : [...(Array.isArray(had) ? had : [had]), ...(Array.isArray(v) ? v : [v])]);
@@ -179,7 +179,7 @@ class TypedDecoder {
   }
 
   private repeated(f: Field, r: Reader, wire: number, obj: Record<string, unknown>, path: string, depth: number): void {
-    const list = (Object.prototype.hasOwnProperty.call(obj, f.name) ? obj[f.name] : setOwn(obj, f.name, []), obj[f.name]) as unknown[];
+    const list = ownOr<unknown[]>(obj, f.name, []);
     const expected = wireOf(f);
     // packed: every scalar but string and bytes, and parsers must accept both forms whatever the schema says
     if (wire === 2 && expected !== 2 && expected !== 3) {
@@ -199,7 +199,7 @@ class TypedDecoder {
 
   private mapEntry(f: MapField, r: Reader, wire: number, obj: Record<string, unknown>, path: string, depth: number): void {
     if (wire !== 2) throw at(this.tagAt, `a map entry (length-delimited) for ${f.name}, but found wire type ${wire} (${WIRE[wire]})`, path);
-    const map = (Object.prototype.hasOwnProperty.call(obj, f.name) ? obj[f.name] : setOwn(obj, f.name, {}), obj[f.name]) as Record<string, unknown>;
+    const map = ownOr<Record<string, unknown>>(obj, f.name, {});
     const len = readLength(r, `a ${f.name} entry`);
     const end = r.pos + len;
     const saved = r.len;
@@ -313,6 +313,12 @@ class TypedDecoder {
   private finite(x: number): number | string {
     return this.style.longs === 'string' && !Number.isFinite(x) ? String(x) : x;
   }
+}
+
+/** obj's own `key` (a list or map being filled), set to `fresh` the first time; a prototype default never counts */
+function ownOr<T = Record<string, unknown>>(obj: Record<string, unknown>, key: string, fresh: T): T {
+  if (!Object.prototype.hasOwnProperty.call(obj, key)) setOwn(obj, key, fresh);
+  return obj[key] as T;
 }
 
 function at(offset: number, expected: string, path: string): WireError & { path: string } {
