@@ -114,12 +114,19 @@ export function ConnectionList() {
               data-testid="connection"
               data-state={s.state}
               data-url={s.url}
+              data-kind={s.kind}
+              data-context={s.context}
               title={`${s.url}\nCreated at:\n${s.stack}`}
               onClick={(e) => panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
             >
               <div class="conn-line">
                 <span class={`badge ${s.state}`}>{s.state}</span>
                 <span class="conn-url">{hostPath(s.url)}</span>
+                {s.kind === 'stream' && (
+                  <span class="kind-tag" title="a WebSocketStream: frames are recorded as the page reads and writes them">
+                    stream
+                  </span>
+                )}
               </div>
               <div class="conn-meta">
                 {s.protocol && <span title="negotiated subprotocol">{s.protocol} · </span>}

@@ -110,6 +110,8 @@ function newSocket(s: Log, docId: string, frameId: number, e: CaptureEvent): Soc
     frameId,
     sid: e.sid,
     url: e.kind === 'created' ? e.url : '(created before capture)',
+    kind: e.kind === 'created' && e.socketKind === 'stream' ? 'stream' : 'websocket',
+    context: 'document',
     protocols: e.kind === 'created' ? e.protocols : [],
     protocol: '',
     extensions: '',
@@ -181,7 +183,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
   const base: RowBase = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
   switch (e.kind) {
     case 'created':
-      addEventRow(s, base, 'created', `new WebSocket(${e.url})`);
+      addEventRow(s, base, 'created', `new ${sock.kind === 'stream' ? 'WebSocketStream' : 'WebSocket'}(${e.url})`);
       detectByHandshake(s, sock);
       return;
     case 'open':

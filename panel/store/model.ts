@@ -60,6 +60,10 @@ export interface Socket {
   frameId: number;
   sid: number;
   url: string;
+  /** what the page opened: a WebSocket, or a WebSocketStream (testing contract: the connection's `data-kind`) */
+  kind: 'websocket' | 'stream';
+  /** where it lives (`data-context`): a document today; workers are the reach issue's */
+  context: 'document';
   protocols: string[];
   protocol: string;
   extensions: string;

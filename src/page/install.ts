@@ -12,6 +12,7 @@ import { createCommands } from './commands';
 import { maskToString } from './disguise';
 import { SocketTable } from './socket';
 import { hookWebSocket } from './adapters/websocket';
+import { hookWebSocketStream } from './adapters/websocketstream';
 import { windowLink, type Link } from './link';
 
 export function install(g: HookGlobal, link?: Link): void {
@@ -31,7 +32,9 @@ export function install(g: HookGlobal, link?: Link): void {
     now: N.perfNow,
   });
 
-  hookWebSocket(g, { dom, sockets, recorder, control, mask: maskToString() });
+  const adapterContext = { dom, sockets, recorder, control, mask: maskToString() };
+  hookWebSocket(g, adapterContext);
+  hookWebSocketStream(g, adapterContext);
 
   // The page is going away (reload, navigation): frames a rule holds go on as they were while the socket can still
   // carry them. Firefox closes a document's sockets before `pagehide` (readyState is CLOSED there, checked), so held

@@ -93,6 +93,8 @@ export const natives = {
   arrayShift: Array.prototype.shift,
   arraySplice: Array.prototype.splice,
   domExceptionMessage: getter(DOMException.prototype, 'message') as (e: unknown) => string,
+  Promise: g.Promise,
+  promiseThen: uncurry(Promise.prototype.then) as <T, R>(p: Promise<T>, onFulfilled?: (v: T) => R | PromiseLike<R>, onRejected?: (e: unknown) => R | PromiseLike<R>) => Promise<R>,
 };
 
 /**

@@ -48,6 +48,8 @@ export interface CreatedEvent extends EventBase {
   protocols: string[];
   /** where the page created the socket (an Error stack, trimmed of the hook's own frames) */
   stack: string;
+  /** a `WebSocketStream` (Chromium); absent for a `WebSocket` */
+  socketKind?: 'stream';
 }
 export interface OpenEvent extends EventBase {
   kind: 'open';
