@@ -82,6 +82,30 @@ export function creationStack(above: Trap): string {
   return typeof stack === 'string' ? pageFrames(stack) : '';
 }
 
+/**
+ * An error the browser made while a wrapper was on the stack but hands the page later, as a promise's rejection (a
+ * WebSocketStream built with an already-aborted signal rejects `opened` with an AbortError made inside the native
+ * constructor): the same error with the wrapper's frames taken out of its stack, before any page code sees it. Only
+ * in V8 (see asNative), and only when the page formats no stacks itself: reading `stack` would run its
+ * `Error.prepareStackTrace` early.
+ */
+export function withoutHookFrames(err: unknown): void {
+  if (!rethrowAsNative || typeof err !== 'object' || err === null || !N.hasOwn(err, 'stack')) return;
+  if (N.getOwnPropertyDescriptor(N.Error, 'prepareStackTrace')) return;
+  const stack = (err as { stack: unknown }).stack;
+  if (typeof stack !== 'string' || N.stringIndexOf(stack, 'extension://') < 0) return;
+  let out = '';
+  let from = 0;
+  while (from < stack.length) {
+    let to = N.stringIndexOf(stack, '\n', from);
+    if (to < 0) to = stack.length;
+    const line = N.stringSlice(stack, from, to);
+    if (from === 0 || N.stringIndexOf(line, 'extension://') < 0) out += (from === 0 ? '' : '\n') + line;
+    from = to + 1;
+  }
+  (err as { stack: string }).stack = out;
+}
+
 /** the lines of a stack that are the page's: not V8's "Error" header, not a frame of an extension's script */
 function pageFrames(stack: string): string {
   let out = '';

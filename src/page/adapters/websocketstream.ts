@@ -12,7 +12,7 @@
  */
 import { natives as N, getter, isArrayBuffer, uncurry } from '../natives';
 import { copyBinary, copyBytes, type RawData } from '../encode';
-import { asNative, creationStack, wrap } from '../disguise';
+import { asNative, creationStack, withoutHookFrames, wrap } from '../disguise';
 import { isObjectLike, readProtocols } from '../read-once';
 import { closingState, draft } from '../recorder';
 import type { HookGlobal } from '../dom';
@@ -259,7 +259,14 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     created.stack = stack;
     created.socketKind = 'stream';
     record(sid, created);
-    const forPage = N.promiseThen(S.opened(stream), (info) => opened(socket, info));
+    const forPage = N.promiseThen(
+      S.opened(stream),
+      (info) => opened(socket, info),
+      (err) => {
+        withoutHookFrames(err);
+        throw err;
+      },
+    );
     // as the native `opened` is: a rejection nobody awaits is no unhandled rejection
     N.promiseThen(forPage, undefined, noop);
     N.weakMapSet(openedOf, stream, forPage);
@@ -267,6 +274,8 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
       S.closed(stream),
       (info) => closed(socket, info.closeCode, info.reason, true),
       (err) => {
+        // the hook's reactions run before any the page adds: the page never sees the wrapper's frames
+        withoutHookFrames(err);
         let code = 1006;
         let reason = '';
         try {
