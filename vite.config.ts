@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
@@ -6,8 +7,20 @@ import { manifestFor } from './scripts/manifest.mjs';
 
 const browser = (process.env.WS_LENS_BROWSER ?? 'chrome') as 'chrome' | 'firefox';
 
+/** protobufjs's code generator (`new Function`) cannot run in an extension page: build the panel without it. */
+const noProtobufCodegen = {
+  name: 'ws-lens:no-protobuf-codegen',
+  enforce: 'pre' as const,
+  resolveId(source: string, importer: string | undefined) {
+    if (source === './util/codegen' && importer && /[\\/]protobufjs[\\/]src[\\/]util\.js$/.test(importer))
+      return fileURLToPath(new URL('./panel/vendor/protobufjs-no-codegen.cjs', import.meta.url));
+    return null;
+  },
+};
+
 export default defineConfig({
   plugins: [
+    noProtobufCodegen,
     preact(),
     crx({
       manifest: manifestFor(browser),

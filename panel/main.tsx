@@ -10,6 +10,7 @@ import { PanelContext } from './components/hooks/usePanel';
 import { PortTransport } from './io/portTransport';
 import { Store, type Settings } from './store/store';
 import type { RuleDraft } from './lib/rules';
+import type { ProtobufView, StoredProtobuf } from './store/protobuf';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../src/shared/protocol';
 
 const SETTINGS_KEY = 'settings';
@@ -17,6 +18,8 @@ const HISTORY_KEY = 'composerHistory';
 const SAVED_KEY = 'savedMessages';
 /** traffic rules are kept per origin of the inspected page */
 const rulesKey = (origin: string) => `rules:${origin}`;
+/** so is the Protocol Buffers schema (its files' text or bytes, and the message types per socket URL) */
+const protobufKey = (origin: string) => `protobuf:${origin}`;
 interface StoredRules {
   drafts: readonly RuleDraft[];
   on: boolean;
@@ -69,6 +72,31 @@ async function main() {
     if (text === lastRules) return;
     lastRules = text;
     void browser.storage.local.set({ [rulesKey(rulesOrigin)]: now });
+  });
+
+  // the protobuf schema: restored when the inspected origin becomes known or changes; saved once restored, on change
+  let protobufFor: string | undefined;
+  let restored: string | undefined;
+  let lastProtobuf: ProtobufView | undefined;
+  store.subscribe(() => {
+    const origin = store.rulesOrigin;
+    if (origin !== protobufFor) {
+      protobufFor = origin;
+      restored = undefined;
+      if (!origin) return void store.restoreProtobuf(undefined, undefined);
+      void browser.storage.local.get(protobufKey(origin)).then(async (got) => {
+        if (protobufFor !== origin) return;
+        await store.restoreProtobuf(origin, got[protobufKey(origin)] as StoredProtobuf | undefined);
+        if (protobufFor !== origin) return;
+        restored = origin;
+        lastProtobuf = store.protobuf;
+      });
+      return;
+    }
+    const view = store.protobuf;
+    if (!restored || view === lastProtobuf || view.loading || store.protobufOrigin !== restored) return;
+    lastProtobuf = view;
+    void browser.storage.local.set({ [protobufKey(restored)]: store.protobufStored() });
   });
 
   const persistence = {

@@ -4,23 +4,39 @@ import { DetailPane } from './DetailPane';
 import { RulesPane } from './RulesPane';
 import { ReplayPane } from './ReplayPane';
 import { HeldFrames } from './HeldFrames';
+import { ProtobufPane } from './ProtobufPane';
 
-type Tab = 'detail' | 'rules' | 'replay';
+type Tab = 'detail' | 'rules' | 'replay' | 'protobuf';
 
-/** Below the log: held frames (whenever any wait), then the frame detail, the rules or replay. */
+/**
+ * Below the log: held frames (whenever any wait), then the frame detail, the rules, replay, or the Protocol Buffers
+ * schema (its tab shows once a schema is loaded or "decode as" asked for it).
+ */
 export function BottomPane() {
-  const { rowId, drafts, rulesOn, marked } = useView((v) => ({ rowId: v.selection.rowId, drafts: v.ruleDrafts, rulesOn: v.rulesOn, marked: v.marks.rowIds.size }));
+  const { rowId, drafts, rulesOn, marked, paneRequests, schemaFiles } = useView((v) => ({
+    rowId: v.selection.rowId,
+    drafts: v.ruleDrafts,
+    rulesOn: v.rulesOn,
+    marked: v.marks.rowIds.size,
+    paneRequests: v.protobuf.paneRequests,
+    schemaFiles: v.protobuf.files.length,
+  }));
   const [tab, setTab] = useState<Tab>('detail');
   // picking a frame in the log means "show me this frame"
   useEffect(() => {
     if (rowId !== undefined) setTab('detail');
   }, [rowId]);
+  // "decode as" → Protocol Buffers (schema)… means "let me pick the schema and types"
+  useEffect(() => {
+    if (paneRequests) setTab('protobuf');
+  }, [paneRequests]);
   const active = drafts.filter((d) => d.enabled).length;
   const tabs: [Tab, string][] = [
     ['detail', 'Frame'],
     ['rules', `Rules${rulesOn && active ? ` (${active})` : drafts.length ? ' (off)' : ''}`],
     ['replay', `Replay${marked ? ` (${marked})` : ''}`],
   ];
+  if (paneRequests || schemaFiles) tabs.push(['protobuf', `Protobuf${schemaFiles ? ` (${schemaFiles})` : ''}`]);
   return (
     <div class="bottom">
       <HeldFrames />
@@ -31,7 +47,7 @@ export function BottomPane() {
           </button>
         ))}
       </div>
-      {tab === 'detail' ? <DetailPane /> : tab === 'rules' ? <RulesPane /> : <ReplayPane />}
+      {tab === 'detail' ? <DetailPane /> : tab === 'rules' ? <RulesPane /> : tab === 'replay' ? <ReplayPane /> : <ProtobufPane />}
     </div>
   );
 }

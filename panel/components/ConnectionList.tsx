@@ -36,7 +36,8 @@ function DecodeAs({ s, onChoose }: { s: Socket; onChoose: (c: DecoderChoice) => 
     >
       <option value="auto">{manual || s.decoder.how === 'undecided' ? 'Auto' : `Auto: ${detectedLabel(s)}`}</option>
       {CHOICES.map((p) => (
-        <option value={p.id}>{p.label}</option>
+        // the schema choice opens the schema pane, hence the ellipsis
+        <option value={p.id}>{p.id === 'protobuf-schema' ? `${p.label}…` : p.label}</option>
       ))}
       <option value="none">Raw (no decoding)</option>
     </select>

@@ -16,6 +16,8 @@ import { signalr } from './signalr';
 import { wamp } from './wamp';
 import { msgpack } from './msgpack';
 import { cbor } from './cbor';
+import { protobufRaw } from './protobuf';
+import { schemaProtocol } from './protobufSchema';
 
 /** SockJS carries another protocol: its messages are decoded by the first of the others that recognises them */
 const sockJs = sockJsOver(() => PROTOCOLS.filter((p) => p !== sockJs));
@@ -29,7 +31,7 @@ export const PROTOCOLS: readonly Protocol[] = [
 export const plainJsonProtocol = plainJson;
 
 /** Every protocol a socket can be decoded as, for the "decode as" menu. */
-export const CHOICES: readonly Protocol[] = [...PROTOCOLS, plainJson];
+export const CHOICES: readonly Protocol[] = [...PROTOCOLS, plainJson, protobufRaw, schemaProtocol()];
 
 export function protocolById(id: ProtocolId): Protocol {
   return CHOICES.find((p) => p.id === id)!;

@@ -19,7 +19,9 @@ export type ProtocolId =
   | 'wamp'
   | 'msgpack'
   | 'cbor'
-  | 'json';
+  | 'json'
+  | 'protobuf'
+  | 'protobuf-schema';
 
 /** One message frame as a decoder sees it. */
 export interface FrameInput {

@@ -142,8 +142,11 @@ function messagesOf(t: DecodeTarget, sock: Socket): Frame[] {
   return out.reverse();
 }
 
-/** "Decode as": a protocol, 'none' for raw frames, or 'auto' to detect again. */
-export function chooseDecoder(t: DecodeTarget, sock: Socket, choice: DecoderChoice): void {
+/**
+ * "Decode as": a protocol, 'none' for raw frames, or 'auto' to detect again. `protocol` is the chosen protocol
+ * already set up for this socket (Protocol Buffers bound to the socket's schema types), else the menu's own.
+ */
+export function chooseDecoder(t: DecodeTarget, sock: Socket, choice: DecoderChoice, protocol?: Protocol): void {
   const r = running(t, sock.key);
   r.protocol = undefined;
   r.decoder = undefined;
@@ -160,7 +163,7 @@ export function chooseDecoder(t: DecodeTarget, sock: Socket, choice: DecoderChoi
     if (!r.protocol) redecode(t, sock);
     return;
   }
-  if (choice !== 'none') use(t, sock, protocolById(choice), 'manual');
+  if (choice !== 'none') use(t, sock, protocol ?? protocolById(choice), 'manual');
   redecode(t, sock);
 }
 

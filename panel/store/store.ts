@@ -8,6 +8,9 @@ import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type Out
 import { compileAll, type RuleDraft } from '../lib/rules';
 import { importHar } from '../lib/har';
 import { chooseDecoder, type DecoderChoice } from './decoding';
+import { ProtobufSchemas, type ProtobufView, type StoredProtobuf } from './protobuf';
+import type { ProtobufLib } from './protobufSchemas';
+import { loadProtobufReader, protobufReaderReady } from '../decoders/protobuf';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
 import { harFile, importedText, jsonLinesFile, rowsOfSockets, socketsToExport, type SavedFile } from './files';
 import {
@@ -84,7 +87,12 @@ export class Store implements Panel {
   /** the extension's version, for the files it writes */
   appVersion = 'dev';
 
-  constructor(transport: Transport, settings: Partial<Settings> = {}) {
+  /** the inspected origin's Protocol Buffers schema and per-socket-URL message types */
+  private pb: ProtobufSchemas;
+
+  /** `loadProtobufLib`: the full protobufjs build, imported on first use (tests may hand in one that fails) */
+  constructor(transport: Transport, settings: Partial<Settings> = {}, loadProtobufLib?: () => Promise<ProtobufLib>) {
+    this.pb = new ProtobufSchemas(loadProtobufLib);
     this.client = new PageClient(transport);
     // a filter saved before a field existed gets that field's default
     this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
@@ -125,7 +133,9 @@ export class Store implements Panel {
       this.pausedSkipped += applyWhilePaused(this.log, msg.frameId, m, decodeEvents(m));
       return this.afterApply(before, base);
     }
+    const socketsBefore = this.log.socketOrder.length;
     const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
+    if (this.log.socketOrder.length > socketsBefore && this.pb.anyOn()) this.protobufOnSight(this.log.socketOrder.slice(socketsBefore));
     if (subscribe) {
       const to = { frameId: msg.frameId, docId: subscribe.docId };
       this.client.post(to, { cmd: 'subscribe', since: subscribe.since });
@@ -285,9 +295,97 @@ export class Store implements Panel {
   setDecoder(key: string, choice: DecoderChoice): void {
     const sock = this.socket(key);
     if (!sock) return;
-    chooseDecoder(this.log, sock, choice);
+    if (choice === 'protobuf-schema') {
+      // the schema pane is where its types are chosen: for this socket
+      this.pb.use(sock.url, true);
+      this.pb.requestPane();
+      this.selection = pickSocket(this.selection, key, 'only');
+      chooseDecoder(this.log, sock, choice, this.pb.protocolFor(sock.url));
+    } else {
+      // the user decodes this endpoint another way: its next sockets are not decoded with the schema on sight
+      if (sock.decoder.id === 'protobuf-schema') this.pb.use(sock.url, false);
+      chooseDecoder(this.log, sock, choice);
+    }
     decodingChanged(this.log);
     // decoded fields are searched too: the rows in view may change
+    this.refilter();
+    if ((choice === 'protobuf' || choice === 'protobuf-schema') && !protobufReaderReady()) void this.whenProtobufReader();
+  }
+
+  // ------------------------------------------------------------------ Protocol Buffers schema
+  /** The protobuf reader loads on first use: read the frames of protobuf sockets again once it is there. */
+  private async whenProtobufReader(): Promise<void> {
+    try {
+      await loadProtobufReader();
+    } catch (e) {
+      return this.notify('error', `Could not load the protobuf reader: ${(e as Error).message}`);
+    }
+    this.rebindProtobuf();
+  }
+
+  get protobuf(): ProtobufView {
+    return this.pb.view;
+  }
+
+  /** What main.tsx keeps in storage for `protobufOrigin`. */
+  protobufStored(): StoredProtobuf {
+    return this.pb.stored();
+  }
+
+  get protobufOrigin(): string | undefined {
+    return this.pb.origin;
+  }
+
+  /** The inspected origin's stored schema, or none (a new origin): replaces what was loaded. */
+  async restoreProtobuf(origin: string | undefined, stored: StoredProtobuf | undefined): Promise<void> {
+    const done = this.pb.restore(origin, stored);
+    this.changed();
+    await done;
+    if (this.pb.origin !== origin) return;
+    this.rebindProtobuf();
+  }
+
+  /** Load .proto files or descriptor sets into the schema; on failure the schema in use stays, and says why. */
+  async loadProtobufFiles(files: readonly { name: string; bytes: Uint8Array }[]): Promise<string | undefined> {
+    const done = this.pb.load(files);
+    this.changed();
+    const error = await done;
+    this.rebindProtobuf();
+    return error;
+  }
+
+  async removeProtobufFile(name: string): Promise<string | undefined> {
+    const done = this.pb.remove(name);
+    this.changed();
+    const error = await done;
+    this.rebindProtobuf();
+    return error;
+  }
+
+  /** The message type a socket's frames in one direction are read as (kept for its URL); undefined: raw. */
+  setProtobufType(key: string, direction: 'sent' | 'received', type: string | undefined): void {
+    const sock = this.socket(key);
+    if (!sock) return;
+    this.pb.setType(sock.url, direction, type);
+    this.rebindProtobuf();
+  }
+
+  /** New sockets of a URL decoded with the schema: decode them so, unless the user chose otherwise for them. */
+  private protobufOnSight(keys: readonly string[]): void {
+    for (const key of keys) {
+      const sock = this.log.sockets.get(key);
+      if (sock && sock.url && sock.decoder.how !== 'manual' && this.pb.typesFor(sock.url)?.on) chooseDecoder(this.log, sock, 'protobuf-schema', this.pb.protocolFor(sock.url));
+    }
+  }
+
+  /** The schema, a URL's types or the reader changed: every socket read as protobuf reads again. */
+  private rebindProtobuf(): void {
+    for (const sock of this.log.sockets.values()) {
+      if (sock.decoder.id === 'protobuf-schema' || (sock.url && sock.decoder.how !== 'manual' && this.pb.typesFor(sock.url)?.on))
+        chooseDecoder(this.log, sock, 'protobuf-schema', this.pb.protocolFor(sock.url));
+      else if (sock.decoder.id === 'protobuf') chooseDecoder(this.log, sock, 'protobuf');
+    }
+    decodingChanged(this.log);
     this.refilter();
   }
 

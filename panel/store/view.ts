@@ -14,6 +14,7 @@ import type { LogRevisions } from './log';
 import type { Marks } from './marks';
 import type { Doc, Frame, Socket } from './model';
 import type { Notice } from './notices';
+import type { ProtobufView } from './protobuf';
 import type { ReplayTiming } from './replay';
 import type { Selection } from './selection';
 import type { SortSpec } from './sort';
@@ -89,6 +90,9 @@ export interface PanelView {
   readonly rulesOrigin: string | undefined;
   /** rules commands the pages confirmed */
   readonly rulesAcks: number;
+
+  // ---- the Protocol Buffers schema, for the inspected page's origin
+  readonly protobuf: ProtobufView;
 }
 
 /** Actions that ask the page something resolve with an error text (also shown as a notice), or undefined. */
@@ -117,6 +121,9 @@ export interface PanelActions {
   exportHar(): Promise<SavedFile>;
   exportJsonLines(): SavedFile;
   importHar(name: string, text: string): string | undefined;
+  loadProtobufFiles(files: readonly { name: string; bytes: Uint8Array }[]): Promise<string | undefined>;
+  removeProtobufFile(name: string): Promise<string | undefined>;
+  setProtobufType(socketKey: string, direction: 'sent' | 'received', type: string | undefined): void;
 }
 
 export type Panel = PanelView & PanelActions & {

@@ -98,6 +98,20 @@ function chooseDecodeAs(w, suffix, value) {
   return true;
 }
 
+/** Choose files in the Protobuf pane's schema input, as the file dialog does: `files` is [[name, text], ...]. */
+function chooseProtoFiles(w, files) {
+  const input = w.document.querySelector('[data-testid=proto-load]');
+  const dt = new w.DataTransfer();
+  for (const [name, text] of files) {
+    const parts = new w.Array();
+    parts.push(text);
+    dt.items.add(new w.File(parts, name, { type: 'text/plain' }));
+  }
+  input.files = dt.files;
+  input.dispatchEvent(new w.Event('change', { bubbles: true }));
+  return true;
+}
+
 function ruleOfRow(w, needle, dir) {
   const r = [...w.document.querySelectorAll('[data-testid=frame]')].find((r) => r.textContent.includes(needle) && r.dataset.direction === dir);
   return r ? r.dataset.rule || '' : null;
@@ -193,6 +207,11 @@ export class PanelPage {
   /** Choose "decode as" for the socket whose url ends with `suffix`. */
   decodeAs(suffix, value) {
     return this.eval(chooseDecodeAs, suffix, value);
+  }
+
+  /** Load schema files in the Protobuf pane: [[name, text], ...]. */
+  loadProtoFiles(files) {
+    return this.eval(chooseProtoFiles, files);
   }
 
   /** Send from the composer and wait for the panel to take it. */

@@ -1,7 +1,7 @@
 // The real other end: an HTTP server for the test pages and a `ws` WebSocket server, both on 127.0.0.1.
 //   /echo   echoes every frame exactly (text as text, binary as binary)
 //   /burst  "go:N" -> N small text frames m0..m{N-1}; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames;
-//           "sio:N" -> an Engine.IO open packet, then N Socket.IO events
+//           "sio:N" -> an Engine.IO open packet, then N Socket.IO events; "phx:N" -> a Phoenix join reply, then N broadcasts
 //   /close  "close:CODE:REASON" -> the server closes with that code and reason
 //   /fuzz   echoes like /echo, and keeps every frame's content (binary as hex) and the close, per connection's query
 import http from 'node:http';
@@ -62,6 +62,7 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
           if ((m = /^go:(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send('m' + i);
           else if ((m = /^big:(\d+)$/.exec(textData ?? ''))) ws.send('x'.repeat(Number(m[1])));
           else if ((m = /^sio:(\d+)$/.exec(textData ?? ''))) socketIoBurst(ws, Number(m[1]));
+          else if ((m = /^phx:(\d+)$/.exec(textData ?? ''))) phoenixBurst(ws, Number(m[1]));
           else if ((m = /^bin:(\d+):(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send(Buffer.alloc(Number(m[2]), i & 0xff));
           else if ((m = /^rate:(\d+):(\d+)$/.exec(textData ?? ''))) sustained(ws, Number(m[1]), Number(m[2]));
         } else if (where === '/close') {
@@ -102,6 +103,15 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
 function socketIoBurst(ws, n) {
   ws.send('0{"sid":"bench","upgrades":[],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}');
   for (let i = 0; i < n; i++) ws.send(`42["tick",{"n":${i},"price":${(100 + (i % 50) / 10).toFixed(1)}}]`);
+}
+
+/**
+ * Phoenix-shaped traffic (serializer v2), for a decoder that pairs and names: a join's reply (what makes the panel
+ * recognise Phoenix from content), then `n` broadcasts on the joined topic.
+ */
+function phoenixBurst(ws, n) {
+  ws.send('["1","1","room:bench","phx_reply",{"status":"ok","response":{}}]');
+  for (let i = 0; i < n; i++) ws.send(`[null,null,"room:bench","tick",{"n":${i},"price":${(100 + (i % 50) / 10).toFixed(1)}}]`);
 }
 
 /** `perSecond` frames a second for `seconds`, each stamped with the server's send time (for latency). */
