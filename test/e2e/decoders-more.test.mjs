@@ -9,7 +9,7 @@ import { scenario } from './lib/suite.mjs';
 const HEARTBEAT = /^(ping|heartbeat\b.*|reply ok · heartbeat\b.*|\[1\] STOMP heart-beat)$/;
 
 /**
- * Seven real client libraries' sockets: each socket's protocol is recognised, its frames get summaries, a response
+ * Eight sockets of real client libraries: each socket's protocol is recognised (from its handshake or its content), its frames get summaries, a response
  * leads to its request, the filter finds frames by decoded fields their raw text lacks, a binary MessagePack frame
  * is a tree in the detail, and "Hide heartbeats" hides every protocol's keep-alives and shows them again.
  */
@@ -41,7 +41,7 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
     '/msgpack': 'msgpack',
     '/cbor': 'cbor',
   };
-  const detectedSrc = `(w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => [new URL(c.dataset.url).pathname, c.querySelector('[data-testid=decode-as]').dataset.protocol])`;
+  const detectedSrc = `(w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => [new URL(c.dataset.url).pathname, c.querySelector('[data-testid=decode-as]').dataset.protocol, c.querySelector('[data-testid=decode-as]').dataset.how])`;
   const keyOf = (pathname) => (pathname.includes('/websocket') && !pathname.startsWith('/socket/') ? pathname.replace(/\d{3}\/[^/]+\/websocket$/, '') : pathname);
   const detected = await waitFor(
     async () => {
@@ -51,6 +51,19 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
     { message: 'every socket in the panel, its protocol detected' },
   );
   assert.deepEqual(detected, expected);
+  // how: SockJS's session url, Phoenix's /websocket?vsn= and Action Cable's subprotocol say it at the handshake; a
+  // SignalR hub reached without negotiation (no ?id=) and the binary formats are known by their first frames
+  const how = Object.fromEntries((await panel.eval(detectedSrc)).map(([p, , h]) => [keyOf(p), h]));
+  assert.deepEqual(how, {
+    '/hubs/chat': 'content',
+    '/hubs/chatmp': 'content',
+    '/cable': 'handshake',
+    '/socket/websocket': 'handshake',
+    '/sockjs/': 'handshake',
+    '/stomp-sockjs/': 'handshake',
+    '/msgpack': 'content',
+    '/cbor': 'content',
+  });
   /** the url suffix showSocket picks a socket by: its path (a SockJS session's has its ids) and query (Phoenix's) */
   const socketUrls = await panel.socketUrls();
   const suffix = (key) => {
