@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
-// @ts-expect-error plain ESM helper shared with the build scripts
+// a plain ESM helper shared with the build scripts (tsconfig's allowJs types it from its source)
 import { manifestFor } from './scripts/manifest.mjs';
 
 const browser = (process.env.WS_LENS_BROWSER ?? 'chrome') as 'chrome' | 'firefox';

@@ -75,7 +75,10 @@ function dropFile(w, name, text) {
 }
 
 const framesInView = (w) =>
-  [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ({ dir: r.dataset.direction, text: r.querySelector('.c-data').textContent, summary: r.querySelector('[data-testid=frame-summary]').textContent }));
+  [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => {
+    const summary = r.querySelector('[data-testid=frame-summary]');
+    return { dir: r.dataset.direction, text: r.querySelector('.c-data').textContent, summary: summary.textContent, protocol: summary.dataset.protocol ?? '' };
+  });
 
 function clickSocket(w, suffix) {
   const c = [...w.document.querySelectorAll('[data-testid=connection]')].find((e) => e.dataset.url.endsWith(suffix));
@@ -83,6 +86,8 @@ function clickSocket(w, suffix) {
   c.click();
   return true;
 }
+
+const socketSelected = (w, suffix) => [...w.document.querySelectorAll('[data-testid=connection]')].some((e) => e.dataset.url.endsWith(suffix) && e.getAttribute('aria-selected') === 'true');
 
 function chooseDecodeAs(w, suffix, value) {
   const c = [...w.document.querySelectorAll('[data-testid=connection]')].find((e) => e.dataset.url.endsWith(suffix));
@@ -143,7 +148,7 @@ export class PanelPage {
   notices() {
     return this.eval((w) => [...w.document.querySelectorAll('[data-testid=notice]')].map((n) => n.textContent));
   }
-  /** What the panel shows for the frames in view: direction, data column and summary. */
+  /** What the panel shows for the frames in view: direction, data column, summary and the protocol decoded ('' none). */
   shownFrames() {
     return this.eval(framesInView);
   }
@@ -193,6 +198,11 @@ export class PanelPage {
   /** Select the one socket whose url ends with `suffix`. */
   selectSocket(suffix) {
     return this.eval(clickSocket, suffix);
+  }
+  /** Select the one socket whose url ends with `suffix`, and wait until the panel shows it selected. */
+  async showSocket(suffix) {
+    await this.eval(clickSocket, suffix);
+    await this.waitFor(`(w) => (${socketSelected})(w, ${JSON.stringify(suffix)})`);
   }
   /** Choose "decode as" for the socket whose url ends with `suffix`. */
   decodeAs(suffix, value) {

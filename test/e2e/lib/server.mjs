@@ -21,6 +21,7 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     if (serveVendor(u.pathname, res)) return;
+    if (libs.request(u.pathname, req, res)) return;
     if (u.pathname === '/favicon.ico') {
       res.writeHead(204);
       res.end();
@@ -37,6 +38,7 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
     res.end(fs.readFileSync(file));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
+  // (the request handler above runs only once the server listens, after this)
   const libs = await attachLibraryServers(server);
   server.on('upgrade', (req, socket, head) => {
     const pathname = new URL(req.url, 'http://x').pathname;

@@ -5,7 +5,8 @@
  * recording has several; `confirm_subscription` / `reject_subscription` for `subscribe`; channel messages
  * `{identifier, message}`; `disconnect` with `reason` and `reconnect`), and Turbo::StreamsChannel broadcasting a
  * `<turbo-stream>` fragment as turbo-rails does. The real client accepts it: each step waits on the client's own
- * callbacks (connected, rejected, received, disconnected).
+ * callbacks (connected, rejected, received, disconnected). The server is test/servers/actioncable.mjs, which the
+ * end-to-end server attaches too.
  *
  * The client is written for browsers. In Node it gets `ws`'s WebSocket through its `adapters.WebSocket` hook, and
  * no-op `addEventListener` / `removeEventListener` globals for its ConnectionMonitor's `visibilitychange` listener;
@@ -14,50 +15,20 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocket } from 'ws';
 import { PROTOCOLS } from '../../../panel/decoders';
 import { actionCable, turboStreams } from '../../../panel/decoders/actioncable';
 import type { Decoded, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
 import { replayInOrder } from '../lib/replay';
+import { cableServer, TURBO } from '../../servers/actioncable.mjs';
 
 const g = globalThis as unknown as Record<string, unknown>;
 g.addEventListener ??= () => undefined;
 g.removeEventListener ??= () => undefined;
 const { adapters, createConsumer } = await import('@rails/actioncable');
 adapters.WebSocket = WebSocket as never;
-
-const TURBO = '<turbo-stream action="append" target="messages"><template><div id="message_1">Hello <b>world</b></div></template></turbo-stream>' +
-  '<turbo-stream action="remove" targets=".unread"></turbo-stream>';
-
-function cableServer(server: http.Server): void {
-  const wss = new WebSocketServer({ server, handleProtocols: (offered) => (offered.has('actioncable-v1-json') ? 'actioncable-v1-json' : false) });
-  wss.on('connection', (ws) => {
-    const send = (m: object) => ws.send(JSON.stringify(m));
-    send({ type: 'welcome' });
-    const beat = setInterval(() => send({ type: 'ping', message: Math.floor(Date.now() / 1000) }), 60);
-    ws.on('close', () => clearInterval(beat));
-    ws.on('message', (raw) => {
-      const m = JSON.parse(String(raw)) as { command: string; identifier: string; data?: string };
-      const id = JSON.parse(m.identifier) as Record<string, string>;
-      if (m.command === 'subscribe') {
-        if (id.channel === 'SecretChannel') return send({ identifier: m.identifier, type: 'reject_subscription' });
-        send({ identifier: m.identifier, type: 'confirm_subscription' });
-        if (id.channel === 'Turbo::StreamsChannel') send({ identifier: m.identifier, message: TURBO });
-        return;
-      }
-      if (m.command === 'message') {
-        const data = JSON.parse(m.data!) as { action?: string; message?: string };
-        if (data.action === 'speak') send({ identifier: m.identifier, message: { user: 'ann', text: data.message } });
-        if (data.action === 'leave') {
-          send({ type: 'disconnect', reason: 'unauthorized', reconnect: false });
-          ws.close();
-        }
-      }
-    });
-  });
-}
 
 let server: http.Server;
 let rec: Recorder;
@@ -66,7 +37,7 @@ const got: unknown[] = [];
 
 beforeAll(async () => {
   server = http.createServer();
-  cableServer(server);
+  cableServer({ server, pingMs: 60 });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   rec = await startRecorder(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
   const consumer = createConsumer(`${rec.url}/cable`);

@@ -11,12 +11,13 @@
  * each step below waits on the client library's own callback (join ok/error, Presence sync, a broadcast arriving,
  * SUBSCRIBED, a postgres change) before the next. The LiveView JS client is not installed: its events are sent by
  * the phoenix client it is built on, with LiveView's payload shapes (`event` {type, event, value}, replies with
- * `diff`, joins answered with `rendered`).
+ * `diff`, joins answered with `rendered`). The server is test/servers/phoenix.mjs, which the end-to-end server
+ * attaches too.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket } from 'ws';
 import { Presence, Socket } from 'phoenix';
 import { RealtimeClient } from '@supabase/realtime-js';
 import { PROTOCOLS } from '../../../panel/decoders';
@@ -25,107 +26,7 @@ import type { Decoded, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
 import { replayInOrder } from '../lib/replay';
-
-// ---- a Phoenix socket server, by the serializers' spec ----------------------------------------------------------
-
-interface Msg {
-  joinRef: string | null;
-  ref: string | null;
-  topic: string;
-  event: string;
-  payload: unknown;
-  binary?: boolean;
-}
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-function binaryIn(b: Buffer): Msg {
-  const kind = b[0];
-  const n = kind === 0 ? 4 : 6; // push: joinRef ref topic event; Supabase user push: + meta, encoding
-  const sizes = [...b.subarray(1, 1 + n)];
-  let p = 1 + n;
-  const take = (len: number) => dec.decode(b.subarray(p, (p += len)));
-  const [joinRef, ref, topic, event] = sizes.slice(0, 4).map(take);
-  if (kind === 0) return { joinRef, ref, topic, event, payload: b.subarray(p), binary: true };
-  take(sizes[4]); // metadata
-  const raw = b.subarray(p);
-  const payload = sizes[5] === 1 ? JSON.parse(dec.decode(raw)) : raw;
-  return { joinRef, ref: ref || null, topic, event: 'broadcast', payload: { type: 'broadcast', event, payload }, binary: true };
-}
-
-const header = (kind: number, strings: string[], extra: number[] = []) => {
-  const bytes = strings.map((s) => enc.encode(s));
-  return Buffer.concat([Buffer.from([kind, ...bytes.map((x) => x.length), ...extra]), ...bytes]);
-};
-
-function phoenixServer(server: http.Server): void {
-  const wss = new WebSocketServer({ server });
-  wss.on('connection', (ws: WebSocket, req) => {
-    const v1 = new URL(req.url!, 'http://x').searchParams.get('vsn') === '1.0.0';
-    const send = (joinRef: string | null, ref: string | null, topic: string, event: string, payload: unknown) =>
-      ws.send(v1 ? JSON.stringify({ topic, event, payload, ref }) : JSON.stringify([joinRef, ref, topic, event, payload]));
-    const reply = (m: Msg, status: string, response: unknown = {}) => send(m.joinRef, m.ref, m.topic, 'phx_reply', { status, response });
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const buf = data as Buffer;
-      let m: Msg;
-      if (isBinary) m = binaryIn(buf);
-      else {
-        const v = JSON.parse(buf.toString());
-        m = Array.isArray(v)
-          ? { joinRef: v[0], ref: v[1], topic: v[2], event: v[3], payload: v[4] }
-          : { joinRef: v.join_ref ?? null, ref: v.ref, topic: v.topic, event: v.event, payload: v.payload };
-      }
-      const p = (m.payload ?? {}) as Record<string, unknown>;
-      if (m.event === 'phx_join') {
-        if (m.topic === 'room:locked') return reply(m, 'error', { reason: 'unauthorized' });
-        if (m.topic.startsWith('lv:')) return reply(m, 'ok', { rendered: { 0: '0', 1: 'ann', s: ['<p>Count: ', ' by ', '</p>'] } });
-        if (m.topic.startsWith('realtime:')) {
-          const config = (p.config ?? {}) as { postgres_changes?: object[] };
-          reply(m, 'ok', { postgres_changes: (config.postgres_changes ?? []).map((c, i) => ({ ...c, id: 100 + i })) });
-          send(m.joinRef, null, m.topic, 'system', { status: 'ok', message: 'Subscribed to PostgreSQL', extension: 'postgres_changes', channel: m.topic.slice(9) });
-          send(m.joinRef, null, m.topic, 'presence_state', {});
-          send(null, null, m.topic, 'postgres_changes', {
-            ids: [100],
-            data: { schema: 'public', table: 'todos', commit_timestamp: '2026-12-02T13:00:00Z', type: 'INSERT', record: { id: 1, title: 'milk' }, columns: [{ name: 'id', type: 'int8' }], errors: null },
-          });
-          return;
-        }
-        reply(m, 'ok', {});
-        if (m.topic === 'room:lobby') {
-          send(m.joinRef, null, m.topic, 'presence_state', { alice: { metas: [{ phx_ref: 'F1', online_at: 1 }] } });
-          send(m.joinRef, null, m.topic, 'presence_diff', { joins: { bob: { metas: [{ phx_ref: 'F2' }] }, carol: { metas: [{ phx_ref: 'F3' }] } }, leaves: { alice: { metas: [{ phx_ref: 'F1' }] } } });
-        }
-        return;
-      }
-      if (m.event === 'phx_leave') {
-        reply(m, 'ok');
-        return send(m.joinRef, m.joinRef, m.topic, 'phx_close', {});
-      }
-      if (m.event === 'crash') return send(m.joinRef, m.joinRef, m.topic, 'phx_error', {});
-      if (m.binary && m.event === 'upload') {
-        const payload = m.payload as Buffer;
-        ws.send(Buffer.concat([header(1, [m.joinRef ?? '', m.ref ?? '', m.topic, 'ok']), Buffer.from([...payload].reverse())]));
-        return ws.send(Buffer.concat([header(2, [m.topic, 'blob']), payload]));
-      }
-      if (m.topic.startsWith('realtime:') && m.event === 'broadcast') {
-        if (m.ref) reply(m, 'ok');
-        const b = p as { event: string; payload: unknown };
-        if (v1) return send(null, null, m.topic, 'broadcast', { type: 'broadcast', event: b.event, payload: b.payload });
-        return ws.send(Buffer.concat([header(4, [m.topic, b.event, ''], [1]), Buffer.from(JSON.stringify(b.payload))]));
-      }
-      if (m.topic.startsWith('realtime:') && m.event === 'presence') {
-        reply(m, 'ok');
-        return send(m.joinRef, null, m.topic, 'presence_diff', { joins: { u1: { metas: [{ phx_ref: 'P1', ...((p.payload ?? {}) as object) }] } }, leaves: {} });
-      }
-      if (m.topic.startsWith('lv:') && m.event === 'event') {
-        reply(m, 'ok', { diff: { 0: '1' } });
-        return send(m.joinRef, null, m.topic, 'diff', { 0: '2', 1: 'bob' });
-      }
-      if (m.ref) reply(m, 'ok');
-      if (m.event === 'new_msg') send(m.joinRef, null, m.topic, 'new_msg', m.payload);
-    });
-  });
-}
+import { phoenixServer } from '../../servers/phoenix.mjs';
 
 // ---- recording ---------------------------------------------------------------------------------------------------
 
@@ -167,7 +68,7 @@ async function supabase(vsn: '1.0.0' | '2.0.0'): Promise<RecordedSocket> {
 
 beforeAll(async () => {
   server = http.createServer();
-  phoenixServer(server);
+  phoenixServer({ server });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   rec = await startRecorder(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`);
 

@@ -7,139 +7,22 @@
  * real client accepting everything it says (invoke resolves, streams complete, client results go back, the close
  * reaches onclose with its error) is what shows it speaks the protocol. One case the JS client cannot take, a
  * MessagePack message cut across two websocket frames (its parser throws "Incomplete message."), is made by cutting
- * a recorded frame in two.
+ * a recorded frame in two. The hub is test/servers/signalr.mjs, which the end-to-end server attaches too.
  */
 import type { AddressInfo } from 'node:net';
-import { encode as encodeMsgpack, decode as decodeMsgpack } from '@msgpack/msgpack';
 import { HttpTransportType, HubConnectionBuilder, LogLevel, Subject, type HubConnection, type IHttpConnectionOptions } from '@microsoft/signalr';
 import { MessagePackHubProtocol } from '@microsoft/signalr-protocol-msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { WebSocket, type WebSocketServer } from 'ws';
 import { CHOICES, PROTOCOLS } from '../../../panel/decoders';
 import { signalr } from '../../../panel/decoders/signalr';
 import type { Decoded, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
 import { replay } from '../lib/replay';
+import { signalrServer } from '../../servers/signalr.mjs';
 
 const RS = '\x1e';
-
-/** a hub message as the spec's JSON form; the MessagePack form is derived from it */
-type Hub = Record<string, unknown> & { type: number };
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>= 7;
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-/** the spec's MessagePack array for a hub message */
-function toArray(m: Hub): unknown[] {
-  switch (m.type) {
-    case 1:
-    case 4:
-      return [m.type, {}, m.invocationId ?? null, m.target, m.arguments, ...(m.streamIds ? [m.streamIds] : [])];
-    case 2:
-      return [2, {}, m.invocationId, m.item];
-    case 3:
-      return 'error' in m ? [3, {}, m.invocationId, 1, m.error] : 'result' in m ? [3, {}, m.invocationId, 3, m.result] : [3, {}, m.invocationId, 2];
-    case 7:
-      return [7, m.error ?? null, m.allowReconnect ?? false];
-    default:
-      return [m.type];
-  }
-}
-
-/** the spec's JSON form of a MessagePack array (what the server reads the client's messages as) */
-function fromArray(a: unknown[]): Hub {
-  const [type, , invocationId] = a as [number, unknown, string];
-  if (type === 1 || type === 4) return { type, invocationId: invocationId ?? undefined, target: a[3], arguments: a[4], streamIds: a[5] };
-  if (type === 2) return { type, invocationId, item: a[3] };
-  if (type === 3) return { type, invocationId, ...(a[3] === 1 ? { error: a[4] } : a[3] === 3 ? { result: a[4] } : {}) };
-  if (type === 5) return { type, invocationId };
-  return { type };
-}
-
-/** A hub to the spec: Echo, Fail, Broadcast, Counter (a stream), Ticker (a stream to cancel), Upload (a client stream). */
-function hub(ws: WebSocket, path: string) {
-  let format: 'json' | 'messagepack' | undefined;
-  const encode = (ms: Hub[]): string | Buffer =>
-    format === 'json'
-      ? ms.map((m) => JSON.stringify(m) + RS).join('')
-      : Buffer.concat(ms.map((m) => {
-          const body = encodeMsgpack(toArray(m));
-          return Buffer.from([...varint(body.length), ...body]);
-        }));
-  const send = (...ms: Hub[]) => ws.send(encode(ms));
-  const tickers = new Map<string, NodeJS.Timeout>();
-  const uploads = new Set<string>();
-  const on = (m: Hub) => {
-    const id = m.invocationId as string | undefined;
-    const args = (m.arguments ?? []) as unknown[];
-    if (m.type === 1 && m.target === 'Echo') send({ type: 3, invocationId: id, result: args[0] });
-    if (m.type === 1 && m.target === 'Fail') send({ type: 3, invocationId: id, error: "An unexpected error occurred invoking 'Fail' on the server." });
-    if (m.type === 1 && m.target === 'Broadcast') {
-      send({ type: 1, target: 'ReceiveMessage', arguments: args });
-      // a client result (SignalR 7+): the server asks the client, which answers with a completion
-      send({ type: 1, invocationId: 's1', target: 'GetName', arguments: [] });
-    }
-    if (m.type === 4 && m.target === 'Counter') {
-      const n = args[0] as number;
-      send({ type: 2, invocationId: id, item: 0 });
-      // the rest of the items and the completion in one frame
-      send(...Array.from({ length: n - 1 }, (_, i) => ({ type: 2, invocationId: id, item: i + 1 })), { type: 3, invocationId: id });
-    }
-    if (m.type === 4 && m.target === 'Ticker') {
-      let i = 0;
-      tickers.set(id!, setInterval(() => send({ type: 2, invocationId: id, item: { tick: i++, at: '2024-01-01T00:00:00Z' } }), 10));
-    }
-    if (m.type === 5) {
-      clearInterval(tickers.get(id!));
-      tickers.delete(id!);
-    }
-    if (m.type === 1 && m.target === 'Upload') uploads.add((m.streamIds as string[])[0]);
-    if (m.type === 3 && uploads.delete(id!)) send({ type: 1, target: 'Uploaded', arguments: ['done'] });
-    if (m.type === 1 && m.target === 'Leave') send({ type: 7, error: 'Server is shutting down.', allowReconnect: true });
-  };
-  ws.on('close', () => tickers.forEach((t) => clearInterval(t)));
-  ws.on('message', (data: RawData, isBinary: boolean) => {
-    const buf = Buffer.from(data as Buffer);
-    if (!format) {
-      const text = buf.toString('utf8');
-      const hello = JSON.parse(text.slice(0, text.indexOf(RS))) as { protocol: string; version: number };
-      format = hello.protocol === 'json' ? 'json' : 'messagepack';
-      if (path.startsWith('/refuse')) {
-        ws.send(JSON.stringify({ error: `Requested protocol '${hello.protocol}' is not available.` }) + RS);
-        return;
-      }
-      // a MessagePack server answers the handshake in a binary frame, here with a ping after it
-      if (format === 'json') ws.send('{}' + RS);
-      else ws.send(Buffer.concat([Buffer.from('{}' + RS), encode([{ type: 6 }]) as Buffer]));
-      return;
-    }
-    if (!isBinary) {
-      for (const part of buf.toString('utf8').split(RS).filter(Boolean)) on(JSON.parse(part) as Hub);
-      return;
-    }
-    for (let at = 0; at < buf.length; ) {
-      let len = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        b = buf[at++];
-        len |= (b & 0x7f) << shift;
-        shift += 7;
-      } while (b & 0x80);
-      on(fromArray(decodeMsgpack(buf.subarray(at, at + len)) as unknown[]));
-      at += len;
-    }
-  });
-}
 
 // no negotiate request: straight to the WebSockets transport. The ESM build looks for a global WebSocket, which
 // Node 20 lacks: hand it ws's (HttpConnection reads this option, its typings leave it out)
@@ -199,8 +82,7 @@ async function session(path: string, protocol?: MessagePackHubProtocol): Promise
 }
 
 beforeAll(async () => {
-  wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
-  wss.on('connection', (ws, req) => hub(ws, req.url ?? '/'));
+  wss = signalrServer({ port: 0, host: '127.0.0.1' });
   await new Promise((r) => wss.on('listening', r));
   rec = await startRecorder(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
   json = await session('/chathub');

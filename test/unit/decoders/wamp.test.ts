@@ -4,20 +4,20 @@
  * router is normally Crossbar.io (Python), which this machine does not have: the router here is a small one written
  * to the WAMP v2 basic profile (subprotocols wamp.2.json / wamp.2.msgpack / wamp.2.cbor, message type numbers per
  * the spec), and the real client accepting it (its session opens, calls return, events arrive, errors reject,
- * GOODBYE closes and ABORT refuses) is what shows it speaks the protocol.
+ * GOODBYE closes and ABORT refuses) is what shows it speaks the protocol. The router is test/servers/wamp.mjs, which
+ * the end-to-end server attaches too.
  */
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { decode as decodeMsgpack, encode as encodeMsgpack } from '@msgpack/msgpack';
-import { decode as decodeCbor, encode as encodeCbor } from 'cborg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketServer } from 'ws';
 import { CHOICES, PROTOCOLS } from '../../../panel/decoders';
 import type { Decoded, FrameInput } from '../../../panel/decoders/types';
 import { TRUNCATED } from '../../../panel/decoders/util';
 import { wamp } from '../../../panel/decoders/wamp';
 import { startRecorder, until, type Recorder, type RecordedSocket } from '../lib/recorder';
 import { replay } from '../lib/replay';
+import { BIG_SESSION, wampServer } from '../../servers/wamp.mjs';
 
 /** what the tests use of autobahn, which ships no types */
 interface Session {
@@ -39,94 +39,6 @@ interface Autobahn {
   serializer: Record<string, new () => unknown>;
 }
 const autobahn = createRequire(import.meta.url)('autobahn') as Autobahn;
-
-type Msg = unknown[];
-const BIG_SESSION = 2 ** 52 + 7;
-
-/** A router to the WAMP v2 basic profile: a broker and a dealer for one realm, `realm1`. */
-function router(wss: WebSocketServer) {
-  const subs = new Map<number, { topic: string; ws: WebSocket }>();
-  const regs = new Map<number, { procedure: string; ws: WebSocket }>();
-  const invocations = new Map<number, { ws: WebSocket; request: number }>();
-  const codec = new Map<WebSocket, string>();
-  const send = (ws: WebSocket, m: Msg) => {
-    const p = codec.get(ws);
-    ws.send(p === 'wamp.2.json' ? JSON.stringify(m) : p === 'wamp.2.msgpack' ? encodeMsgpack(m) : encodeCbor(m));
-  };
-  wss.on('connection', (ws) => {
-    // ids the router hands out, per session here so that every serialization's recording reads the same
-    let next = 1000;
-    codec.set(ws, ws.protocol);
-    ws.on('message', (data, isBinary) => {
-      route(data as Buffer, isBinary);
-    });
-    // a session's subscriptions and registrations end with it
-    ws.on('close', () => {
-      for (const [id, s] of subs) if (s.ws === ws) subs.delete(id);
-      for (const [id, r] of regs) if (r.ws === ws) regs.delete(id);
-    });
-    const route = (b: Buffer, isBinary: boolean) => {
-      const m = (isBinary ? (ws.protocol === 'wamp.2.msgpack' ? decodeMsgpack(b) : decodeCbor(b)) : JSON.parse(String(b))) as Msg;
-      const [type, request] = m as [number, number];
-      switch (type) {
-        case 1:
-          if (m[1] !== 'realm1') send(ws, [3, { message: `no realm ${String(m[1])}` }, 'wamp.error.no_such_realm']);
-          else send(ws, [2, BIG_SESSION, { roles: { broker: {}, dealer: {} }, authid: 'anonymous' }]);
-          break;
-        case 6:
-          send(ws, [6, {}, 'wamp.close.goodbye_and_out']);
-          break;
-        case 32: {
-          const id = next++;
-          subs.set(id, { topic: m[3] as string, ws });
-          send(ws, [33, request, id]);
-          break;
-        }
-        case 34:
-          subs.delete(m[2] as number);
-          send(ws, [35, request]);
-          break;
-        case 16: {
-          const pub = next++;
-          const options = m[2] as { acknowledge?: boolean; exclude_me?: boolean };
-          for (const [id, s] of subs) {
-            if (s.topic === m[3] && (s.ws !== ws || options.exclude_me === false)) send(s.ws, [36, id, pub, {}, ...m.slice(4)]);
-          }
-          if (options.acknowledge) send(ws, [17, request, pub]);
-          break;
-        }
-        case 64: {
-          const id = next++;
-          regs.set(id, { procedure: m[3] as string, ws });
-          send(ws, [65, request, id]);
-          break;
-        }
-        case 48: {
-          const reg = [...regs].find(([, r]) => r.procedure === m[3]);
-          if (!reg) {
-            send(ws, [8, 48, request, {}, 'wamp.error.no_such_procedure', [`no callee registered for procedure <${String(m[3])}>`]]);
-            break;
-          }
-          const inv = next++;
-          invocations.set(inv, { ws, request });
-          send(reg[1].ws, [68, inv, reg[0], {}, ...m.slice(4)]);
-          break;
-        }
-        case 70: {
-          const inv = invocations.get(request);
-          invocations.delete(request);
-          if (inv) send(inv.ws, [50, inv.request, {}, ...m.slice(3)]);
-          break;
-        }
-        case 8: {
-          const inv = invocations.get(m[2] as number);
-          if (inv) send(inv.ws, [8, 48, inv.request, ...m.slice(3)]);
-          break;
-        }
-      }
-    };
-  });
-}
 
 let wss: WebSocketServer;
 let rec: Recorder;
@@ -175,12 +87,7 @@ async function session(serializer: string, realm = 'realm1'): Promise<void> {
 }
 
 beforeAll(async () => {
-  wss = new WebSocketServer({
-    port: 0,
-    host: '127.0.0.1',
-    handleProtocols: (offered) => ['wamp.2.json', 'wamp.2.msgpack', 'wamp.2.cbor'].find((p) => offered.has(p)) ?? false,
-  });
-  router(wss);
+  wss = wampServer({ port: 0, host: '127.0.0.1' });
   await new Promise((r) => wss.on('listening', r));
   rec = await startRecorder(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
   await session('JSONSerializer');
