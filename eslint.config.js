@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'bench/results*'] },
+  { ignores: ['dist/**', 'node_modules/**', 'artifacts/**', 'bench/results*', 'docs/reach-probes/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.{ts,tsx}'],
