@@ -74,6 +74,24 @@ async function stageDecoders(s) {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** The newer protocols on one page; SignalR and Phoenix selected, heartbeats hidden, a completion beside its invocation. */
+async function stageMoreDecoders(s) {
+  await s.goto(`${server.origin}/more-protocols.html`);
+  await s.openPanel();
+  await s.waitForPage(`() => ['signalr', 'phoenix', 'cable', 'sockjs', 'stompSockjs'].every((k) => k in window.__results)`, { timeout: 20000 });
+  await new Promise((r) => setTimeout(r, 800));
+  await s.panelEval(`(w) => {
+    const conn = (suffix) => [...w.document.querySelectorAll('[data-testid=connection]')].find((c) => new URL(c.dataset.url).pathname === suffix);
+    conn('/hubs/chat').click();
+    conn('/socket/websocket').dispatchEvent(new w.MouseEvent('click', { bubbles: true, ctrlKey: true }));
+    w.document.querySelector('[data-testid=hide-heartbeats]').click();
+    return true;
+  }`);
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame-summary]')].some((r) => /^completion #0 Echo/.test(r.textContent))`);
+  await s.panelEval(`(w) => { [...w.document.querySelectorAll('[data-testid=frame]')].find((r) => /^completion #0 Echo/.test(r.querySelector('[data-testid=frame-summary]').textContent)).click(); return true; }`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
 async function shoot(session, staging, name) {
   try {
@@ -89,6 +107,7 @@ async function shoot(session, staging, name) {
 try {
   await shoot(await launchChromium({ extDir: ext('chrome') }), stageRules, 'panel-rules');
   await shoot(await launchChromium({ extDir: ext('chrome') }), stageDecoders, 'panel-decoders');
+  await shoot(await launchChromium({ extDir: ext('chrome') }), stageMoreDecoders, 'panel-decoders-more');
   // DevTools follows the system theme by default; --force-dark-mode makes the system dark
   for (const theme of ['light', 'dark'])
     await shoot(await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] }), stage, `panel-chromium-${theme}`);
