@@ -8,7 +8,7 @@
  */
 import type { Decoded, DecodeOutput, FrameInput, Protocol, Related, SocketDecoder } from './types';
 import { isRecord } from '../lib/isRecord';
-import { clip, formatMs, parseJson, parseUrl, previewMembers, remember, shortValue, TRUNCATED } from './util';
+import { clip, formatMs, parseJson, parseUrl, previewMembers, remember, shortValue, setOwn, TRUNCATED } from './util';
 
 // not actioncable-v1-msgpack (AnyCable's binary variant): this decoder reads JSON only
 const SUBPROTOCOLS = new Set(['actioncable-v1-json', 'actioncable-unsupported']);
@@ -28,7 +28,8 @@ function channelOf(identifier: string): Channel {
   const v = parseJson(identifier);
   if (!isRecord(v)) return { identifier, params: {}, label: clip(identifier, 60) };
   const params: Record<string, unknown> = {};
-  for (const k in v) if (k !== 'channel') params[k] = v[k];
+  // own keys only, as own properties (a `__proto__` key in the identifier is a key like any other)
+  for (const k of Object.keys(v)) if (k !== 'channel') setOwn(params, k, v[k]);
   const channel = typeof v.channel === 'string' ? v.channel : undefined;
   const args = Object.keys(params).map((k) => `${k}=${shortValue(params[k], 24)}`);
   return { identifier, channel, params, label: [channel ?? '?', ...args].join(' ') };

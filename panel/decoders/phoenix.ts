@@ -43,7 +43,8 @@ interface Push {
 const OWN_EVENTS = new Set(['phx_join', 'phx_reply', 'phx_leave', 'phx_close', 'phx_error', 'heartbeat', 'presence_state', 'presence_diff']);
 
 const isRef = (v: unknown): v is string | null => v === null || typeof v === 'string' || typeof v === 'number';
-const refOf = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+// only a string or a number becomes a ref: anything else in a page's JSON (an object with a broken toString) is none
+const refOf = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 /** `[join_ref, ref, topic, event, payload]` or `{topic, event, payload, ref}`; a string says why it is not one */
 function fromJson(v: unknown): Message | string {

@@ -16,6 +16,8 @@ import { clip, formatMs, parseJson, remember, shortValue, TRUNCATED, utf8Text } 
 
 type Direction = FrameInput['direction'];
 
+/** the largest MessagePack hub message waited for across frames (ASP.NET Core's default limit is 32 KB; 64 MB is generous) */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const RS = '\x1e';
 const RS_CODE = 0x1e;
 
@@ -365,6 +367,12 @@ class SignalRDecoder implements SocketDecoder {
       const prefix = varint(data, at);
       if (prefix === 'bad') {
         fr.problems.push(`a length prefix longer than 5 bytes at byte ${at}`);
+        return;
+      }
+      if (prefix !== 'more' && prefix.length > MAX_MESSAGE_BYTES) {
+        // no hub sends such a message: the stream is out of step (or not SignalR), and waiting for it would swallow
+        // every later frame of this direction
+        fr.problems.push(`a length prefix of ${prefix.length} B at byte ${at}: more than any message (${MAX_MESSAGE_BYTES} B)`);
         return;
       }
       if (prefix === 'more' || at + prefix.size + prefix.length > data.length) {

@@ -63,11 +63,23 @@ function use(t: DecodeTarget, sock: Socket, protocol: Protocol, how: Socket['dec
   sock.decoder = { id: protocol.id, how };
 }
 
+/**
+ * A detection check that throws (a decoder bug a page's frame found) counts as "not this protocol": it must not stop
+ * the rest of the batch from reaching the log.
+ */
+function guarded(check: () => boolean): boolean {
+  try {
+    return check();
+  } catch {
+    return false;
+  }
+}
+
 /** A socket's url or subprotocol became known ('created', 'open'): the handshake may name its protocol. */
 export function detectByHandshake(t: DecodeTarget, sock: Socket): void {
   const r = running(t, sock.key);
   if (r.manual || (r.protocol && sock.decoder.how === 'handshake')) return;
-  const p = PROTOCOLS.find((x) => x.byHandshake(sock.url, sock.protocol));
+  const p = PROTOCOLS.find((x) => guarded(() => x.byHandshake(sock.url, sock.protocol)));
   if (p && p !== r.protocol) {
     use(t, sock, p, 'handshake');
     redecode(t, sock);
@@ -81,7 +93,7 @@ export function decodeNewFrame(t: DecodeTarget, sock: Socket, f: Frame): void {
     if (r.manual || r.probes >= CONTENT_PROBES) return;
     r.probes++;
     const input = frameInput(f);
-    const p = input && PROTOCOLS.find((x) => x.byContent(input));
+    const p = input && PROTOCOLS.find((x) => guarded(() => x.byContent(input)));
     if (!p) return;
     // earlier frames were not recognised alone, but belong to the same conversation: decode them all from the start
     use(t, sock, p, 'content');

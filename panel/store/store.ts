@@ -314,14 +314,18 @@ export class Store implements Panel {
 
   // ------------------------------------------------------------------ Protocol Buffers schema
   /** The protobuf reader loads on first use: read the frames of protobuf sockets again once it is there. */
-  private async whenProtobufReader(): Promise<void> {
-    try {
-      await loadProtobufReader();
-    } catch (e) {
-      return this.notify('error', `Could not load the protobuf reader: ${(e as Error).message}`);
-    }
-    this.rebindProtobuf();
+  private whenProtobufReader(): Promise<void> {
+    // once, however many sockets ask for it before it is there
+    this.readerWait ??= loadProtobufReader().then(
+      () => this.rebindProtobuf(),
+      (e) => {
+        this.readerWait = undefined;
+        this.notify('error', `Could not load the protobuf reader: ${(e as Error).message}`);
+      },
+    );
+    return this.readerWait;
   }
+  private readerWait: Promise<void> | undefined;
 
   get protobuf(): ProtobufView {
     return this.pb.view;
@@ -374,7 +378,11 @@ export class Store implements Panel {
   private protobufOnSight(keys: readonly string[]): void {
     for (const key of keys) {
       const sock = this.log.sockets.get(key);
-      if (sock && sock.url && sock.decoder.how !== 'manual' && this.pb.typesFor(sock.url)?.on) chooseDecoder(this.log, sock, 'protobuf-schema', this.pb.protocolFor(sock.url));
+      if (sock && sock.url && sock.decoder.how !== 'manual' && this.pb.typesFor(sock.url)?.on) {
+        chooseDecoder(this.log, sock, 'protobuf-schema', this.pb.protocolFor(sock.url));
+        // the reader loads on first use: a socket bound from storage is a first use too
+        if (!protobufReaderReady()) void this.whenProtobufReader();
+      }
     }
   }
 
@@ -384,6 +392,8 @@ export class Store implements Panel {
       if (sock.decoder.id === 'protobuf-schema' || (sock.url && sock.decoder.how !== 'manual' && this.pb.typesFor(sock.url)?.on))
         chooseDecoder(this.log, sock, 'protobuf-schema', this.pb.protocolFor(sock.url));
       else if (sock.decoder.id === 'protobuf') chooseDecoder(this.log, sock, 'protobuf');
+      else continue;
+      if (!protobufReaderReady()) void this.whenProtobufReader();
     }
     decodingChanged(this.log);
     this.refilter();

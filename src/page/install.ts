@@ -34,7 +34,12 @@ export function install(g: HookGlobal, link?: Link): void {
 
   const adapterContext = { dom, sockets, recorder, control, mask: maskToString() };
   hookWebSocket(g, adapterContext);
-  hookWebSocketStream(g, adapterContext);
+  try {
+    hookWebSocketStream(g, adapterContext);
+  } catch (err) {
+    // a WebSocketStream of another shape (an older Chromium's experimental one): WebSocket is still captured
+    recorder.fault(err);
+  }
 
   // The page is going away (reload, navigation): frames a rule holds go on as they were while the socket can still
   // carry them. Firefox closes a document's sockets before `pagehide` (readyState is CLOSED there, checked), so held

@@ -20,8 +20,9 @@ scenario('WebSocketStream: captured, driven from the panel, invisible', async (s
 
   await s.waitForPage(`() => window.__received.includes('stream-hello') && window.__received.includes('bytes:1,2,3')`);
   await s.openPanel(); // after the page's traffic: the page ring has it
-  await panel.waitFor((w) => w.document.querySelector('[data-testid=connection]')?.dataset.kind === 'stream');
-  const [c] = await panel.conns();
+  await panel.waitFor(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].some((c) => c.dataset.url.endsWith(${JSON.stringify(SOCKET)}) && c.dataset.kind === 'stream' && c.dataset.context === 'document')`);
+  await panel.selectSocket(SOCKET);
+  const c = (await panel.conns()).find((x) => x.url.endsWith(SOCKET));
   assert.equal(c.state, 'open');
   assert.match(c.text, /stream/);
   await panel.waitRow('new WebSocketStream(', 'event');
@@ -83,5 +84,5 @@ scenario('WebSocketStream: captured, driven from the panel, invisible', async (s
   await panel.waitRow('close 4001 "stream bye"', 'event');
   await s.waitForPage(`() => window.__ended === true`);
   assert.equal(await s.pageEval(`() => window.__readFailed || null`), null);
-  assert.ok((await panel.socketUrls())[0].endsWith(SOCKET));
+  assert.equal((await panel.conns()).filter((x) => x.url.endsWith(SOCKET)).length, 1);
 });

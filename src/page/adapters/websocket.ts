@@ -225,12 +225,12 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     if (args.length > 0) {
       // url first, then protocols: the order in which the native converts them
       const url = isObjectLike(args[0]) ? N.String(args[0]) : args[0];
-      callArgs = [url];
       if (args.length > 1) {
         const p = readProtocols(args[1]);
-        callArgs[1] = p.value;
+        // built whole: an index written into an array may reach a setter a page planted on Array.prototype
+        callArgs = [url, p.value];
         list = p.list;
-      }
+      } else callArgs = [url];
     }
     let ws: WebSocket;
     try {

@@ -67,6 +67,23 @@ function captureStreams(g: StreamGlobal) {
 
 const noop = () => {};
 
+/**
+ * `then` on a promise the page never sees. `Promise.prototype.then` asks the promise for its `constructor` and that
+ * for its `Symbol.species`, both of which a page can redefine (to notice the hook, or to run code inside it): an own
+ * `constructor` of undefined makes `then` use the intrinsic Promise without asking either.
+ */
+function privateThen<T, R>(p: Promise<T>, onFulfilled?: (v: T) => R | PromiseLike<R>, onRejected?: (e: unknown) => R | PromiseLike<R>): Promise<R> {
+  N.defineProperty(p, 'constructor', { __proto__: null, value: undefined, configurable: true } as PropertyDescriptor);
+  return N.promiseThen(p, onFulfilled, onRejected);
+}
+
+/** `then` on a promise the hook made and hands the page: the same, and the promise as it was before the page gets it. */
+function handedThen<T, R>(p: Promise<T>, onFulfilled?: (v: T) => R | PromiseLike<R>, onRejected?: (e: unknown) => R | PromiseLike<R>): Promise<R> {
+  const next = privateThen(p, onFulfilled, onRejected);
+  delete (p as { constructor?: unknown }).constructor;
+  return next;
+}
+
 export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void {
   if (typeof g.WebSocketStream !== 'function' || typeof g.ReadableStream !== 'function') return;
   const { sockets, recorder, control } = ctx;
@@ -74,6 +91,7 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   const S = captureStreams(g);
   /** the promise the page gets from `opened`, per stream (the native one resolves to the browser's own pair) */
   const openedOf = new N.WeakMap<object, Promise<OpenedInfo>>();
+  const closedOf = new N.WeakMap<object, Promise<unknown>>();
   const adapters = new N.WeakMap<object, StreamAdapter>();
 
   function receivedFrame(origin?: 'injected' | 'replay') {
@@ -83,10 +101,23 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     return m;
   }
 
-  /** What a chunk is on the wire, or undefined for one the native refuses (neither text nor bytes). */
-  function wireData(chunk: unknown): RawData | undefined {
-    if (typeof chunk === 'string') return N.toWellFormed(chunk);
-    return isArrayBuffer(chunk) || N.isView(chunk) ? copyBinary(chunk) : undefined;
+  /**
+   * What the page's write sends: bytes copied, anything else as the string the native would make of it (Chromium
+   * sends `write(42)` as the text "42", measured), converted here once and handed to the native as that string.
+   */
+  function writeData(chunk: unknown): { send: unknown; raw: RawData } {
+    if (isArrayBuffer(chunk) || N.isView(chunk)) return { __proto__: null, send: chunk, raw: copyBinary(chunk)! } as unknown as { send: unknown; raw: RawData };
+    const text = typeof chunk === 'string' ? chunk : N.String(chunk);
+    return { __proto__: null, send: text, raw: N.toWellFormed(text) } as unknown as { send: unknown; raw: RawData };
+  }
+
+  /**
+   * Page-side resolution of the native promises' results asks `Object.prototype.then` (a result object is a
+   * thenable if the page made it one): a page that defined it could hand the hook forged chunks. Such a page's
+   * received frames are recorded as the page's, not the socket's, and the panel is told.
+   */
+  function thenPlanted(): boolean {
+    return N.hasOwn(N.objectPrototype, 'then');
   }
 
   class StreamAdapter implements LensSocket {
@@ -114,17 +145,30 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     }
     send(data: RawData): void {
       if (!this.writer) throw new N.Error('the stream is not open');
-      N.promiseThen(S.write(this.writer, data), undefined, fault);
+      privateThen(S.write(this.writer, data), undefined, fault);
     }
     deliver(data: RawData, as: Delivery): void {
-      if (!this.controller) throw new N.Error('the stream is not open');
-      S.enqueue(this.controller, data);
+      // the page gets a buffer of its own: the one the ring keeps must stay what it is, whatever the page does with its
+      const own = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : data;
+      try {
+        if (!this.controller) throw new N.Error('the stream is not open');
+        S.enqueue(this.controller, own);
+      } catch (err) {
+        // a frame traffic control gives back after the page cancelled its reader: nobody is there to take it
+        if (as === 'given-back') return fault(err);
+        throw err;
+      }
       if (as !== 'given-back') record(this.sid, receivedFrame(as), data);
     }
     deliverEvent(type: 'close' | 'error'): void {
-      if (this.controller) {
-        if (type === 'close') S.closeController(this.controller);
-        else S.errorController(this.controller, new N.Error('the socket failed'));
+      try {
+        if (this.controller) {
+          if (type === 'close') S.closeController(this.controller);
+          else S.errorController(this.controller, new N.Error('the socket failed'));
+        }
+      } catch (err) {
+        // the page's readable is already closed or cancelled
+        fault(err);
       }
       sockets.forget(this.sid);
     }
@@ -143,13 +187,25 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
         // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
         const raw = typeof value === 'string' ? value : isArrayBuffer(value) ? copyBytes(value, 0, N.arrayBufferByteLength(value)) : copyBinary(value);
         if (raw !== undefined) {
-          if (control.engaged() && control.frame(sid, false, raw)) return false;
-          record(sid, receivedFrame(), raw);
+          if (thenPlanted()) {
+            fault(new N.Error('the page defined Object.prototype.then: its stream frames are shown as the page\'s'));
+            const m = draft('message');
+            m.direction = 'received';
+            m.origin = 'page';
+            record(sid, m, raw);
+          } else {
+            if (control.engaged() && control.frame(sid, false, raw)) return false;
+            record(sid, receivedFrame(), raw);
+          }
         }
       } catch (err) {
         fault(err);
       }
-      S.enqueue(socket.controller!, value);
+      try {
+        S.enqueue(socket.controller!, value);
+      } catch (err) {
+        fault(err);
+      }
       return true;
     }
     function ended(): void {
@@ -159,19 +215,30 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
       } catch (err) {
         fault(err);
       }
-      S.closeController(socket.controller!);
+      try {
+        S.closeController(socket.controller!);
+      } catch (err) {
+        // the page cancelled its reader: nothing to close
+        fault(err);
+      }
       sockets.forget(sid);
     }
     // A pull resolves once the page has a chunk: a held one does not count, so the next is read (the page waits for
     // something it can have; frames behind a held one are held too, in order).
     function pump(): Promise<void> {
-      return N.promiseThen(
+      return privateThen(
         S.read(reader),
         (r) => {
           if (r.done) return ended();
           if (!take(r.value)) return pump();
         },
-        (err) => S.errorController(socket.controller!, err),
+        (err) => {
+          try {
+            S.errorController(socket.controller!, err);
+          } catch (e) {
+            fault(e);
+          }
+        },
       );
     }
     const source = {
@@ -188,15 +255,13 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   /** The page's writable: each write recorded, passed to the native writer, resolved when the native write is. */
   function pageWritable(socket: StreamAdapter, writer: WritableStreamDefaultWriter): WritableStream {
     function write(chunk: unknown): Promise<void> | undefined {
-      const raw = wireData(chunk);
-      // anything else is refused by the native write, with its own error
-      if (raw === undefined) return S.write(writer, chunk);
+      const { send, raw } = writeData(chunk);
       try {
         if (control.engaged() && socket.state === 1 && control.frame(socket.sid, true, raw)) return undefined;
       } catch (err) {
         fault(err);
       }
-      const done = S.write(writer, chunk);
+      const done = S.write(writer, send);
       try {
         recorder.recordSent(socket, raw, undefined, socket.state >= 2);
       } catch (err) {
@@ -215,6 +280,8 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
 
   function opened(socket: StreamAdapter, info: OpenedInfo): OpenedInfo {
     try {
+      // the info object came through the page's Object.prototype.then, if it planted one: it may be the page's own
+      if (thenPlanted()) throw new N.Error('the page defined Object.prototype.then: this stream is not recorded');
       const reader = S.getReader(info.readable);
       const writer = S.getWriter(info.writable);
       socket.reader = reader;
@@ -259,7 +326,7 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     created.stack = stack;
     created.socketKind = 'stream';
     record(sid, created);
-    const forPage = N.promiseThen(
+    const forPage = privateThen(
       S.opened(stream),
       (info) => opened(socket, info),
       (err) => {
@@ -268,11 +335,15 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
       },
     );
     // as the native `opened` is: a rejection nobody awaits is no unhandled rejection
-    N.promiseThen(forPage, undefined, noop);
+    handedThen(forPage, undefined, noop);
     N.weakMapSet(openedOf, stream, forPage);
-    N.promiseThen(
+    // the page's `closed` is the hook's too (the hook's reactions to the native one must not ask the page anything)
+    const closedForPage = privateThen(
       S.closed(stream),
-      (info) => closed(socket, info.closeCode, info.reason, true),
+      (info) => {
+        closed(socket, info.closeCode, info.reason, true);
+        return info;
+      },
       (err) => {
         // the hook's reactions run before any the page adds: the page never sees the wrapper's frames
         withoutHookFrames(err);
@@ -285,8 +356,11 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
           // not a WebSocketError (the connection failed): an abnormal closure
         }
         closed(socket, code, reason, false);
+        throw err;
       },
     );
+    handedThen(closedForPage, undefined, noop);
+    N.weakMapSet(closedOf, stream, closedForPage);
   }
 
   // ---------------------------------------------------------------- the wrappers
@@ -295,25 +369,23 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   function construct(target: typeof S.Native, args: unknown[], newTarget: unknown): object {
     let callArgs: unknown[] = args;
     let list: string[] = [];
-    try {
-      if (args.length > 0) {
-        callArgs = [isObjectLike(args[0]) ? N.String(args[0]) : args[0]];
-        const options = args[1];
-        if (isObjectLike(options)) {
-          const copy = { __proto__: null } as unknown as Record<string, unknown>;
-          const protocols = (options as Record<string, unknown>).protocols;
-          if (protocols !== undefined) {
-            const p = readProtocols(protocols);
-            copy.protocols = p.value;
-            list = p.list;
-          }
-          const signal = (options as Record<string, unknown>).signal;
-          if (signal !== undefined) copy.signal = signal;
-          callArgs[1] = copy;
-        } else if (args.length > 1) callArgs[1] = options;
-      }
-    } catch (err) {
-      throw asNative(err, construct);
+    // (what a page's toString, getter or iterator throws here is the page's own error, thrown as natively: untouched)
+    if (args.length > 0) {
+      const url = isObjectLike(args[0]) ? N.String(args[0]) : args[0];
+      const options = args[1];
+      if (isObjectLike(options)) {
+        const copy = { __proto__: null } as unknown as Record<string, unknown>;
+        const protocols = (options as Record<string, unknown>).protocols;
+        if (protocols !== undefined) {
+          const p = readProtocols(protocols);
+          copy.protocols = p.value;
+          list = p.list;
+        }
+        const signal = (options as Record<string, unknown>).signal;
+        if (signal !== undefined) copy.signal = signal;
+        // built whole: an index written into an array may reach a setter a page planted on Array.prototype
+        callArgs = [url, copy];
+      } else callArgs = args.length > 1 ? [url, options] : [url];
     }
     let stream: NativeStream;
     try {
@@ -343,6 +415,17 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     }
   }
   const wrappedOpened = wrap(openedDesc.get!, { apply: getOpened } as ProxyHandler<() => unknown>);
+  const closedDesc = N.getOwnPropertyDescriptor(S.proto, 'closed')!;
+  function getClosed(target: () => unknown, self: unknown, args: unknown[]): unknown {
+    const mine = isObjectLike(self) ? N.weakMapGet(closedOf, self) : undefined;
+    if (mine !== undefined) return mine;
+    try {
+      return N.reflectApply(target, self, args);
+    } catch (err) {
+      throw asNative(err, getClosed);
+    }
+  }
+  const wrappedClosed = wrap(closedDesc.get!, { apply: getClosed } as ProxyHandler<() => unknown>);
 
   function close(target: typeof S.close, self: unknown, args: unknown[]): unknown {
     const socket = isObjectLike(self) ? N.weakMapGet(adapters, self) : undefined;
@@ -365,8 +448,10 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
 
   ctx.mask(Hooked, S.Native);
   ctx.mask(wrappedOpened, openedDesc.get!);
+  ctx.mask(wrappedClosed, closedDesc.get!);
   ctx.mask(wrappedClose, S.close);
   N.defineProperty(S.proto, 'opened', { ...openedDesc, get: wrappedOpened });
+  N.defineProperty(S.proto, 'closed', { ...closedDesc, get: wrappedClosed });
   const closeDesc = N.getOwnPropertyDescriptor(S.proto, 'close');
   if (closeDesc) N.defineProperty(S.proto, 'close', { ...closeDesc, value: wrappedClose });
   const globalDesc = N.getOwnPropertyDescriptor(g, 'WebSocketStream');
