@@ -1,6 +1,5 @@
 // The newer protocol decoders on real client libraries' traffic, in the real panel: SignalR (JSON and MessagePack),
-// Action Cable, Phoenix Channels, SockJS (and STOMP inside it), MessagePack and CBOR. (WAMP is not here: autobahn
-// has no browser build; its decoder is tested on the autobahn client in Node, in the unit tests.)
+// Action Cable, Phoenix Channels, SockJS (and STOMP inside it), WAMP (JSON and MessagePack), MessagePack and CBOR.
 import assert from 'node:assert/strict';
 import { waitFor } from './lib/sessions.mjs';
 import { scenario } from './lib/suite.mjs';
@@ -16,7 +15,7 @@ const HEARTBEAT = /^(ping|heartbeat\b.*|reply ok · heartbeat\b.*|\[1\] STOMP he
 scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, MessagePack and CBOR traffic', async (s, panel, { origin }) => {
   await s.goto(`${origin}/more-protocols.html`);
   await s.openPanel();
-  const keys = ['signalr', 'signalrMp', 'cable', 'cableRejected', 'phoenix', 'sockjs', 'stompSockjs', 'msgpack', 'cbor'];
+  const keys = ['signalr', 'signalrMp', 'cable', 'cableRejected', 'phoenix', 'sockjs', 'stompSockjs', 'msgpack', 'cbor', 'wamp', 'wampMp'];
   const results = await s.waitForPage(`() => { const r = window.__results; return (${JSON.stringify(keys)}.every((k) => k in r) || 'pageError' in r) && r; }`, { timeout: 20000 });
   assert.deepEqual(results, {
     signalr: ['hello from signalr', [0, 1, 2], 'ada: hi all'],
@@ -28,6 +27,8 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
     stompSockjs: 'echo: hi stomp over sockjs',
     msgpack: ['echo', 'hello msgpack'],
     cbor: ['echo', 'hello cbor'],
+    wamp: [5, 'hello wamp'],
+    wampMp: [5, 'hello wamp'],
   });
 
   // the socket's path (SockJS's carries a server id and a session id: its prefix is enough) → the protocol detected
@@ -40,6 +41,8 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
     '/stomp-sockjs/': 'sockjs',
     '/msgpack': 'msgpack',
     '/cbor': 'cbor',
+    '/wamp': 'wamp',
+    '/wamp-mp': 'wamp',
   };
   const detectedSrc = `(w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => [new URL(c.dataset.url).pathname, c.querySelector('[data-testid=decode-as]').dataset.protocol, c.querySelector('[data-testid=decode-as]').dataset.how])`;
   const keyOf = (pathname) => (pathname.includes('/websocket') && !pathname.startsWith('/socket/') ? pathname.replace(/\d{3}\/[^/]+\/websocket$/, '') : pathname);
@@ -63,6 +66,9 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
     '/stomp-sockjs/': 'handshake',
     '/msgpack': 'content',
     '/cbor': 'content',
+    // the subprotocol autobahn negotiates, wamp.2.json or wamp.2.msgpack
+    '/wamp': 'handshake',
+    '/wamp-mp': 'handshake',
   });
   /** the url suffix showSocket picks a socket by: its path (a SockJS session's has its ids) and query (Phoenix's) */
   const socketUrls = await panel.socketUrls();
@@ -134,7 +140,7 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
   };
 
   // SignalR, JSON: the completion is found by its invocation's target, which its raw text lacks
-  const shown = await summaries('/hubs/chat', 'Echo', [/^invoke Echo\("hello from signalr"\) #0 · completion in (<1|\d+) ms$/, /^completion #0 Echo · result "hello from signalr" · (<1|\d+) ms$/], (r) =>
+  let shown = await summaries('/hubs/chat', 'Echo', [/^invoke Echo\("hello from signalr"\) #0 · completion in (<1|\d+) ms$/, /^completion #0 Echo · result "hello from signalr" · (<1|\d+) ms$/], (r) =>
     / Echo\b/.test(r.summary),
   );
   assert.ok(shown.some((r) => r.dir === 'received' && /^completion #0 Echo/.test(r.summary) && !r.text.includes('Echo')), 'the completion row is found by its target');
@@ -185,6 +191,19 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
   await summaries('/msgpack', 'general', [/^map of 3 · type: "chat" · room, text$/, /^map of 4 · type: "echo" · format, size, got$/], binaryRow);
   // (cborg writes a map's keys in RFC 8949's deterministic order: shortest first)
   await summaries('/cbor', 'general', [/^map of 3 · type: "chat" · room, text$/, /^map of 4 · type: "echo" · got, size, format$/], binaryRow);
+
+  // WAMP, JSON and MessagePack: the call and its result paired by request id, the invocation named from the
+  // registration, the event named from the subscription (its raw frame carries only the subscription's id)
+  const wampRows = [
+    /^CALL com\.example\.wamp(Mp)?\.add #\d+ \(2, 3\) · RESULT in /,
+    /^INVOCATION com\.example\.wamp(Mp)?\.add #\d+ \(2, 3\) · YIELD in /,
+    /^RESULT #\d+ · com\.example\.wamp(Mp)?\.add \(5\) · /,
+    /^EVENT com\.example\.chat \("hello wamp"\)/,
+  ];
+  await summaries('/wamp', '', wampRows);
+  await summaries('/wamp-mp', '', wampRows);
+  shown = await summaries('/wamp', 'com.example.chat', [/^EVENT com\.example\.chat/]);
+  assert.ok(shown.some((r) => /^EVENT/.test(r.summary) && !r.text.includes('com.example.chat')), 'the event is found by its topic, which its frame lacks');
 
   // the detail: the SignalR completion with its round trip, leading to its invocation
   await summaries('/hubs/chat', 'Echo', [/^completion #0 Echo/], (r) => / Echo\b/.test(r.summary));

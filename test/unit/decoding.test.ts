@@ -41,6 +41,17 @@ describe('decoding in the store', () => {
     expect(call.decoded?.related?.map((r) => r.seq)).toContain(result.seq);
   });
 
+  it('a frame that trips a detection check costs nothing: the rest of its batch reaches the log', () => {
+    // a page's JSON whose join_ref is an object with a broken toString: String() of it throws
+    const store = storeWith([
+      created('ws://h/x'),
+      open(),
+      received('{"topic":"a","event":"heartbeat","payload":{},"ref":null,"join_ref":{"toString":1}}'),
+      received('after the odd one'),
+    ]);
+    expect(messages(store).map((f) => f.preview)).toEqual(['{"topic":"a","event":"heartbeat","payload":{},"ref":null,"join_ref":{"toString":1}}', 'after the odd one']);
+  });
+
   it('hides every protocol\'s heartbeats on one switch, counts them, and shows them again', () => {
     const store = storeWith([
       created('ws://h/socket.io/?EIO=4&transport=websocket'),

@@ -52,7 +52,8 @@ export const VENDOR = {
   '/vendor/actioncable.js': path.join(modules, '@rails/actioncable/app/assets/javascripts/actioncable.js'),
   '/vendor/phoenix.min.js': path.join(modules, 'phoenix/priv/static/phoenix.min.js'),
   '/vendor/msgpack.min.js': path.join(modules, '@msgpack/msgpack/dist.umd/msgpack.min.js'),
-  // autobahn ships CommonJS for Node and bundlers only (no browser build): no WAMP client in the pages
+  // autobahn itself is CommonJS for Node and bundlers; its project publishes the browser build as autobahn-browser
+  '/vendor/autobahn.min.js': path.join(modules, 'autobahn-browser/autobahn.min.js'),
 };
 /** ES-module packages served whole (their own relative imports resolve in the browser): cborg has no other build */
 export const VENDOR_DIRS = {
@@ -155,6 +156,8 @@ export async function attachLibraryServers(httpServer) {
 
   const signalr = signalrServer({ noServer: true });
   const wamp = wampServer({ noServer: true });
+  // a router per socket the page opens: this router numbers its ids per session, so two sessions on one would clash
+  const wampMp = wampServer({ noServer: true });
   const cable = cableServer({ noServer: true, pingMs: 300 });
   const phoenix = phoenixServer({ noServer: true });
   const binaryWss = new WebSocketServer({ noServer: true });
@@ -167,7 +170,7 @@ export async function attachLibraryServers(httpServer) {
       ws.send(encode({ type: 'echo', format, size: data.length, got: decode(data) }));
     });
   });
-  const specServers = [signalr, wamp, cable, phoenix, binaryWss];
+  const specServers = [signalr, wamp, wampMp, cable, phoenix, binaryWss];
 
   const byPath = {
     '/graphql': gqlWss,
@@ -178,6 +181,7 @@ export async function attachLibraryServers(httpServer) {
     '/hubs/chat': signalr,
     '/hubs/chatmp': signalr,
     '/wamp': wamp,
+    '/wamp-mp': wampMp,
     '/cable': cable,
     '/socket/websocket': phoenix,
     '/msgpack': binaryWss,
