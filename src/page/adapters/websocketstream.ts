@@ -105,7 +105,9 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
    * What the page's write sends: bytes copied, anything else as the string the native would make of it (Chromium
    * sends `write(42)` as the text "42", measured), converted here once and handed to the native as that string.
    */
-  function writeData(chunk: unknown): { send: unknown; raw: RawData } {
+  function writeData(chunk: unknown): { send: unknown; raw: RawData } | undefined {
+    // a Symbol has no string: the native refuses it with its own error
+    if (typeof chunk === 'symbol') return undefined;
     if (isArrayBuffer(chunk) || N.isView(chunk)) return { __proto__: null, send: chunk, raw: copyBinary(chunk)! } as unknown as { send: unknown; raw: RawData };
     const text = typeof chunk === 'string' ? chunk : N.String(chunk);
     return { __proto__: null, send: text, raw: N.toWellFormed(text) } as unknown as { send: unknown; raw: RawData };
@@ -255,7 +257,9 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   /** The page's writable: each write recorded, passed to the native writer, resolved when the native write is. */
   function pageWritable(socket: StreamAdapter, writer: WritableStreamDefaultWriter): WritableStream {
     function write(chunk: unknown): Promise<void> | undefined {
-      const { send, raw } = writeData(chunk);
+      const data = writeData(chunk);
+      if (data === undefined) return S.write(writer, chunk);
+      const { send, raw } = data;
       try {
         if (control.engaged() && socket.state === 1 && control.frame(socket.sid, true, raw)) return undefined;
       } catch (err) {
