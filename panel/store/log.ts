@@ -179,7 +179,25 @@ type RowBase = Pick<Frame, 'socketKey' | 'docId' | 'frameId' | 'seq' | 'time' | 
 
 /** A lifecycle row (created, open, error, closing, close) or a page-dispatched event's. */
 function addEventRow(s: Log, base: RowBase, label: string, preview: string, kind: 'event' | 'page' = 'event'): void {
-  addFrame(s, {
+  addFrame(s, row(base, 'event', kind, preview, undefined, label));
+}
+
+/** A row with every field in place, always in this order (see addFrame). */
+function row(
+  base: RowBase,
+  direction: Frame['direction'],
+  kind: Frame['kind'],
+  preview: string,
+  payload?: Frame['payload'],
+  label?: string,
+  origin?: Frame['origin'],
+  bufferedAmount?: number,
+  discarded?: boolean,
+  rule?: Frame['rule'],
+  original?: string,
+  queued?: boolean,
+): Frame {
+  return {
     id: 0,
     socketKey: base.socketKey,
     docId: base.docId,
@@ -187,19 +205,19 @@ function addEventRow(s: Log, base: RowBase, label: string, preview: string, kind
     seq: base.seq,
     time: base.time,
     mono: base.mono,
-    direction: 'event',
+    direction,
     kind,
     preview,
-    payload: undefined,
+    payload,
     label,
-    origin: undefined,
-    bufferedAmount: undefined,
-    discarded: undefined,
-    rule: undefined,
-    original: undefined,
-    queued: undefined,
+    origin,
+    bufferedAmount,
+    discarded,
+    rule,
+    original,
+    queued,
     decoded: undefined,
-  });
+  };
 }
 
 function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
@@ -225,27 +243,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
         // the page's own dispatchEvent, or a send() on a closing or closed socket: shown, marked, never counted or
         // decoded as the socket's traffic (the socket carried neither)
         const kind = e.origin === 'page' ? 'page' : e.payload.type === 'text' ? 'text' : 'binary';
-        addFrame(s, {
-          id: 0,
-          socketKey: key,
-          docId: doc.docId,
-          frameId: doc.frameId,
-          seq: e.seq,
-          time: e.time,
-          mono: e.mono,
-          direction: e.direction,
-          kind,
-          preview: previewOf(e.payload),
-          payload: e.payload,
-          label: undefined,
-          origin: e.origin,
-          bufferedAmount: undefined,
-          discarded: e.discarded,
-          rule: undefined,
-          original: undefined,
-          queued: undefined,
-          decoded: undefined,
-        });
+        addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, undefined, e.discarded));
         return;
       }
       if (sent) {
@@ -258,28 +256,8 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
         sock.bytesIn += e.payload.size;
         pushRate(sock.recentIn, e.time);
       }
-      // the hottest allocation of ingest: see addFrame
-      const frame = addFrame(s, {
-        id: 0,
-        socketKey: key,
-        docId: doc.docId,
-        frameId: doc.frameId,
-        seq: e.seq,
-        time: e.time,
-        mono: e.mono,
-        direction: e.direction,
-        kind: e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary',
-        preview: previewOf(e.payload),
-        payload: e.payload,
-        label: undefined,
-        origin: e.origin,
-        bufferedAmount: e.bufferedAmount,
-        discarded: undefined,
-        rule: e.rule,
-        original: e.original,
-        queued: e.queued,
-        decoded: undefined,
-      });
+      const kind = e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary';
+      const frame = addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, e.bufferedAmount, undefined, e.rule, e.original, e.queued));
       if (e.queued) {
         s.queued.set(`${doc.docId}#${e.seq}`, frame);
         s.revisions.queued++;

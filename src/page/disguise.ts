@@ -94,31 +94,27 @@ export function withoutHookFrames(err: unknown): void {
   if (N.getOwnPropertyDescriptor(N.Error, 'prepareStackTrace')) return;
   const stack = (err as { stack: unknown }).stack;
   if (typeof stack !== 'string' || N.stringIndexOf(stack, 'extension://') < 0) return;
+  // the header stays, whatever it says; every frame of an extension's script goes
+  (err as { stack: string }).stack = keptLines(stack, (line, first) => first || N.stringIndexOf(line, 'extension://') < 0);
+}
+
+/** The lines of `stack` that `keep` keeps, joined again. */
+function keptLines(stack: string, keep: (line: string, first: boolean) => boolean): string {
   let out = '';
   let from = 0;
   while (from < stack.length) {
     let to = N.stringIndexOf(stack, '\n', from);
     if (to < 0) to = stack.length;
     const line = N.stringSlice(stack, from, to);
-    if (from === 0 || N.stringIndexOf(line, 'extension://') < 0) out += (from === 0 ? '' : '\n') + line;
+    if (keep(line, from === 0)) out += (out ? '\n' : '') + line;
     from = to + 1;
   }
-  (err as { stack: string }).stack = out;
+  return out;
 }
 
 /** the lines of a stack that are the page's: not V8's "Error" header, not a frame of an extension's script */
 function pageFrames(stack: string): string {
-  let out = '';
-  let from = 0;
-  while (from < stack.length) {
-    let to = N.stringIndexOf(stack, '\n', from);
-    if (to < 0) to = stack.length;
-    const line = N.stringSlice(stack, from, to);
-    from = to + 1;
-    if (line === '' || line === 'Error' || N.stringIndexOf(line, 'extension://') >= 0) continue;
-    out += (out ? '\n' : '') + line;
-  }
-  return out;
+  return keptLines(stack, (line) => line !== '' && line !== 'Error' && N.stringIndexOf(line, 'extension://') < 0);
 }
 
 /**
