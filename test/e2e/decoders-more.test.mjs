@@ -16,7 +16,12 @@ scenario('protocol decoders on real SignalR, Action Cable, Phoenix, SockJS, Mess
   await s.goto(`${origin}/more-protocols.html`);
   await s.openPanel();
   const keys = ['signalr', 'signalrMp', 'cable', 'cableRejected', 'phoenix', 'sockjs', 'stompSockjs', 'msgpack', 'cbor', 'wamp', 'wampMp'];
-  const results = await s.waitForPage(`() => { const r = window.__results; return (${JSON.stringify(keys)}.every((k) => k in r) || 'pageError' in r) && r; }`, { timeout: 20000 });
+  const results = await s
+    .waitForPage(`() => { const r = window.__results; return (${JSON.stringify(keys)}.every((k) => k in r) || 'pageError' in r) && r; }`, { timeout: 30000 })
+    .catch(async (e) => {
+      const got = await s.pageEval(`() => window.__results`);
+      throw new Error(`${e.message}\nmissing: ${keys.filter((k) => !(k in got)).join(', ')}; results: ${JSON.stringify(got)}`);
+    });
   assert.deepEqual(results, {
     signalr: ['hello from signalr', [0, 1, 2], 'ada: hi all'],
     signalrMp: [{ n: 1, text: 'hello msgpack hub' }, [0, 1, 2], 'ada: hi all'],
