@@ -277,3 +277,11 @@ export function closingState(): Draft<'state'> {
   e.state = 'closing';
   return e;
 }
+
+/** A received frame's event, from the wire (no origin), or made by the panel or the page. */
+export function receivedDraft(origin?: 'injected' | 'replay' | 'page'): Draft<'message'> {
+  const m = draft('message');
+  m.direction = 'received';
+  if (origin) m.origin = origin;
+  return m;
+}

@@ -8,7 +8,7 @@ import { natives as N, getter, isArrayBuffer, isBlob, nullArray } from '../nativ
 import { copyBinary, copyBytes, snapshot, type RawData } from '../encode';
 import { asNative, creationStack, wrap } from '../disguise';
 import { isObjectLike, readProtocols, readSendData } from '../read-once';
-import { closingState, draft, type Recorder } from '../recorder';
+import { closingState, draft, receivedDraft, type Recorder } from '../recorder';
 import type { Control } from '../control';
 import type { Dom, HookGlobal } from '../dom';
 import type { Delivery, LensSocket, SocketTable } from '../socket';
@@ -139,13 +139,6 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     record(sid, event);
   }
 
-  function receivedFrame(origin?: 'injected' | 'replay' | 'page') {
-    const m = draft('message');
-    m.direction = 'received';
-    if (origin) m.origin = origin;
-    return m;
-  }
-
   function track(ws: WebSocket, protocols: string[], stack: string): void {
     const sid = sockets.allocate();
     const socket = new WebSocketAdapter(sid, ws);
@@ -173,8 +166,8 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
       try {
         if (delivering === 'given-back') return;
         const data = dom.messageEventData(e);
-        if (delivering !== undefined) return void record(sid, receivedFrame(delivering), pageData(data));
-        if (!e.isTrusted) return void record(sid, receivedFrame('page'), pageData(data));
+        if (delivering !== undefined) return void record(sid, receivedDraft(delivering), pageData(data));
+        if (!e.isTrusted) return void record(sid, receivedDraft('page'), pageData(data));
         // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
         const raw = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : (data as RawData);
         // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
@@ -182,7 +175,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
           dom.stopImmediatePropagation(e);
           return;
         }
-        record(sid, receivedFrame(), raw);
+        record(sid, receivedDraft(), raw);
       } catch (err) {
         fault(err);
       }

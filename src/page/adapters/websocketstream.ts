@@ -11,10 +11,10 @@
  * WritableStream objects of the page's own realm rather than the browser's internal pair (README, Known limits).
  */
 import { natives as N, getter, isArrayBuffer, uncurry } from '../natives';
-import { copyBinary, copyBytes, type RawData } from '../encode';
+import { copyBinary, type RawData } from '../encode';
 import { asNative, creationStack, withoutHookFrames, wrap } from '../disguise';
 import { isObjectLike, readProtocols } from '../read-once';
-import { closingState, draft } from '../recorder';
+import { closingState, draft, receivedDraft } from '../recorder';
 import type { HookGlobal } from '../dom';
 import type { Delivery, LensSocket } from '../socket';
 import type { AdapterContext } from './websocket';
@@ -94,23 +94,14 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   const closedOf = new N.WeakMap<object, Promise<unknown>>();
   const adapters = new N.WeakMap<object, StreamAdapter>();
 
-  function receivedFrame(origin?: 'injected' | 'replay') {
-    const m = draft('message');
-    m.direction = 'received';
-    if (origin) m.origin = origin;
-    return m;
-  }
-
   /**
-   * What the page's write sends: bytes copied, anything else as the string the native would make of it (Chromium
+   * What the page's write sends: bytes as they are, anything else as the string the native would make of it (Chromium
    * sends `write(42)` as the text "42", measured), converted here once and handed to the native as that string.
    */
-  function writeData(chunk: unknown): { send: unknown; raw: RawData } | undefined {
-    // a Symbol has no string: the native refuses it with its own error
-    if (typeof chunk === 'symbol') return undefined;
-    if (isArrayBuffer(chunk) || N.isView(chunk)) return { __proto__: null, send: chunk, raw: copyBinary(chunk)! } as unknown as { send: unknown; raw: RawData };
-    const text = typeof chunk === 'string' ? chunk : N.String(chunk);
-    return { __proto__: null, send: text, raw: N.toWellFormed(text) } as unknown as { send: unknown; raw: RawData };
+  function sendable(chunk: unknown): unknown {
+    // bytes go as they are; a Symbol has no string: the native refuses it with its own error
+    if (typeof chunk === 'string' || typeof chunk === 'symbol' || isArrayBuffer(chunk) || N.isView(chunk)) return chunk;
+    return N.String(chunk);
   }
 
   /**
@@ -151,7 +142,7 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     }
     deliver(data: RawData, as: Delivery): void {
       // the page gets a buffer of its own: the one the ring keeps must stay what it is, whatever the page does with its
-      const own = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : data;
+      const own = copyBinary(data) ?? data;
       try {
         if (!this.controller) throw new N.Error('the stream is not open');
         S.enqueue(this.controller, own);
@@ -160,7 +151,7 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
         if (as === 'given-back') return fault(err);
         throw err;
       }
-      if (as !== 'given-back') record(this.sid, receivedFrame(as), data);
+      if (as !== 'given-back') record(this.sid, receivedDraft(as), data);
     }
     deliverEvent(type: 'close' | 'error'): void {
       try {
@@ -187,17 +178,14 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
     function take(value: unknown): boolean {
       try {
         // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
-        const raw = typeof value === 'string' ? value : isArrayBuffer(value) ? copyBytes(value, 0, N.arrayBufferByteLength(value)) : copyBinary(value);
+        const raw = typeof value === 'string' ? value : copyBinary(value);
         if (raw !== undefined) {
           if (thenPlanted()) {
             fault(new N.Error('the page defined Object.prototype.then: its stream frames are shown as the page\'s'));
-            const m = draft('message');
-            m.direction = 'received';
-            m.origin = 'page';
-            record(sid, m, raw);
+            record(sid, receivedDraft('page'), raw);
           } else {
             if (control.engaged() && control.frame(sid, false, raw)) return false;
-            record(sid, receivedFrame(), raw);
+            record(sid, receivedDraft(), raw);
           }
         }
       } catch (err) {
@@ -257,9 +245,10 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   /** The page's writable: each write recorded, passed to the native writer, resolved when the native write is. */
   function pageWritable(socket: StreamAdapter, writer: WritableStreamDefaultWriter): WritableStream {
     function write(chunk: unknown): Promise<void> | undefined {
-      const data = writeData(chunk);
-      if (data === undefined) return S.write(writer, chunk);
-      const { send, raw } = data;
+      const send = sendable(chunk);
+      // what the wire carries: the text well-formed, the bytes copied (none for a Symbol, which the native refuses)
+      const raw = typeof send === 'string' ? N.toWellFormed(send) : copyBinary(send);
+      if (raw === undefined) return S.write(writer, send);
       try {
         if (control.engaged() && socket.state === 1 && control.frame(socket.sid, true, raw)) return undefined;
       } catch (err) {
@@ -408,28 +397,25 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   const ctorDesc = N.getOwnPropertyDescriptor(S.proto, 'constructor');
   if (ctorDesc) N.defineProperty(S.proto, 'constructor', { ...ctorDesc, value: Hooked });
 
-  const openedDesc = N.getOwnPropertyDescriptor(S.proto, 'opened')!;
-  function getOpened(target: () => unknown, self: unknown, args: unknown[]): unknown {
-    const mine = isObjectLike(self) ? N.weakMapGet(openedOf, self) : undefined;
-    if (mine !== undefined) return mine;
-    try {
-      return N.reflectApply(target, self, args);
-    } catch (err) {
-      throw asNative(err, getOpened);
+  /**
+   * `opened` and `closed` answer with the hook's promise for a stream the hook made (cached: the same promise every
+   * time, as natively), and with the native's otherwise.
+   */
+  function hookPromiseGetter(name: 'opened' | 'closed', mine: WeakMap<object, Promise<unknown>>): void {
+    const desc = N.getOwnPropertyDescriptor(S.proto, name)!;
+    function get(target: () => unknown, self: unknown, args: unknown[]): unknown {
+      const promise = isObjectLike(self) ? N.weakMapGet(mine, self) : undefined;
+      if (promise !== undefined) return promise;
+      try {
+        return N.reflectApply(target, self, args);
+      } catch (err) {
+        throw asNative(err, get);
+      }
     }
+    const wrapped = wrap(desc.get!, { apply: get } as ProxyHandler<() => unknown>);
+    ctx.mask(wrapped, desc.get!);
+    N.defineProperty(S.proto, name, { ...desc, get: wrapped });
   }
-  const wrappedOpened = wrap(openedDesc.get!, { apply: getOpened } as ProxyHandler<() => unknown>);
-  const closedDesc = N.getOwnPropertyDescriptor(S.proto, 'closed')!;
-  function getClosed(target: () => unknown, self: unknown, args: unknown[]): unknown {
-    const mine = isObjectLike(self) ? N.weakMapGet(closedOf, self) : undefined;
-    if (mine !== undefined) return mine;
-    try {
-      return N.reflectApply(target, self, args);
-    } catch (err) {
-      throw asNative(err, getClosed);
-    }
-  }
-  const wrappedClosed = wrap(closedDesc.get!, { apply: getClosed } as ProxyHandler<() => unknown>);
 
   function close(target: typeof S.close, self: unknown, args: unknown[]): unknown {
     const socket = isObjectLike(self) ? N.weakMapGet(adapters, self) : undefined;
@@ -451,11 +437,9 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
   const wrappedClose = wrap(S.close, { apply: close } as ProxyHandler<typeof S.close>);
 
   ctx.mask(Hooked, S.Native);
-  ctx.mask(wrappedOpened, openedDesc.get!);
-  ctx.mask(wrappedClosed, closedDesc.get!);
   ctx.mask(wrappedClose, S.close);
-  N.defineProperty(S.proto, 'opened', { ...openedDesc, get: wrappedOpened });
-  N.defineProperty(S.proto, 'closed', { ...closedDesc, get: wrappedClosed });
+  hookPromiseGetter('opened', openedOf);
+  hookPromiseGetter('closed', closedOf);
   const closeDesc = N.getOwnPropertyDescriptor(S.proto, 'close');
   if (closeDesc) N.defineProperty(S.proto, 'close', { ...closeDesc, value: wrappedClose });
   const globalDesc = N.getOwnPropertyDescriptor(g, 'WebSocketStream');
