@@ -1,6 +1,7 @@
 // npm test: every check, in order, in both browsers. Installs what is missing first (see env.mjs).
 //   npm test -- --unit         type check, lint and unit tests only
 //   npm test -- --browser firefox   end-to-end in one browser
+import fs from 'node:fs';
 import { ensureBrowsers, ensureNodeModules, run } from './env.mjs';
 
 const args = process.argv.slice(2);
@@ -40,4 +41,9 @@ const failed = results.filter((r) => !r.ok).length;
 const total = results.reduce((s, r) => s + r.seconds, 0);
 console.log(`total ${total.toFixed(0)} s`);
 console.log(`steps: ${results.length - failed} passed, ${failed} failed`);
+// the failed scenarios once more, last, where a log cut to its tail still shows them (written by test/e2e/run.mjs)
+const digest = 'artifacts/e2e-failures.txt';
+if (results.some((r) => r.name === 'end-to-end' && !r.ok) && fs.existsSync(digest)) {
+  console.log(`\n=== failed scenarios\n${fs.readFileSync(digest, 'utf8').split('\n').slice(0, 40).join('\n')}`);
+}
 process.exit(failed || results.length < steps.length ? 1 : 0);

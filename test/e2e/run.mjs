@@ -37,6 +37,24 @@ fs.mkdirSync(artifacts, { recursive: true });
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const NOT_CHOSEN = 'test name does not match pattern';
 const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
+const failures = [];
+
+/** Each failed scenario in a TAP report: its name, the error's first lines and where in a test file it was thrown. */
+function failuresIn(tap, browser) {
+  const lines = tap.split('\n');
+  const found = [];
+  lines.forEach((line, i) => {
+    const m = /^\s*not ok \d+ - (.*)$/.exec(line);
+    if (!m || m[1].endsWith(NOT_CHOSEN)) return;
+    const end = lines.findIndex((l, j) => j > i && /^\s*\.\.\.$/.test(l));
+    const block = lines.slice(i + 1, end < 0 ? undefined : end);
+    const at = block.findIndex((l) => /^\s*error: /.test(l));
+    const error = at < 0 ? [] : [block[at].replace(/^\s*error: \|?-?\s*/, '')].concat(block.slice(at + 1, at + 6).filter((l) => !/^\s*\w+: /.test(l)));
+    const where = block.find((l) => /test\/e2e\/[\w.-]+\.test\.mjs:\d+/.test(l));
+    found.push([`${browser}: ${m[1]}`, ...error.map((l) => '    ' + l.trim()).filter((l) => l.trim()), ...(where ? ['    at ' + /test\/e2e\/[\w.-]+\.test\.mjs:\d+/.exec(where)[0]] : [])].join('\n'));
+  });
+  return found;
+}
 const t0 = Date.now();
 for (const browser of browsers) {
   console.log(`\n--- ${browser}`);
@@ -65,7 +83,12 @@ for (const browser of browsers) {
   for (const k of Object.keys(totals)) totals[k] += Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(counts)?.[1] ?? 0);
   totals.skipped -= counts.split('\n').filter((l) => l.endsWith(NOT_CHOSEN)).length;
   if (status !== 0 && !/^# fail [1-9]/m.test(counts)) totals.fail++; // the runner itself failed (no counts)
+  failures.push(...failuresIn(counts, browser));
 }
+// what failed, short, last: CI keeps only the tail of the output (scripts/test.mjs prints this file again at the end)
+const digest = path.join(artifacts, 'e2e-failures.txt');
+fs.writeFileSync(digest, failures.join('\n'));
+if (failures.length) console.log(`\nfailed:\n${failures.join('\n')}`);
 console.log(`\nend-to-end in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 console.log(`e2e: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}`);
 process.exit(totals.fail || totals.cancelled ? 1 : 0);
