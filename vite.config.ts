@@ -38,7 +38,7 @@ export default defineConfig({
     rolldownOptions: { input: { panel: 'panel/index.html' } },
     assetsInlineLimit: 0,
     sourcemap: false,
-    minify: true,
+    minify: process.env.WS_LENS_NOMINIFY ? false : true,
     target: 'es2022',
   },
   // the crxjs dev server is Chrome-only; Firefox uses `vite build --watch` with web-ext run
