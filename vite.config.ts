@@ -18,9 +18,26 @@ const noProtobufCodegen = {
   },
 };
 
+/**
+ * The worker hook (src/page/worker-hook.ts) as one self-contained IIFE, `worker-hook.js` beside the manifest: the
+ * background reads it and evaluates it in workers (Chromium's debugger), so it is no entry of crxjs's.
+ */
+const workerHook = {
+  name: 'ws-lens:worker-hook',
+  async closeBundle() {
+    const { build } = await import('rolldown');
+    await build({
+      input: fileURLToPath(new URL('./src/page/worker-hook.ts', import.meta.url)),
+      output: { file: fileURLToPath(new URL(`./dist/${browser}/worker-hook.js`, import.meta.url)), format: 'iife', minify: !process.env.WS_LENS_NOMINIFY },
+      logLevel: 'warn',
+    });
+  },
+};
+
 export default defineConfig({
   plugins: [
     noProtobufCodegen,
+    workerHook,
     preact(),
     crx({
       manifest: manifestFor(browser),

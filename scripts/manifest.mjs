@@ -10,7 +10,9 @@ export function readManifest(root = process.cwd()) {
 /** @param {'chrome' | 'firefox'} browser */
 export function manifestFor(browser, base = readManifest()) {
   const m = structuredClone(base);
-  if (browser === 'chrome') return m;
+  // Chromium reaches workers' sockets only through the debugger (src/background/workers.ts); it cannot be an
+  // optional permission (measured: permissions.request rejects it), and Firefox has no such API
+  if (browser === 'chrome') return { ...m, permissions: [...m.permissions, 'debugger'] };
   // Firefox MV3 runs the background as an event page: `scripts`, not `service_worker` (crxjs reads scripts[0]).
   const { service_worker, ...rest } = m.background;
   m.background = { ...rest, scripts: [service_worker] };

@@ -1,8 +1,15 @@
 import { usePanel, useView } from './hooks/usePanel';
 import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
-import type { Socket } from '../store/model';
+import type { Doc, Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';
 import type { DecoderChoice } from '../store/decoding';
+
+/** The heading of a document's sockets: the page, a frame, or which kind of worker (its script is the url). */
+function whereItLives(doc: Doc): string {
+  if (doc.context === 'service_worker') return 'Service worker (it may outlive this tab)';
+  if (doc.context === 'worker') return 'Worker';
+  return doc.frameId === 0 ? 'Page' : `Frame ${doc.frameId}`;
+}
 
 function lifetime(s: Socket, now: number): string {
   if (s.openedAt === undefined) return s.state === 'closed' ? 'never opened' : 'connecting…';
@@ -103,7 +110,7 @@ export function ConnectionList() {
           <>
             {marker && (
               <div class="doc-marker" title={doc.url}>
-                {doc.frameId === 0 ? 'Page' : `Frame ${doc.frameId}`}: {hostPath(doc.url)}
+                {whereItLives(doc)}: {hostPath(doc.url)}
                 {doc.gone ? ' (gone)' : ''}
               </div>
             )}
@@ -122,6 +129,11 @@ export function ConnectionList() {
               <div class="conn-line">
                 <span class={`badge ${s.state}`}>{s.state}</span>
                 <span class="conn-url">{hostPath(s.url)}</span>
+                {s.context !== 'document' && (
+                  <span class="kind-tag" title={s.context === 'service_worker' ? 'opened by a service worker: it may outlive this tab' : 'opened by a worker of this page'}>
+                    {s.context === 'service_worker' ? 'service worker' : 'worker'}
+                  </span>
+                )}
                 {s.kind === 'stream' && (
                   <span class="kind-tag" title="a WebSocketStream: frames are recorded as the page reads and writes them">
                     stream

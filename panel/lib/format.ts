@@ -61,6 +61,8 @@ export function hexDump(b64: string, maxBytes = 64 * 1024): string {
 export function hostPath(url: string): string {
   try {
     const u = new URL(url);
+    // a blob: or data: worker's script: what it is matters more than its (opaque or inner) host
+    if (u.protocol === 'blob:' || u.protocol === 'data:') return url.length > 80 ? `${url.slice(0, 77)}…` : url;
     return u.host + u.pathname + u.search;
   } catch {
     return url;

@@ -4,7 +4,7 @@
  * log it is given in place, because copying a 100,000-row array for every batch is exactly what makes other
  * inspectors freeze on busy sockets. What changed is counted in `revisions`, which is how a view knows to redraw.
  */
-import { decodeEvents, type CaptureEvent, type PageToPanel, type Payload } from '../../src/shared/protocol';
+import { decodeEvents, type CaptureEvent, type DocContext, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
 import { decodeNewFrame, detectByHandshake, undecided, type DecoderRun } from './decoding';
 import type { ImportedMessage, ImportedSocket } from '../lib/har';
@@ -89,10 +89,10 @@ export function previewOf(p: Payload): string {
   return `${p.type === 'blob' ? 'Blob' : 'Binary'}, ${p.size} bytes`;
 }
 
-function ensureDoc(s: Log, docId: string, frameId: number, url = ''): Doc {
+function ensureDoc(s: Log, docId: string, frameId: number, url = '', context: DocContext = 'document'): Doc {
   let d = s.docs.get(docId);
   if (!d) {
-    d = { docId, frameId, url, dropped: 0, lastSeq: -1, gone: false, index: s.docCount++ };
+    d = { docId, frameId, url, dropped: 0, lastSeq: -1, gone: false, index: s.docCount++, context };
     s.docs.set(docId, d);
     s.revisions.docs++;
   } else if (url && url !== d.url) {
@@ -102,7 +102,7 @@ function ensureDoc(s: Log, docId: string, frameId: number, url = ''): Doc {
   return d;
 }
 
-function newSocket(s: Log, docId: string, frameId: number, e: CaptureEvent): Socket {
+function newSocket(s: Log, docId: string, frameId: number, e: CaptureEvent, context: DocContext): Socket {
   const key = socketKey(docId, e.sid);
   const sock: Socket = {
     key,
@@ -111,7 +111,7 @@ function newSocket(s: Log, docId: string, frameId: number, e: CaptureEvent): Soc
     sid: e.sid,
     url: e.kind === 'created' ? e.url : '(created before capture)',
     kind: e.kind === 'created' && e.socketKind === 'stream' ? 'stream' : 'websocket',
-    context: 'document',
+    context,
     protocols: e.kind === 'created' ? e.protocols : [],
     protocol: '',
     extensions: '',
@@ -222,7 +222,7 @@ function row(
 
 function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
   const key = socketKey(doc.docId, e.sid);
-  const sock = s.sockets.get(key) ?? newSocket(s, doc.docId, doc.frameId, e);
+  const sock = s.sockets.get(key) ?? newSocket(s, doc.docId, doc.frameId, e, doc.context);
   const base: RowBase = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
   switch (e.kind) {
     case 'created':
@@ -320,7 +320,7 @@ export function applyPageMessage(
 ): { subscribe?: { docId: string; since: number } } {
   if (msg.type === 'hello') {
     const known = s.docs.has(msg.doc.docId);
-    const doc = ensureDoc(s, msg.doc.docId, frameId, msg.doc.url);
+    const doc = ensureDoc(s, msg.doc.docId, frameId, msg.doc.url, msg.doc.context);
     if (doc.gone) s.revisions.docs++;
     doc.gone = false;
     return { subscribe: { docId: doc.docId, since: known ? doc.lastSeq : -1 } };

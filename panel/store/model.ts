@@ -1,4 +1,4 @@
-import type { Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
+import type { DocContext, Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
 import type { Decoded, ProtocolId } from '../decoders/types';
 
 /** `page`: an event or frame the page dispatched on its socket itself, not the socket's */
@@ -62,8 +62,8 @@ export interface Socket {
   url: string;
   /** what the page opened: a WebSocket, or a WebSocketStream (testing contract: the connection's `data-kind`) */
   kind: 'websocket' | 'stream';
-  /** where it lives (`data-context`): a document today; workers are the reach issue's */
-  context: 'document';
+  /** where it lives (`data-context`): a window's document or a worker, as its document says */
+  context: DocContext;
   protocols: string[];
   protocol: string;
   extensions: string;
@@ -103,6 +103,8 @@ export interface Doc {
   index: number;
   /** a log loaded from a file (HAR): read-only, no page behind it; the file's name */
   imported?: string;
+  /** a window's document, or a worker (whose `url` is its script), as the background said */
+  context: DocContext;
 }
 
 export function socketKey(docId: string, sid: number): string {

@@ -4,7 +4,8 @@
  * read-only view and actions, ./view.ts); only the panel's entry point knows about ports (through the Transport,
  * faked in tests). Most of the logic lives in the modules it composes; what stays here is the order of things.
  */
-import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload } from '../../src/shared/protocol';
+import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type WorkerCapture } from '../../src/shared/protocol';
+import { plural } from '../lib/format';
 import { compileAll, type RuleDraft } from '../lib/rules';
 import { importHar } from '../lib/har';
 import { chooseDecoder, type DecoderChoice } from './decoding';
@@ -70,6 +71,8 @@ export class Store implements Panel {
   paused = false;
   pausedSkipped = 0;
   connection: Connection = 'connecting';
+  /** worker capture on this tab, as the background last said (Chromium's debugger; none in Firefox yet) */
+  workerCapture: WorkerCapture | undefined;
   notices: readonly Notice[] = [];
   private noticeId = 1;
 
@@ -115,6 +118,7 @@ export class Store implements Panel {
       markDocGone(this.log, msg.docId);
       return this.changed();
     }
+    if (msg.type === 'workers') return this.onWorkerCapture(msg.status);
     if (msg.type === 'route-error') {
       if (msg.reqId !== undefined) this.client.undeliverable(msg.reqId, { frameId: msg.frameId, docId: msg.docId }, msg.error);
       else this.notify('error', msg.error);
@@ -143,6 +147,15 @@ export class Store implements Panel {
       if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(to);
     }
     this.afterApply(before, base);
+  }
+
+  /** What the background says of worker capture on this tab: said once, where it needs the developer. */
+  private onWorkerCapture(status: WorkerCapture): void {
+    this.workerCapture = status;
+    if (status.state === 'off') this.notify('error', status.reason);
+    else if (status.state === 'on' && status.runningBefore > 0)
+      this.notify('info', `${plural(status.runningBefore, 'worker was', 'workers were')} already running when capture began: reload the page to see ${status.runningBefore === 1 ? 'its' : 'their'} sockets.`);
+    this.changed();
   }
 
   /** Bring the rows in view up to date with the rows added since `before`, and forget trimmed ones. */

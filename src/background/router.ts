@@ -16,6 +16,7 @@ import {
   type BackgroundToBridge,
   type BackgroundToPanel,
 } from '../shared/protocol';
+import { createWorkerCapture } from './workers';
 
 const panels = new Map<number, Runtime.Port>();
 const bridges = new Map<number, Map<number, Runtime.Port>>();
@@ -29,6 +30,9 @@ function toPanel(tabId: number, message: BackgroundToPanel): void {
   panels.get(tabId)?.postMessage(message);
 }
 
+// Chromium's workers reach the panel through the debugger while a panel is open (workers.ts); Firefox has none yet
+const workers = createWorkerCapture(toPanel);
+
 function onPanel(port: Runtime.Port): void {
   let tabId: number | undefined;
   port.onMessage.addListener((msg: unknown) => {
@@ -37,9 +41,11 @@ function onPanel(port: Runtime.Port): void {
       tabId = msg.tabId;
       panels.set(tabId, port);
       tellBridges(tabId, envelope({ type: 'panel-present' as const }));
+      void workers.start(tabId);
       return;
     }
     if (tabId === undefined) return;
+    if (workers.isWorkerFrame(msg.frameId) && workers.deliver(tabId, msg.frameId, msg.message)) return;
     const bridge = bridges.get(tabId)?.get(msg.frameId);
     if (bridge) bridge.postMessage(msg.message);
     else
@@ -49,7 +55,9 @@ function onPanel(port: Runtime.Port): void {
           frameId: msg.frameId,
           docId: msg.message.docId,
           reqId: 'reqId' in msg.message ? msg.message.reqId : undefined,
-          error: 'That frame is gone (it navigated or was removed); nothing was sent.',
+          error: workers.isWorkerFrame(msg.frameId)
+            ? 'That worker has ended, or is no longer captured; nothing was sent.'
+            : 'That frame is gone (it navigated or was removed); nothing was sent.',
         }),
       );
   });
@@ -57,6 +65,7 @@ function onPanel(port: Runtime.Port): void {
     if (tabId === undefined || panels.get(tabId) !== port) return;
     panels.delete(tabId);
     tellBridges(tabId, envelope({ type: 'panel-gone' as const }));
+    workers.stop(tabId);
   });
 }
 
@@ -74,6 +83,7 @@ function onBridge(port: Runtime.Port): void {
       docId = msg.doc.docId;
       // The document's origin is the browser's word, not the page's: traffic rules are kept per origin.
       msg.doc.origin = senderOrigin(port.sender);
+      msg.doc.context = 'document';
     }
     toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message: msg }));
   });

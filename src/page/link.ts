@@ -3,7 +3,8 @@
  * isolated-world bridge (which swallows that event in a capturing listener registered before any page script);
  * everything after goes over the port. A link is a function of the global, so a worker's global can get another.
  */
-import { uncurry } from './natives';
+import { natives as N, uncurry } from './natives';
+import { jsonText } from './encode';
 import type { Dom } from './dom';
 import type { Post } from './recorder';
 import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE } from '../shared/protocol';
@@ -32,5 +33,33 @@ export function windowLink(g: typeof globalThis, dom: Dom): Link {
     portStart(port);
     windowPostMessage(g, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
     return (msg) => portPostMessage(port, msg);
+  };
+}
+
+/**
+ * A worker's link (Chromium): a CDP binding the background added to the worker's global before its first script
+ * (`Runtime.addBinding`). The hook takes the binding's function and deletes it from the global, so the page never
+ * sees it; calls still reach the background (measured, docs/reach-findings.md §3). The panel's messages come back as
+ * JSON text through the function handed to `setReceiver`, which the background calls by its object id: nothing of
+ * this channel is reachable from the page's code.
+ */
+export function bindingLink(g: typeof globalThis, name: string, setReceiver: (fn: (json: string) => void) => void): Link {
+  const binding = N.getOwnPropertyDescriptor(g, name)?.value as ((text: string) => void) | undefined;
+  N.reflectDeleteProperty(g, name);
+  return (docId, receive, fault) => {
+    if (typeof binding !== 'function') {
+      fault(new N.Error('the worker binding is missing'));
+      return () => {};
+    }
+    const call = (text: string) => N.reflectApply(binding, undefined, [text]);
+    setReceiver((json) => {
+      try {
+        receive(N.parse(json));
+      } catch (err) {
+        fault(err);
+      }
+    });
+    call(jsonText({ source: SOURCE, v: PROTOCOL_VERSION, type: 'link-open', docId }));
+    return (msg) => call(jsonText(msg));
   };
 }

@@ -42,6 +42,7 @@ export const natives = {
   mathRandom: Math.random,
   symbolIterator: Symbol.iterator,
   reflectGet: Reflect.get,
+  reflectDeleteProperty: Reflect.deleteProperty,
   setPrototypeOf,
   getPrototypeOf: Object.getPrototypeOf,
   hasOwn: uncurry(hasOwnProperty) as (o: object, k: PropertyKey) => boolean,

@@ -123,7 +123,13 @@ export type CaptureEvent =
   | VerdictEvent
   | DispatchedEvent;
 
-/** Identity of one document (one run of the hook). A reload or navigation makes a new one. */
+/** Where a run of the hook lives: a window's document, or a worker's global (testing contract: `data-context`). */
+export type DocContext = 'document' | 'worker' | 'service_worker';
+
+/**
+ * Identity of one document (one run of the hook). A reload or navigation makes a new one. A worker's global is a
+ * document too, for the log: its url is the worker's script and its context says which kind of worker.
+ */
 export interface DocInfo {
   docId: string;
   url: string;
@@ -132,6 +138,8 @@ export interface DocInfo {
   /** true for the top-level document of the tab (set by the background from the sender's frameId) */
   top?: boolean;
   frameId?: number;
+  /** set by the background from what the browser says of the target (never taken from the page); absent: a document */
+  context?: DocContext;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -273,7 +281,28 @@ export type PanelToBackground =
 export type BackgroundToPanel =
   | { source: typeof SOURCE; v: number; type: 'from-frame'; frameId: number; message: PageToPanel }
   | { source: typeof SOURCE; v: number; type: 'frame-gone'; frameId: number; docId: string }
-  | { source: typeof SOURCE; v: number; type: 'route-error'; frameId: number; docId: string; reqId?: number; error: string };
+  | { source: typeof SOURCE; v: number; type: 'route-error'; frameId: number; docId: string; reqId?: number; error: string }
+  | { source: typeof SOURCE; v: number; type: 'workers'; status: WorkerCapture };
+
+/**
+ * Worker capture on this tab (Chromium: the debugger attached while a panel is open): `on` with how many workers were
+ * already running when it began (their sockets show after a reload); `off` with why; `unavailable` where the browser
+ * has no such mechanism yet.
+ */
+export type WorkerCapture =
+  | { state: 'on'; runningBefore: number }
+  | { state: 'off'; reason: string }
+  | { state: 'unavailable'; reason: string };
+
+/**
+ * A worker hook's first word over its binding (src/page/worker-hook.ts): the document id its messages will carry.
+ * Only the background reads it; the panel hears of the worker as a `hello` the background writes.
+ */
+export type WorkerLinkOpen = { source: typeof SOURCE; v: number; type: 'link-open'; docId: string };
+
+export function isWorkerLinkOpen(x: unknown): x is WorkerLinkOpen {
+  return isLensMessage(x) && x.type === 'link-open' && typeof (x as Record<string, unknown>).docId === 'string';
+}
 
 /** Background -> content bridges of a tab, by tabs.sendMessage: a panel came or went. */
 export type BackgroundToBridge =
@@ -346,7 +375,7 @@ export function isPanelToBackground(x: unknown): x is PanelToBackground {
 }
 
 export function isBackgroundToPanel(x: unknown): x is BackgroundToPanel {
-  return isLensMessage(x) && (x.type === 'from-frame' || x.type === 'frame-gone' || x.type === 'route-error');
+  return isLensMessage(x) && (x.type === 'from-frame' || x.type === 'frame-gone' || x.type === 'route-error' || x.type === 'workers');
 }
 
 export function isBackgroundToBridge(x: unknown): x is BackgroundToBridge {

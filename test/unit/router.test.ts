@@ -66,7 +66,7 @@ describe('background router', () => {
     const panel8 = connectPanel(8);
     const bridge = connectBridge(7, 3);
     bridge.onMessage.fire(hello('doc'));
-    const stamped = { ...hello('doc'), doc: { docId: 'doc', url: 'http://127.0.0.1/', origin: 'http://127.0.0.1' } };
+    const stamped = { ...hello('doc'), doc: { docId: 'doc', url: 'http://127.0.0.1/', origin: 'http://127.0.0.1', context: 'document' } };
     expect(panel7.posted).toEqual([envelope({ type: 'from-frame', frameId: 3, message: stamped })]);
     expect(panel8.posted).toEqual([]);
   });

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 
 const frameRows = (w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => ({ dir: r.dataset.direction, kind: r.dataset.kind, text: r.querySelector('.c-data').textContent }));
-const connections = (w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => ({ state: c.dataset.state, url: c.dataset.url, text: c.textContent }));
+const connections = (w) => [...w.document.querySelectorAll('[data-testid=connection]')].map((c) => ({ state: c.dataset.state, url: c.dataset.url, kind: c.dataset.kind, context: c.dataset.context, text: c.textContent }));
 const textOf = (w, id) => {
   const el = w.document.querySelector('[data-testid=' + id + ']');
   return el ? el.textContent : null;

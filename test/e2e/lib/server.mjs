@@ -27,6 +27,13 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       res.end();
       return;
     }
+    // the workers page's scripts: classic and module workers, a nested one, a service worker (pages/workers/)
+    const script = /^\/workers\/([\w-]+\.m?js)$/.exec(u.pathname);
+    if (script && fs.existsSync(path.join(pagesDir, 'workers', script[1]))) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(fs.readFileSync(path.join(pagesDir, 'workers', script[1])));
+      return;
+    }
     const name = u.pathname === '/' ? 'demo.html' : u.pathname.slice(1);
     const file = path.join(pagesDir, path.basename(name));
     if (!/^[\w-]+\.html$/.test(path.basename(name)) || !fs.existsSync(file)) {

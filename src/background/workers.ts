@@ -1,0 +1,238 @@
+/**
+ * Worker capture in Chromium: while a WS Lens panel is open on a tab, the background attaches `chrome.debugger` to it
+ * and auto-attaches to its dedicated and service workers, each paused before its first script. Each worker gets a
+ * private binding (the hook's channel back), an instrumentation breakpoint before its first script, and on that pause
+ * the worker build of the hook (`worker-hook.js`); then it runs. Measured in docs/reach-findings.md §3, which is why:
+ * - commands to a worker that has not started are sent without waiting for their answers (a service worker's thread
+ *   does not exist before `runIfWaitingForDebugger`, so an awaited command never answers);
+ * - the hook is evaluated at the instrumentation pause, never on a worker merely waiting at start (that crashes the
+ *   renderer);
+ * - nested workers need auto-attach on their parent worker's session too.
+ * Each worker is a "document" of the tab for the panel, under a frame id of its own below zero (browser frames are 0
+ * and up), so the panel's routing, answers and rules work as for frames. What a worker says is checked as a bridge's
+ * messages are: its first message names its document id, and every later one must carry it.
+ */
+import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToPanel, type DocContext, type PanelToPage } from '../shared/protocol';
+
+interface Target {
+  tabId?: number;
+  sessionId?: string;
+}
+
+/** The part of `chrome.debugger` used here (Chrome's own API; webextension-polyfill has no such namespace). */
+interface DebuggerApi {
+  attach(target: Target, version: string): Promise<void>;
+  detach(target: Target): Promise<void>;
+  sendCommand(target: Target, method: string, params?: object): Promise<unknown>;
+  onEvent: { addListener(fn: (source: Target, method: string, params?: unknown) => void): void };
+  onDetach: { addListener(fn: (source: Target, reason: string) => void): void };
+}
+
+interface TargetInfo {
+  targetId: string;
+  type: string;
+  url: string;
+}
+
+interface Worker {
+  sessionId: string;
+  frameId: number;
+  context: DocContext;
+  url: string;
+  docId?: string;
+  /** the object id of the hook's receiver: how the panel's messages reach it */
+  receiver?: string;
+  /**
+   * the panel's messages that came before `receiver` was known: the hook says hello during its own evaluation, so
+   * the panel's `subscribe` can come back before that evaluation has answered (measured: 1 run in 9 lost a worker)
+   */
+  pending: PanelToPage[];
+  hooked: boolean;
+}
+
+interface TabCapture {
+  tabId: number;
+  bySession: Map<string, Worker>;
+  byFrame: Map<number, Worker>;
+  nextFrameId: number;
+  attached: boolean;
+  /** workers that were running when capture began: not hooked (their first script ran long ago) */
+  runningBefore: number;
+}
+
+/** the binding's name in each worker: the hook deletes it from the global before any of the worker's code runs */
+const BINDING = `__wsLens${Math.random().toString(36).slice(2)}`;
+const WORKER_TYPES: Record<string, DocContext> = { worker: 'worker', service_worker: 'service_worker' };
+
+export function createWorkerCapture(toPanel: (tabId: number, message: BackgroundToPanel) => void) {
+  const api = (globalThis as { chrome?: { debugger?: DebuggerApi } }).chrome?.debugger;
+  const tabs = new Map<number, TabCapture>();
+  let hookSource: Promise<string> | undefined;
+
+  const status = (tab: TabCapture, s: Extract<BackgroundToPanel, { type: 'workers' }>['status']) => toPanel(tab.tabId, envelope({ type: 'workers' as const, status: s }));
+
+  function send(tab: TabCapture, sessionId: string | undefined, method: string, params?: object): Promise<unknown> {
+    return api!.sendCommand({ tabId: tab.tabId, sessionId }, method, params);
+  }
+
+  function hookExpression(code: string): string {
+    // the bundle is one IIFE that reads `wsLensWorker`: declared here, in a function's scope, not on the global
+    return `(() => { let receiver; const wsLensWorker = { binding: ${JSON.stringify(BINDING)}, receiver: (fn) => { receiver = fn; } };\n${code}\nreturn receiver; })()`;
+  }
+
+  function onAttached(tab: TabCapture, params: { sessionId: string; targetInfo: TargetInfo; waitingForDebugger: boolean }): void {
+    const { sessionId, targetInfo, waitingForDebugger } = params;
+    const context = WORKER_TYPES[targetInfo.type];
+    const fail = () => {};
+    if (!context) {
+      // a cross-site iframe (its document has the content-script hook) may start workers of its own
+      if (targetInfo.type === 'iframe') void send(tab, sessionId, 'Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }).catch(fail);
+      if (waitingForDebugger) void send(tab, sessionId, 'Runtime.runIfWaitingForDebugger').catch(fail);
+      return;
+    }
+    const worker: Worker = { sessionId, frameId: tab.nextFrameId--, context, url: targetInfo.url, pending: [], hooked: false };
+    tab.bySession.set(sessionId, worker);
+    tab.byFrame.set(worker.frameId, worker);
+    if (!waitingForDebugger) {
+      // it ran before capture began: hooking it now would miss its first script's sockets and could wrap twice a
+      // worker hooked by an earlier panel; the panel says a reload shows it
+      tab.runningBefore++;
+      return;
+    }
+    for (const [method, p] of [
+      ['Runtime.addBinding', { name: BINDING }],
+      ['Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true }],
+      ['Debugger.enable', {}],
+      ['Debugger.setInstrumentationBreakpoint', { instrumentation: 'beforeScriptExecution' }],
+      ['Runtime.runIfWaitingForDebugger', {}],
+    ] as const)
+      void send(tab, sessionId, method, p).catch(fail);
+  }
+
+  async function onPaused(tab: TabCapture, worker: Worker): Promise<void> {
+    if (worker.hooked) return;
+    worker.hooked = true;
+    try {
+      hookSource ??= fetch((globalThis as unknown as { chrome: { runtime: { getURL(p: string): string } } }).chrome.runtime.getURL('worker-hook.js')).then((r) => r.text());
+      const result = (await send(tab, worker.sessionId, 'Runtime.evaluate', {
+        expression: hookExpression(await hookSource),
+        objectGroup: 'ws-lens',
+        silent: true,
+      })) as { result?: { objectId?: string }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
+      if (result.exceptionDetails) throw new Error(result.exceptionDetails.exception?.description ?? result.exceptionDetails.text ?? 'the hook threw');
+      worker.receiver = result.result?.objectId;
+      for (const m of worker.pending.splice(0)) post(tab, worker, m);
+    } catch (err) {
+      console.warn('WS Lens: could not hook the worker', worker.url, err);
+    } finally {
+      // disabling the debugger resumes the worker (a resume after it says "not paused")
+      void send(tab, worker.sessionId, 'Debugger.disable').catch(() => {});
+    }
+  }
+
+  function post(tab: TabCapture, worker: Worker, message: PanelToPage): void {
+    void send(tab, worker.sessionId, 'Runtime.callFunctionOn', {
+      objectId: worker.receiver,
+      functionDeclaration: 'function (json) { this(json); }',
+      arguments: [{ value: JSON.stringify(message) }],
+      silent: true,
+    }).catch(() => {});
+  }
+
+  function onBinding(tab: TabCapture, worker: Worker, payload: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(payload);
+    } catch {
+      return;
+    }
+    if (!worker.docId) {
+      if (!isWorkerLinkOpen(msg)) return;
+      worker.docId = msg.docId;
+      let origin = 'null';
+      try {
+        origin = new URL(worker.url).origin;
+      } catch {
+        // data: workers have an opaque origin
+      }
+      const hello = envelope({ type: 'hello' as const, doc: { docId: worker.docId, url: worker.url, origin, context: worker.context } });
+      toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message: hello }));
+      return;
+    }
+    // as from a bridge: the hook speaks for its own document only, and never introduces one
+    if (isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === worker.docId)
+      toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message: msg }));
+  }
+
+  function forget(tab: TabCapture, worker: Worker): void {
+    tab.bySession.delete(worker.sessionId);
+    tab.byFrame.delete(worker.frameId);
+    if (worker.docId) toPanel(tab.tabId, envelope({ type: 'frame-gone' as const, frameId: worker.frameId, docId: worker.docId }));
+  }
+
+  api?.onEvent.addListener((source, method, params) => {
+    const tab = source.tabId === undefined ? undefined : tabs.get(source.tabId);
+    if (!tab) return;
+    const worker = source.sessionId ? tab.bySession.get(source.sessionId) : undefined;
+    if (method === 'Target.attachedToTarget') onAttached(tab, params as Parameters<typeof onAttached>[1]);
+    else if (method === 'Target.detachedFromTarget') {
+      const gone = tab.bySession.get((params as { sessionId: string }).sessionId);
+      if (gone) forget(tab, gone);
+    } else if (!worker) return;
+    else if (method === 'Debugger.paused') void onPaused(tab, worker);
+    else if (method === 'Runtime.bindingCalled') {
+      const p = params as { name: string; payload: string };
+      if (p.name === BINDING) onBinding(tab, worker, p.payload);
+    }
+  });
+
+  api?.onDetach.addListener((source, reason) => {
+    const tab = source.tabId === undefined ? undefined : tabs.get(source.tabId);
+    if (!tab) return;
+    for (const w of [...tab.bySession.values()]) forget(tab, w);
+    tabs.delete(tab.tabId);
+    status(tab, {
+      state: 'off',
+      reason:
+        reason === 'canceled_by_user'
+          ? 'Worker capture stopped: the debugging bar was closed. Close and reopen DevTools to capture workers again.'
+          : `Worker capture stopped (${reason}).`,
+    });
+  });
+
+  return {
+    /** A panel opened on the tab: capture its workers from now on. */
+    async start(tabId: number): Promise<void> {
+      if (!api) return;
+      if (tabs.has(tabId)) return status(tabs.get(tabId)!, { state: 'on', runningBefore: tabs.get(tabId)!.runningBefore });
+      const tab: TabCapture = { tabId, bySession: new Map(), byFrame: new Map(), nextFrameId: -1, attached: false, runningBefore: 0 };
+      tabs.set(tabId, tab);
+      try {
+        await api.attach({ tabId }, '1.3');
+        tab.attached = true;
+        await send(tab, undefined, 'Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
+        status(tab, { state: 'on', runningBefore: tab.runningBefore });
+      } catch (err) {
+        tabs.delete(tabId);
+        status(tab, { state: 'off', reason: `Worker capture is off: ${(err as Error).message}` });
+      }
+    },
+    /** The tab's panel went away: let go of its workers (their hooks stay, unsubscribed, until they end). */
+    stop(tabId: number): void {
+      const tab = tabs.get(tabId);
+      if (!tab) return;
+      tabs.delete(tabId);
+      if (tab.attached) void api?.detach({ tabId }).catch(() => {});
+    },
+    /** A panel message for a worker's document; false if that worker is not (or no longer) captured. */
+    deliver(tabId: number, frameId: number, message: PanelToPage): boolean {
+      const tab = tabs.get(tabId);
+      const worker = tab?.byFrame.get(frameId);
+      if (!tab || !worker?.docId) return false;
+      if (worker.receiver) post(tab, worker, message);
+      else worker.pending.push(message);
+      return true;
+    },
+    isWorkerFrame: (frameId: number) => frameId < 0,
+  };
+}

@@ -1,0 +1,1 @@
+export const echoUrl = (kind) => `ws://${self.location.host}/echo?from=${kind}`;
