@@ -128,33 +128,33 @@ function ExportDialog({ choices, ignoreText, onChange, onClose, onExport }: Dial
           </span>
 
           <label for="export-match">Match the page's frames</label>
-          <span class="dialog-row">
-            <select id="export-match" data-testid="export-match" value={choices.match} onChange={(e) => onChange({ match: e.currentTarget.value as ExportChoices['match'] })}>
-              <option value="json">as JSON, ignoring fields</option>
-              <option value="text">by exact text</option>
-              <option value="regex">by a regex per frame (edit it in the file)</option>
-            </select>
-            {choices.match === 'json' && (
-              <>
-                <label for="export-ignore" class="dim">
-                  ignore
-                </label>
-                <input
-                  id="export-ignore"
-                  data-testid="export-ignore"
-                  class={ignoreError ? 'invalid' : ''}
-                  aria-invalid={!!ignoreError}
-                  aria-describedby={ignoreError ? 'export-error' : undefined}
-                  title="Keys (id: anywhere) or JSON paths ($.meta.ts), separated by commas. An ignored field the server echoed (an id) is echoed with the page's new value."
-                  value={ignoreText}
-                  onInput={(e) => {
-                    const text = e.currentTarget.value;
-                    onChange({ ignore: parseIgnoreList(text) }, text);
-                  }}
-                />
-              </>
-            )}
-          </span>
+          <select id="export-match" data-testid="export-match" value={choices.match} onChange={(e) => onChange({ match: e.currentTarget.value as ExportChoices['match'] })}>
+            <option value="json">as JSON, ignoring fields</option>
+            <option value="text">by exact text</option>
+            <option value="regex">by a regex per frame (edit it in the file)</option>
+          </select>
+          {choices.match === 'json' && (
+            <>
+              <label for="export-ignore">Fields that may differ</label>
+              <input
+                id="export-ignore"
+                data-testid="export-ignore"
+                class={ignoreError ? 'invalid' : ''}
+                aria-invalid={!!ignoreError}
+                aria-describedby={ignoreError ? 'export-error' : 'export-ignore-hint'}
+                title="Keys (id: anywhere) or JSON paths ($.meta.ts), separated by commas"
+                value={ignoreText}
+                onInput={(e) => {
+                  const text = e.currentTarget.value;
+                  onChange({ ignore: parseIgnoreList(text) }, text);
+                }}
+              />
+              <span />
+              <span class="dim" id="export-ignore-hint">
+                keys (id, anywhere) or paths ($.meta.ts); an ignored field the server echoed is echoed with the page's value
+              </span>
+            </>
+          )}
 
           <label for="export-timing">Answers</label>
           <select id="export-timing" data-testid="export-timing" value={choices.timing} onChange={(e) => onChange({ timing: e.currentTarget.value as ExportChoices['timing'] })}>
