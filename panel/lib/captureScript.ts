@@ -240,8 +240,16 @@ function addEchoes(e: ScriptExpect, ignore: readonly string[]): void {
 
 // ------------------------------------------------------------------------------------------------- writing code
 
-/** A JS string literal (JSON's, which is also JavaScript's since ES2019). */
-export const str = (s: string): string => JSON.stringify(s);
+/**
+ * A JS string literal: JSON's (also JavaScript's since ES2019), in single quotes when the text has double quotes and
+ * no single ones, so a JSON frame reads as itself.
+ */
+export function str(s: string): string {
+  const json = JSON.stringify(s);
+  if (!s.includes('"') || s.includes("'")) return json;
+  // drop the backslash before each double quote; every other escape pair stays as it was
+  return `'${json.slice(1, -1).replace(/\\(.)/g, (pair, c: string) => (c === '"' ? '"' : pair))}'`;
+}
 
 /** The text to put in a `/* … *\/` comment: nothing in it may end the comment. */
 export function commentSafe(s: string): string {
@@ -256,7 +264,7 @@ function replyLiteral(r: ScriptReply): string {
 
 function matchLiteral(m: ScriptExpect['match']): string {
   if (m === undefined) return '';
-  return typeof m === 'string' ? `, match: ${str(m)}` : `, match: /${m.regex}/`;
+  return `\n        match: ${typeof m === 'string' ? str(m) : `/${m.regex}/`},`;
 }
 
 function repliesLiteral(replies: readonly ScriptReply[], pad: string): string {
@@ -270,8 +278,8 @@ export function socketsLiteral(sockets: readonly ScriptSocket[]): string {
     const expects = s.expects.length
       ? `[\n${s.expects
           .map((e) => {
-            const body = e.text !== undefined ? `text: ${str(e.text)}${matchLiteral(e.match)}` : `binary: ${str(e.binary)}`;
-            return `      {\n        ${body},\n        replies: ${repliesLiteral(e.replies, '        ')},\n      },`;
+            const body = e.text !== undefined ? `text: ${str(e.text)},${matchLiteral(e.match)}` : `binary: ${str(e.binary)},`;
+            return `      {\n        ${body}\n        replies: ${repliesLiteral(e.replies, '        ')},\n      },`;
           })
           .join('\n')}\n    ]`
       : '[]';
@@ -279,6 +287,7 @@ export function socketsLiteral(sockets: readonly ScriptSocket[]): string {
       '  {',
       `    url: ${str(s.url)},`,
       `    protocols: [${s.protocols.map(str).join(', ')}],`,
+      `    // each of the server's frames: \`after\` ms after its trigger, text or binary (base64), \`echo\`: fields set from the page's frame`,
       `    // sent as soon as the page connects`,
       `    onConnect: ${repliesLiteral(s.onConnect, '    ')},`,
       `    // the page's frames in order, each with the server's frames that followed it`,

@@ -56,6 +56,12 @@ describe('Export test…', () => {
     expect(view.getByTestId('export-summary').textContent).toBe('1 socket, 2 frames');
     // marked frames: none marked, so it cannot be chosen
     expect((view.getByTestId('export-scope').querySelector('option[value=marked]') as HTMLOptionElement).disabled).toBe(true);
+    // Tab stays inside the dialog: from its last button to its first control, and back with Shift+Tab
+    view.getByTestId('export-save').focus();
+    fireEvent.keyDown(view.getByTestId('export-save'), { key: 'Tab' });
+    expect(document.activeElement).toBe(view.getByTestId('export-target'));
+    fireEvent.keyDown(view.getByTestId('export-target'), { key: 'Tab', shiftKey: true });
+    expect(document.activeElement).toBe(view.getByTestId('export-save'));
     await act(async () => {
       fireEvent.keyDown(view.getByTestId('export-timing'), { key: 'Escape' });
       await frame();
@@ -122,7 +128,7 @@ describe('Export test…', () => {
     expect(exported).toEqual([{ target: 'mock-server', scope: 'all', match: 'json', ignore: ['hello'], timing: 'fast', unmatched: 'pass' }]);
     expect(files[0].name).toMatch(/^ws-lens-127\.0\.0\.1_5000-.*-mock-server\.mjs$/);
     expect(files[0].text).toContain('const TIMING = args.includes(\'--fast\') ? \'fast\' : "fast";');
-    expect(files[0].text).toContain('text: "{\\"hello\\":1}"');
+    expect(files[0].text).toContain(`text: '{"hello":1}'`);
     expect(view.queryByTestId('export-dialog')).toBeNull();
   });
 });

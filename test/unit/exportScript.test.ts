@@ -11,7 +11,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { buildScript, exactRegex, ignoreListError, parseIgnoreList, type ScriptOptions } from '../../panel/lib/captureScript';
+import { buildScript, exactRegex, ignoreListError, parseIgnoreList, str, type ScriptOptions } from '../../panel/lib/captureScript';
 import { exportMockServer } from '../../panel/lib/exportMockServer';
 import { exportPlaywright } from '../../panel/lib/exportPlaywright';
 import { applyPageMessage, createLog, type Log } from '../../panel/store/log';
@@ -94,6 +94,13 @@ describe('the exchange from a capture', () => {
       expect(new RegExp(m.regex).test(e.text! + ' ')).toBe(false);
     }
     for (const weird of ['a/b', 'x\ny\r\tz', '$^.*+?()[]{}|\\', '', 'line\u2028sep']) expect(new RegExp(exactRegex(weird)).test(weird)).toBe(true);
+  });
+
+  it('writes string literals that read as the frame and mean exactly it', () => {
+    expect(str('{"a":1}')).toBe(`'{"a":1}'`);
+    expect(str(`it's "x"`)).toBe(JSON.stringify(`it's "x"`));
+    for (const s of ['{"a":"b\\"c"}', 'back\\slash "q" \n', '\\"', 'tab\t"', 'line\u2028sep "', '"😀"', '\ud800 "lone"'])
+      expect(new Function(`return ${str(s)}`)(), s).toBe(s);
   });
 
   it('takes marked rows only, with delays from the first of them', () => {
