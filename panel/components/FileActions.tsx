@@ -3,6 +3,7 @@ import { usePanel, useView } from './hooks/usePanel';
 import { saveFile } from '../io/download';
 import { HAR_MAX_BYTES, tooBigMessage } from '../lib/har';
 import type { PanelActions } from '../store/view';
+import { ExportScript } from './ExportScript';
 
 /** Read a chosen or dropped HAR file into the log; a file too big is refused before it is read. */
 export async function importHarFile(panel: PanelActions, file: File): Promise<void> {
@@ -20,7 +21,7 @@ export async function importHarFile(panel: PanelActions, file: File): Promise<vo
   panel.importHar(file.name, text);
 }
 
-/** Toolbar buttons: export the log as HAR or JSON Lines, import a HAR. */
+/** Toolbar buttons: export the log as HAR, JSON Lines or a test (Playwright, mock server), import a HAR. */
 export function FileActions() {
   const panel = usePanel();
   const { someSelected, anySocket, anyShown } = useView((v) => ({
@@ -60,6 +61,7 @@ export function FileActions() {
       >
         JSONL
       </button>
+      <ExportScript />
       <button title="Open a HAR file (from WS Lens or Chrome DevTools) to view its sockets; you can also drop it on the panel" onClick={() => input.current?.click()}>
         Import…
       </button>

@@ -1,4 +1,7 @@
-/** What the log writes to files (HAR, JSON Lines) and what reading one tells the user. */
+/** What the log writes to files (HAR, JSON Lines, a test or mock server) and what reading one tells the user. */
+import { buildScript, type ExportChoices, type ExportScope } from '../lib/captureScript';
+import { exportMockServer } from '../lib/exportMockServer';
+import { exportPlaywright } from '../lib/exportPlaywright';
 import { exportHar, type ImportedSocket } from '../lib/har';
 import { framesToJsonLines } from '../lib/jsonl';
 import { fileStem } from '../lib/fileName';
@@ -32,6 +35,29 @@ export function harFile(sockets: Socket[], rows: Frame[], pageUrl: string | unde
 export function jsonLinesFile(log: Log, rowIds: readonly number[], pageUrl: string | undefined): SavedFile {
   const rows = rowIds.map((id) => rowById(log, id)).filter((f): f is Frame => !!f);
   return { name: `${fileStem(pageUrl)}.jsonl`, text: framesToJsonLines(rows, log.sockets) };
+}
+
+/**
+ * What a test or mock-server export covers: the selected sockets (none selected: the one the composer acts on), all
+ * of them, or the marked rows (with their sockets).
+ */
+export function scriptRows(log: Log, sel: Selection, marked: readonly number[], scope: ExportScope): { sockets: Socket[]; rows: Frame[] } {
+  if (scope === 'marked') {
+    const rows = [...marked].sort((a, b) => a - b).map((id) => rowById(log, id)).filter((f): f is Frame => !!f);
+    const keys = new Set(rows.map((f) => f.socketKey));
+    return { sockets: log.socketOrder.filter((k) => keys.has(k)).map((k) => log.sockets.get(k)!), rows };
+  }
+  const keys = scope === 'all' ? log.socketOrder : sel.sockets.size ? [...sel.sockets] : sel.primary ? [sel.primary] : log.socketOrder;
+  const sockets = keys.map((k) => log.sockets.get(k)).filter((x): x is Socket => !!x);
+  return { sockets, rows: rowsOfSockets(log, sockets) };
+}
+
+/** A Playwright test (`.spec.ts`) or a standalone mock server (`-mock-server.mjs`) replaying the rows' server side. */
+export function scriptFile(sockets: Socket[], rows: Frame[], choices: ExportChoices, pageUrl: string | undefined, appVersion: string): SavedFile {
+  const script = buildScript(sockets, rows, choices, { pageUrl, fromFirstRow: choices.scope === 'marked' });
+  return choices.target === 'playwright'
+    ? { name: `${fileStem(pageUrl)}.spec.ts`, text: exportPlaywright(script, { appVersion }) }
+    : { name: `${fileStem(pageUrl)}-mock-server.mjs`, text: exportMockServer(script, { appVersion }) };
 }
 
 export function importedText(name: string, socketCount: number, sockets: ImportedSocket[], skipped: number): string {

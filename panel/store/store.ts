@@ -13,7 +13,8 @@ import { ProtobufSchemas, type ProtobufView, type StoredProtobuf } from './proto
 import type { ProtobufLib } from './protobufSchemas';
 import { loadProtobufReader, protobufReaderReady } from '../decoders/protobuf';
 import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
-import { harFile, importedText, jsonLinesFile, rowsOfSockets, socketsToExport, type SavedFile } from './files';
+import { harFile, importedText, jsonLinesFile, rowsOfSockets, scriptFile, scriptRows, socketsToExport, type SavedFile } from './files';
+import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import {
   applyPageMessage,
   applyWhilePaused,
@@ -511,6 +512,19 @@ export class Store implements Panel {
     const rows = rowsOfSockets(this.log, sockets);
     for (const f of rows) if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
     return harFile(sockets, rows, this.pageUrl(), this.appVersion);
+  }
+
+  /** What a test or mock-server export of `scope` would cover: sockets, and the page's and server's frames. */
+  scriptScope(scope: ExportScope): { sockets: number; frames: number } {
+    const { sockets, rows } = scriptRows(this.log, this.selection, [...this.marks.rowIds], scope);
+    return { sockets: sockets.length, frames: rows.filter((f) => f.direction !== 'event').length };
+  }
+
+  /** The rows of `choices.scope` as a Playwright test or a mock server; previews are fetched whole first, as for HAR. */
+  async exportScript(choices: ExportChoices): Promise<SavedFile> {
+    const { sockets, rows } = scriptRows(this.log, this.selection, [...this.marks.rowIds], choices.scope);
+    for (const f of rows) if (f.payload?.truncated && !this.log.docs.get(f.docId)?.gone) await this.fetchFullPayload(f.id);
+    return scriptFile(sockets, rows, choices, this.pageUrl(), this.appVersion);
   }
 
   /** The rows in view (filter and socket selection applied), one JSON object per line. */

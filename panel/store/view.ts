@@ -6,6 +6,7 @@
  * values and revisions it shows redraws only when one of them moved.
  */
 import type { OutgoingPayload } from '../../src/shared/protocol';
+import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import type { RuleDraft } from '../lib/rules';
 import type { DecoderChoice } from './decoding';
 import type { CompiledFilter, FilterSpec } from './filter';
@@ -70,6 +71,8 @@ export interface PanelView {
   held(): Frame[];
   /** the rows a replay covers: the marked ones, else the selected one */
   replayRows(): Frame[];
+  /** what a test or mock-server export of a scope covers */
+  scriptScope(scope: ExportScope): { sockets: number; frames: number };
 
   // ---- what the user chose
   readonly selection: Selection;
@@ -120,6 +123,7 @@ export interface PanelActions {
   setRules(drafts: readonly RuleDraft[], patch?: { on?: boolean; holdTimeoutMs?: number }): void;
   exportHar(): Promise<SavedFile>;
   exportJsonLines(): SavedFile;
+  exportScript(choices: ExportChoices): Promise<SavedFile>;
   importHar(name: string, text: string): string | undefined;
   loadProtobufFiles(files: readonly { name: string; bytes: Uint8Array }[]): Promise<string | undefined>;
   removeProtobufFile(name: string): Promise<string | undefined>;

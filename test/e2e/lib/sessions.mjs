@@ -47,7 +47,7 @@ function downloadsIn(dir) {
         const names = fs.readdirSync(dir);
         if (names.some((n) => n.endsWith('.crdownload') || n.endsWith('.part'))) return undefined;
         const name = names.find((n) => n.endsWith(suffix));
-        return name && { name, text: fs.readFileSync(path.join(dir, name), 'utf8') };
+        return name && { name, path: path.join(dir, name), text: fs.readFileSync(path.join(dir, name), 'utf8') };
       },
       { timeout, message: `a downloaded *${suffix} file in ${dir}` },
     );
