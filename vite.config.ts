@@ -19,18 +19,29 @@ const noProtobufCodegen = {
 };
 
 /**
- * The worker hook (src/page/worker-hook.ts) as one self-contained IIFE, `worker-hook.js` beside the manifest: the
- * background reads it and evaluates it in workers (Chromium's debugger), so it is no entry of crxjs's.
+ * The worker hook as one self-contained IIFE beside the manifest, read by the background, so it is no entry of
+ * crxjs's. Chromium: `worker-hook.js` (src/page/worker-hook.ts), evaluated in workers through the debugger. Firefox:
+ * `worker-hook-firefox.js` (src/page/worker-hook-firefox.ts), written in front of each worker script's first line by
+ * webRequest.filterResponseData: it must be one line (the worker's own line numbers stay as they are), so it is
+ * always minified and the build fails if a line break is left in it.
  */
 const workerHook = {
   name: 'ws-lens:worker-hook',
   async closeBundle() {
     const { build } = await import('rolldown');
+    const name = browser === 'firefox' ? 'worker-hook-firefox' : 'worker-hook';
+    const file = fileURLToPath(new URL(`./dist/${browser}/${name}.js`, import.meta.url));
     await build({
-      input: fileURLToPath(new URL('./src/page/worker-hook.ts', import.meta.url)),
-      output: { file: fileURLToPath(new URL(`./dist/${browser}/worker-hook.js`, import.meta.url)), format: 'iife', minify: !process.env.WS_LENS_NOMINIFY },
+      input: fileURLToPath(new URL(`./src/page/${name}.ts`, import.meta.url)),
+      output: { file, format: 'iife', minify: browser === 'firefox' || !process.env.WS_LENS_NOMINIFY },
       logLevel: 'warn',
     });
+    if (browser === 'firefox') {
+      const fs = await import('node:fs');
+      const code = fs.readFileSync(file, 'utf8').replace(/\n+$/, '');
+      if (/[\n\r\u2028\u2029]/.test(code)) throw new Error(`${name}.js has a line break: it would move the worker's own lines`);
+      fs.writeFileSync(file, code);
+    }
   },
 };
 
