@@ -75,8 +75,12 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
 
   /** the discovery channel's name of each frame (`tabId:frameId`): made up when its first worker starts */
   const channels = new Map<string, string>();
-  /** asks a realm whether the hook is in (worker-hook-firefox.ts); the page never sees a filtered script */
-  const realm = 'wslens-' + secret();
+  /**
+   * asks a realm whether the hook is in (worker-hook-firefox.ts); the page never sees a filtered script. A URL of a
+   * scheme no WebSocket takes: the native throws a SyntaxError at once, opening nothing (a relative one would be
+   * resolved to an http: URL, which Firefox's WebSocket accepts and connects to)
+   */
+  const realm = 'wslens:' + secret();
   const tabs = new Map<number, { next: number; byFrame: Map<number, FirefoxWorker> }>();
   let bundle: Promise<string> | undefined;
   const hookBundle = () =>

@@ -8,7 +8,7 @@
  *
  * Every module of a module worker is filtered (its static imports are evaluated before it, so each must carry the
  * hook), and the first one evaluated installs it. Whether the hook is in already is asked with a secret of the
- * background's: `new WebSocket(realmKey)` builds an object where the native throws a SyntaxError. Only the first
+ * background's: `new WebSocket(realmKey)` (a URL of a scheme no WebSocket takes) builds an object where the native throws a SyntaxError. Only the first
  * module of a realm runs before the worker's own code; a later one may find a `WebSocket` the worker replaced and
  * then asks that (see docs/reach-findings.md for what a page can do with that).
  */
