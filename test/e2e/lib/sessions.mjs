@@ -66,8 +66,11 @@ function withWaiters(session) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Chromium
-export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [] } = {}) {
+// theme: 'dark' makes the system dark (--force-dark-mode): DevTools follows it by default, and so does
+// devtools.panels.themeName, which the panel reads when it loads
+export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [], theme } = {}) {
   const executablePath = chromiumPath();
+  if (theme === 'dark') extraArgs = [...extraArgs, '--force-dark-mode'];
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
   const browser = await puppeteer.launch({
@@ -183,7 +186,8 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
 }
 
 // ----------------------------------------------------------------------------------------------------- Firefox
-export async function launchFirefox({ extDir, headless = true } = {}) {
+// theme: DevTools' own theme preference (devtools.theme), which the panel reads as devtools.panels.themeName
+export async function launchFirefox({ extDir, headless = true, theme } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
   const port = 28000 + Math.floor(Math.random() * 2000);
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
@@ -205,6 +209,7 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
     'browser.download.start_downloads_in_tmp_dir': false,
     // a fixed moz-extension:// UUID so panel URLs are predictable
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
+    ...(theme ? { 'devtools.theme': theme } : {}),
   };
   fs.writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
   const ff = spawn(firefoxPath(), [...(headless ? ['--headless'] : []), '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
