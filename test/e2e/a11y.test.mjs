@@ -33,8 +33,14 @@ for (const theme of ['light', 'dark'])
       await panel.waitFor(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].some((c) => c.dataset.state === 'closed')`);
 
       const found = [];
+      const undecided = new Map();
       const check = async (pane) => {
-        for (const v of await runAxe(panel)) found.push({ pane, ...v });
+        const { violations, passed, incomplete } = await runAxe(panel);
+        for (const v of violations) found.push({ pane, ...v });
+        // axe looked, and found these rules satisfied: the grid, the controls and the colours were checked
+        for (const rule of ['aria-required-children', 'aria-required-parent', 'color-contrast', 'nested-interactive'])
+          assert.ok(passed.includes(rule) || violations.some((v) => v.id === rule), `axe-core applied ${rule} in pane "${pane}"`);
+        for (const { id, targets } of incomplete) for (const target of targets) undecided.set(`${id}: ${target}`, pane);
       };
 
       await check('frames, every socket');
@@ -50,8 +56,9 @@ for (const theme of ['light', 'dark'])
 
       // the Rules tab with a hold rule, a held frame being edited, and the rule editor open
       await panel.addRule({ name: 'hold a11y', direction: 'sent', 'match-type': 'text', match: 'a11y-hold', action: 'pause' });
-      await s.pageEval(`() => window.__send('a11y-hold-1')`);
+      await s.pageEval(`() => window.__send('a11y-hold-1', 'a11y-behind')`);
       await panel.waitHeld(1);
+      await panel.waitRowRule('a11y-behind', 'sent', 'waiting');
       await panel.click('held-edit');
       await panel.waitFor(`(w) => w.document.querySelector('[data-testid=held-edit-input]')?.value === 'a11y-hold-1'`);
       await check('rules, a held frame');
@@ -61,6 +68,7 @@ for (const theme of ['light', 'dark'])
       await check('rules, the rule editor');
       await panel.click('held-forward');
       await panel.waitHeld(0);
+      await panel.waitRow('a11y-behind', 'received');
 
       // replay with two marked frames, then the notice a replay leaves
       await panel.ctrlClickRow('"order"', 'sent');
@@ -78,6 +86,18 @@ for (const theme of ['light', 'dark'])
       await panel.type('composer-input', '{"type": "ping", "n": 99}');
       await panel.waitFor(`(w) => /valid JSON/.test(w.document.querySelector('[data-testid=composer-status]').textContent)`);
       await check('composer, JSON');
+      // an injected frame in the log, an error notice, and the log scrolled up ("jump to latest")
+      await panel.click('composer-inject');
+      await panel.waitFor(`(w) => w.document.querySelector('[data-testid=frame][data-kind=injected]')`);
+      await panel.importFile('broken.har', 'not a HAR');
+      await panel.waitFor(`(w) => w.document.querySelector('.notice.error')`);
+      await panel.eval((w) => {
+        const grid = w.document.querySelector('[role=grid][aria-label=Frames]');
+        grid.scrollTop = 0;
+        grid.dispatchEvent(new w.Event('scroll'));
+      });
+      await panel.waitFor(`(w) => w.document.querySelector('[data-testid=jump-latest]')`);
+      await check('an injected frame, an error notice, scrolled up');
       await panel.type('composer-input', '{"type": ');
       await panel.type('close-code', '12');
       await check('composer, errors');
@@ -93,8 +113,13 @@ for (const theme of ['light', 'dark'])
       await pause(200);
       await s.screenshotPanel(shot).catch(() => {});
 
-      for (const line of formatViolations(found).split('\n')) if (line) t.diagnostic(line);
+      // the lesser ones (moderate, minor) are listed, not failed on
       const blocking = found.filter((v) => BLOCKING.has(v.impact));
+      const lesser = found.filter((v) => !BLOCKING.has(v.impact));
+      t.diagnostic(lesser.length ? `axe-core, moderate and minor:` : 'axe-core: no moderate or minor violation either');
+      for (const line of formatViolations(lesser).split('\n')) if (line) t.diagnostic(line);
+      // what axe could not decide (a colour over a gradient or behind another element) is for a person to look at
+      if (undecided.size) t.diagnostic(`axe-core could not decide (one example per rule): ${[...undecided.keys()].slice(0, 12).join('; ')}`);
       assert.equal(blocking.length, 0, `axe-core, ${browserName}, ${theme} theme: critical or serious violations\n${formatViolations(blocking)}`);
     },
     { session: { theme } },

@@ -24,15 +24,19 @@ function inFirefoxPanel(panel, code) {
   );
 }
 
-/** axe.run on the whole panel document; each violation as { id, impact, help, nodes: [{ target, summary }] }. */
+/**
+ * axe.run on the whole panel document: { violations, passed, incomplete }, each violation as
+ * { id, impact, help, nodes: [{ target, summary }] }, `passed` the ids of the rules that applied and passed, and
+ * `incomplete` what axe could not decide, by rule id, with the elements' selectors.
+ */
 const RUN = `(async () => {
   const r = await axe.run(document, { resultTypes: ['violations'] });
-  return JSON.stringify(r.violations.map((v) => ({
-    id: v.id,
-    impact: v.impact,
-    help: v.help,
-    nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: (n.failureSummary || '').split('\\n').slice(1, 3).join(' ').trim() })),
-  })));
+  const nodes = (v) => v.nodes.map((n) => ({ target: n.target.join(' '), summary: (n.failureSummary || '').split('\\n').slice(1, 3).join(' ').trim() }));
+  return JSON.stringify({
+    violations: r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: nodes(v) })),
+    passed: r.passes.map((v) => v.id),
+    incomplete: r.incomplete.map((v) => ({ id: v.id, targets: v.nodes.map((n) => n.target.join(' ')) })),
+  });
 })()`;
 
 export async function injectAxe(panel) {
@@ -45,7 +49,7 @@ export async function injectAxe(panel) {
   if (!ok) throw new Error('axe-core did not load in the panel');
 }
 
-/** The violations axe-core finds in the panel document now (injects axe first if this panel document lacks it). */
+/** What axe-core finds in the panel document now (injects axe first if this panel document lacks it). */
 export async function runAxe(panel) {
   await injectAxe(panel);
   const json = panel.s.browserName === 'firefox' ? await inFirefoxPanel(panel, RUN) : await panel.eval(`(w) => ${RUN}`);
