@@ -40,7 +40,7 @@ export function BottomPane() {
   return (
     <div class="bottom">
       <HeldFrames />
-      <div class="bottom-tabs tabs" role="tablist" aria-label="Frame, rules and replay">
+      <div class="bottom-tabs tabs" role="tablist" aria-label="Panes">
         {tabs.map(([t, label]) => (
           <button
             role="tab"

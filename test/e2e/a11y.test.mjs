@@ -3,7 +3,8 @@
 // listed (rule, impact, the elements, what is wrong).
 // The theme is DevTools' own, set before the browser starts (lib/sessions.mjs: Chromium --force-dark-mode, which
 // DevTools follows by default; Firefox's devtools.theme preference): the panel reads it as
-// devtools.panels.themeName and the scenario checks that the panel took it.
+// devtools.panels.themeName and the scenario checks that the panel took it. A last scenario switches the theme
+// while the panel is open (DevTools' ui-theme setting; Firefox's preference again) and checks the panel follows.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -124,3 +125,16 @@ for (const theme of ['light', 'dark'])
     },
     { session: { theme } },
   );
+
+/** DevTools' theme switched while the panel is open: the panel follows at once, and stays clean. */
+scenario('a11y: the panel follows a switch of DevTools theme while open', async (s, panel, { origin }) => {
+  await panel.openControlPage(origin);
+  await panel.waitFor(`(w) => w.document.documentElement.dataset.theme === 'light'`, { message: 'the panel in the light theme' });
+  await s.setTheme('dark');
+  await panel.waitFor(`(w) => w.document.documentElement.dataset.theme === 'dark'`, { message: 'the panel to follow DevTools into the dark theme' });
+  const { violations } = await runAxe(panel);
+  const blocking = violations.filter((v) => BLOCKING.has(v.impact)).map((v) => ({ pane: 'after the switch', ...v }));
+  assert.equal(blocking.length, 0, formatViolations(blocking));
+  await s.setTheme('light');
+  await panel.waitFor(`(w) => w.document.documentElement.dataset.theme === 'light'`, { message: 'the panel to follow DevTools back' });
+});

@@ -265,6 +265,21 @@ describe('accessible structure (issue 18)', () => {
     expect(grid.getAttribute('aria-activedescendant')).toBe(conn.id);
   });
 
+  it('marks each document of several with a row of its own (a row header), still inside the sockets grid', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.receive(fromFrame(hello('f', 'http://127.0.0.1/frame.html'), 3));
+      store.receive(fromFrame(events('f', socketLife('ws://127.0.0.1/other')), 3));
+      await frame();
+    });
+    const grid = view.getByRole('grid', { name: 'WebSocket connections' });
+    const headers = [...grid.querySelectorAll('[role=row] > [role=rowheader]')].map((h) => h.textContent);
+    expect(headers).toEqual([expect.stringMatching(/^Page: /), expect.stringMatching(/^Frame 3: /)]);
+    // every child of the grid is a row, and every child of a row a cell
+    expect([...grid.children].every((c) => c.getAttribute('role') === 'row')).toBe(true);
+    for (const row of grid.children) expect([...row.children].every((c) => ['gridcell', 'rowheader'].includes(c.getAttribute('role')!))).toBe(true);
+  });
+
   it('has landmarks: a banner with the toolbar, the sockets beside the main area, named panes', async () => {
     const { view } = await mount();
     expect(view.getByRole('banner').querySelector('[role=toolbar]')).not.toBeNull();

@@ -149,11 +149,12 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
       await devtoolsPage.screenshot({ path: file });
     },
     async setTheme(theme) {
-      // DevTools' own theme setting; the panel reads devtools.panels.themeName when it loads
+      // DevTools' own theme setting, switched while DevTools is open: 'light' (its 'default'), 'dark' or
+      // 'systemPreferred'
       await devtoolsPage.evaluate(async (theme) => {
         const Common = await import('./core/common/common.js');
         Common.Settings.Settings.instance().moduleSetting('ui-theme').set(theme);
-      }, theme);
+      }, theme === 'light' ? 'default' : theme);
     },
     /** A fresh panel document, as after closing and reopening DevTools (headless cannot reopen DevTools itself). */
     async reopenPanel() {
@@ -345,6 +346,10 @@ export async function launchFirefox({ extDir, headless = true, theme } = {}) {
       );
       if (r.error) throw new Error(`Firefox stopBackground: ${r.error}`);
       if (r.after !== 'stopped') throw new Error(`the event page did not stop: ${r.before} -> ${r.after}`);
+    },
+    /** DevTools' theme preference ('light' or 'dark'), switched while the toolbox is open */
+    async setTheme(theme) {
+      await chromeEval(`const [theme, resolve] = arguments; Services.prefs.setCharPref('devtools.theme', theme); resolve(true);`, [theme]);
     },
     waitForDownload: downloadsIn(downloadDir),
     async screenshotPanel(file) {
