@@ -37,6 +37,7 @@ export function Toolbar() {
         class={`icon-btn ${paused ? 'paused' : 'recording'}`}
         data-testid="pause"
         aria-pressed={paused}
+        aria-label="Pause capture"
         title={paused ? 'Resume capture' : 'Pause capture'}
         onClick={() => panel.setPaused(!paused)}
       >
