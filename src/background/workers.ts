@@ -217,12 +217,21 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
         status(tab, { state: 'off', reason: `Worker capture is off: ${(err as Error).message}` });
       }
     },
-    /** The tab's panel went away: let go of its workers (their hooks stay, unsubscribed, until they end). */
-    stop(tabId: number): void {
+    /**
+     * The tab's panel went away, or the user switched worker capture off (`tell`: say so to the panel): let go of
+     * the workers. Their hooks stay, unsubscribed, until the workers end.
+     */
+    stop(tabId: number, tell = false): void {
       const tab = tabs.get(tabId);
       if (!tab) return;
+      for (const w of [...tab.bySession.values()]) forget(tab, w);
       tabs.delete(tabId);
       if (tab.attached) void api?.detach({ tabId }).catch(() => {});
+      if (tell) status(tab, { state: 'off', reason: '' });
+    },
+    /** A panel opened with worker capture switched off: it still learns that the browser can capture workers. */
+    idle(tabId: number): void {
+      if (api) toPanel(tabId, envelope({ type: 'workers' as const, status: { state: 'off' as const, reason: '' } }));
     },
     /** A panel message for a worker's document; false if that worker is not (or no longer) captured. */
     deliver(tabId: number, frameId: number, message: PanelToPage): boolean {

@@ -275,7 +275,9 @@ export type PanelToPage = { source: typeof SOURCE; v: number; type: 'command'; d
 // documents it can reach and forwards page messages with their frameId.
 
 export type PanelToBackground =
-  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number }
+  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number; captureWorkers?: boolean }
+  /** the panel's "Workers" switch: capture the tab's workers (in Chromium, the debugger and its bar) or not */
+  | { source: typeof SOURCE; v: number; type: 'capture-workers'; on: boolean }
   | { source: typeof SOURCE; v: number; type: 'to-frame'; frameId: number; message: PanelToPage };
 
 export type BackgroundToPanel =
@@ -370,6 +372,7 @@ export function isPanelToBackground(x: unknown): x is PanelToBackground {
   if (!isLensMessage(x)) return false;
   const m = x as Record<string, unknown>;
   if (x.type === 'panel-hello') return typeof m.tabId === 'number';
+  if (x.type === 'capture-workers') return typeof m.on === 'boolean';
   if (x.type === 'to-frame') return typeof m.frameId === 'number' && isPanelToPage(m.message);
   return false;
 }

@@ -64,3 +64,44 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
   await s.waitForPage(`() => (window.__reports.classic || []).includes('closed:4003')`);
   await panel.waitRow('close 4003 "closed in the worker"', 'event');
 });
+
+scenario('workers: a service worker that opens a socket on a message', async (s, panel, { origin, server, browserName, t }) => {
+  if (browserName === 'firefox') return t.skip('Firefox: worker capture is not built yet (filterResponseData, issue 14)');
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await s.goto(`${origin}/workers.html?kinds=sw`);
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('hello-from-sw')`, { timeout: 20000 });
+  const c = await waitFor(async () => (await panel.conns()).find((x) => x.url.endsWith('/echo?from=sw') && x.state === 'open'), {
+    timeout: 15000,
+    message: "the service worker's socket",
+  });
+  assert.equal(c.context, 'service_worker');
+  assert.match(c.text, /service worker/);
+  const headings = await panel.eval((w) => [...w.document.querySelectorAll('.doc-marker')].map((d) => d.textContent));
+  assert.ok(headings.some((h) => /^Service worker \(it may outlive this tab\)/.test(h) && h.includes('/workers/sw.js')), JSON.stringify(headings));
+  await panel.showSocket('/echo?from=sw');
+  await panel.waitRow('hello-from-sw', 'received');
+  await panel.composeAndSend('panel-to-sw');
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('panel-to-sw')`);
+  assert.ok(server.received('/echo').includes('panel-to-sw'));
+});
+
+scenario('workers: the Workers switch off leaves new workers alone', async (s, panel, { origin, browserName, t }) => {
+  if (browserName === 'firefox') return t.skip('Firefox: worker capture is not built yet (filterResponseData, issue 14)');
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await panel.waitFor((w) => !!w.document.querySelector('[data-testid=capture-workers]'));
+  assert.equal(await panel.eval((w) => w.document.querySelector('[data-testid=capture-workers]').checked), true, 'on by default');
+  await panel.click('capture-workers');
+  await s.goto(`${origin}/workers.html?kinds=classic`);
+  await s.waitForPage(`() => (window.__reports.classic || []).includes('hello-from-classic')`, { timeout: 20000 });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual((await panel.conns()).filter((c) => c.context === 'worker'), [], 'no worker captured while switched off');
+  // on again: the next document's workers are captured
+  await panel.click('capture-workers');
+  await s.goto(`${origin}/workers.html?kinds=classic`);
+  await waitFor(async () => (await panel.conns()).some((c) => c.context === 'worker' && c.url.endsWith('/echo?from=classic')), {
+    timeout: 15000,
+    message: 'the worker captured once switched on again',
+  });
+});
