@@ -151,3 +151,17 @@ scenario('workers: a flood of 50,000 frames from a worker is captured whole', as
   );
   assert.deepEqual(got, { framesIn: 50000, rows: 50000, first: 'm0', last: 'm49999', dropped: 0, context: 'worker' });
 });
+
+scenario("workers: a cross-site frame's worker is captured too", async (s, panel, { origin, browserName, t }) => {
+  if (browserName === 'firefox') return t.skip('Firefox: worker capture is not built yet (filterResponseData, issue 14)');
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await s.goto(`${origin}/workers-frame.html`);
+  const c = await waitFor(async () => (await panel.conns()).find((x) => x.context === 'worker' && x.url.endsWith('/echo?from=classic') && x.state === 'open'), {
+    timeout: 20000,
+    message: "the frame's worker socket",
+  });
+  assert.match(c.url, /^ws:\/\/localhost:/);
+  await panel.showSocket('/echo?from=classic');
+  await panel.waitRow('hello-from-classic', 'received');
+});
