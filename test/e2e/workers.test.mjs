@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { waitFor } from './lib/sessions.mjs';
 import { scenario } from './lib/suite.mjs';
 
-const KINDS = ['classic', 'module', 'blob', 'nested'];
+const KINDS = ['classic', 'module', 'blob', 'data', 'nested'];
 
 scenario('workers: dedicated workers of every kind are captured and driven from the panel', async (s, panel, { origin, server, browserName, t }) => {
   if (browserName === 'firefox') return t.skip('Firefox: worker capture is not built yet (filterResponseData, issue 14)');
@@ -34,6 +34,7 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
   for (const script of ['/workers/classic.js', '/workers/module.mjs', '/workers/child.js'])
     assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes(script)), `a heading for ${script}: ${JSON.stringify(headings)}`);
   assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes('blob:')), `a heading for the blob: worker: ${JSON.stringify(headings)}`);
+  assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes('data:')), `a heading for the data: worker: ${JSON.stringify(headings)}`);
 
   for (const k of KINDS) {
     await panel.showSocket(`/echo?from=${k}`);
