@@ -121,7 +121,7 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
       })) as { result?: { objectId?: string }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
       if (result.exceptionDetails) throw new Error(result.exceptionDetails.exception?.description ?? result.exceptionDetails.text ?? 'the hook threw');
       worker.receiver = result.result?.objectId;
-      for (const m of worker.pending.splice(0)) post(tab, worker, m);
+      for (const m of worker.pending.splice(0)) void post(tab, worker, m);
     } catch (err) {
       console.warn('WS Lens: could not hook the worker', worker.url, err);
     } finally {
@@ -130,8 +130,8 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
     }
   }
 
-  function post(tab: TabCapture, worker: Worker, message: PanelToPage): void {
-    void send(tab, worker.sessionId, 'Runtime.callFunctionOn', {
+  function post(tab: TabCapture, worker: Worker, message: PanelToPage): Promise<unknown> {
+    return send(tab, worker.sessionId, 'Runtime.callFunctionOn', {
       objectId: worker.receiver,
       functionDeclaration: 'function (json) { this(json); }',
       arguments: [{ value: JSON.stringify(message) }],
@@ -224,9 +224,13 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
     stop(tabId: number, tell = false): void {
       const tab = tabs.get(tabId);
       if (!tab) return;
+      // a hook left subscribed would go on encoding batches for nobody, at the page's expense: unsubscribe first
+      const said = [...tab.bySession.values()].map((w) =>
+        w.receiver && w.docId ? post(tab, w, envelope({ type: 'command' as const, docId: w.docId, cmd: 'unsubscribe' as const })) : undefined,
+      );
       for (const w of [...tab.bySession.values()]) forget(tab, w);
       tabs.delete(tabId);
-      if (tab.attached) void api?.detach({ tabId }).catch(() => {});
+      if (tab.attached) void Promise.all(said).then(() => api?.detach({ tabId }).catch(() => {}));
       if (tell) status(tab, { state: 'off', reason: '' });
     },
     /** A panel opened with worker capture switched off: it still learns that the browser can capture workers. */
@@ -238,7 +242,7 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
       const tab = tabs.get(tabId);
       const worker = tab?.byFrame.get(frameId);
       if (!tab || !worker?.docId) return false;
-      if (worker.receiver) post(tab, worker, message);
+      if (worker.receiver) void post(tab, worker, message);
       else worker.pending.push(message);
       return true;
     },

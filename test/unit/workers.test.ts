@@ -131,3 +131,21 @@ describe('worker capture', () => {
     expect(toPanel.at(-1)).toMatchObject({ type: 'workers', status: { state: 'off', reason: expect.stringMatching(/debugging bar was closed/) } });
   });
 });
+
+describe('worker capture, stopping', () => {
+  it('unsubscribes every hooked worker before it detaches, so no hook goes on encoding for nobody', async () => {
+    const w = await started();
+    attached('s1');
+    dbg.event({ tabId: 5, sessionId: 's1' }, 'Debugger.paused', { reason: 'instrumentation' });
+    await flush();
+    binding('s1', envelope({ type: 'link-open', docId: 'd1' }));
+    dbg.evaluations[0]('receiver-1');
+    await flush();
+    w.stop(5);
+    await flush();
+    const call = dbg.sent.filter((c) => c.method === 'Runtime.callFunctionOn').at(-1)!;
+    expect(JSON.parse((call.params!.arguments as { value: string }[])[0].value)).toMatchObject({ docId: 'd1', cmd: 'unsubscribe' });
+    expect(dbg.api.detach).toHaveBeenCalledWith({ tabId: 5 });
+    expect(toPanel.at(-1)).toEqual(envelope({ type: 'frame-gone', frameId: -1, docId: 'd1' }));
+  });
+});
