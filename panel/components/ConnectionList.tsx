@@ -4,10 +4,19 @@ import type { Doc, Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';
 import type { DecoderChoice } from '../store/decoding';
 
+/** the tag on a socket that does not live in a window's document, and its tooltip */
+const CONTEXT_TAGS: Record<Socket['context'], [string, string]> = {
+  document: ['', ''],
+  worker: ['worker', 'opened by a worker of this page'],
+  service_worker: ['service worker', 'opened by a service worker: it may outlive this tab'],
+  shared_worker: ['shared worker', 'opened by a SharedWorker: every tab of its origin shares it'],
+};
+
 /** The heading of a document's sockets: the page, a frame, or which kind of worker (its script is the url). */
 function whereItLives(doc: Doc): string {
   if (doc.context === 'service_worker') return 'Service worker (it may outlive this tab)';
   if (doc.context === 'worker') return 'Worker';
+  if (doc.context === 'shared_worker') return 'Shared worker (of every tab of its origin; attached late: sockets it opened before the panel are not shown)';
   return doc.frameId === 0 ? 'Page' : `Frame ${doc.frameId}`;
 }
 
@@ -135,8 +144,8 @@ export function ConnectionList() {
                     <span class={`badge ${s.state}`}>{s.state}</span>
                     <span class="conn-url">{hostPath(s.url)}</span>
                     {s.context !== 'document' && (
-                      <span class="kind-tag" title={s.context === 'service_worker' ? 'opened by a service worker: it may outlive this tab' : 'opened by a worker of this page'}>
-                        {s.context === 'service_worker' ? 'service worker' : 'worker'}
+                      <span class="kind-tag" title={CONTEXT_TAGS[s.context][1]}>
+                        {CONTEXT_TAGS[s.context][0]}
                       </span>
                     )}
                     {s.kind === 'stream' && (

@@ -124,7 +124,7 @@ export type CaptureEvent =
   | DispatchedEvent;
 
 /** Where a run of the hook lives: a window's document, or a worker's global (testing contract: `data-context`). */
-export type DocContext = 'document' | 'worker' | 'service_worker';
+export type DocContext = 'document' | 'worker' | 'service_worker' | 'shared_worker';
 
 /**
  * Identity of one document (one run of the hook). A reload or navigation makes a new one. A worker's global is a

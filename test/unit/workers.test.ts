@@ -18,6 +18,7 @@ function fakeDebugger() {
   const api = {
     attach: vi.fn(async () => {}),
     detach: vi.fn(async () => {}),
+    getTargets: vi.fn(async () => [] as { id: string; type: string; url: string; title: string; tabId?: number }[]),
     sendCommand: vi.fn((target: { sessionId?: string }, method: string, params?: Record<string, unknown>) => {
       sent.push({ sessionId: target.sessionId, method, params });
       if (method === 'Runtime.evaluate') return new Promise((resolve) => evaluations.push((objectId) => resolve({ result: { objectId } })));
