@@ -28,13 +28,20 @@ interface StoredRules {
 /** an origin nobody wrote rules for */
 const NO_RULES: StoredRules = { drafts: [], on: true, holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
 
+/** the part of Chrome's own devtools.panels API that webextension-polyfill leaves out */
+interface ChromeThemeApi {
+  devtools?: { panels?: { setThemeChangeHandler?: (handler: (themeName: string) => void) => void } };
+}
+
 async function main() {
-  const theme = browser.devtools.panels.themeName;
-  document.documentElement.dataset.theme = theme === 'dark' ? 'dark' : 'light';
-  // Firefox tells us when the user switches theme; Chrome reloads the panel instead
-  browser.devtools.panels.onThemeChanged?.addListener((name: string) => {
+  // DevTools' theme, and every switch of it: Firefox fires onThemeChanged; Chrome has no event, it calls the one
+  // handler given to setThemeChangeHandler (Chrome 99+; webextension-polyfill does not wrap it)
+  const applyTheme = (name: string) => {
     document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
-  });
+  };
+  applyTheme(browser.devtools.panels.themeName);
+  browser.devtools.panels.onThemeChanged?.addListener(applyTheme);
+  (globalThis as { chrome?: ChromeThemeApi }).chrome?.devtools?.panels?.setThemeChangeHandler?.(applyTheme);
 
   const saved = ((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? {}) as Partial<Settings>;
   const transport = new PortTransport(browser.devtools.inspectedWindow.tabId);

@@ -37,18 +37,22 @@ export function App({ persistence }: { persistence?: ComposerPersistence }) {
   };
   return (
     <div class="app" onDragOver={(e) => e.dataTransfer?.types.includes('Files') && e.preventDefault()} onDrop={onDrop}>
-      <Toolbar />
-      <Notices />
+      {/* landmarks: the toolbar and notices (banner), the sockets (complementary), the log and its panes (main) */}
+      <header class="top">
+        <h1 class="sr-only">WS Lens: WebSockets</h1>
+        <Toolbar />
+        <Notices />
+      </header>
       <div class="main">
-        <aside class="sidebar">
+        <aside class="sidebar" aria-label="Sockets">
           <ConnectionList />
           <Backpressure />
         </aside>
-        <section class="center">
+        <main class="center">
           <FrameTable />
           <BottomPane />
           <Composer persistence={persistence} />
-        </section>
+        </main>
       </div>
     </div>
   );

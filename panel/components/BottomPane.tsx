@@ -40,14 +40,24 @@ export function BottomPane() {
   return (
     <div class="bottom">
       <HeldFrames />
-      <div class="bottom-tabs tabs" role="tablist">
+      <div class="bottom-tabs tabs" role="tablist" aria-label="Panes">
         {tabs.map(([t, label]) => (
-          <button role="tab" data-testid={`tab-${t}`} aria-selected={tab === t} class={tab === t ? 'active' : ''} onClick={() => setTab(t)}>
+          <button
+            role="tab"
+            id={`tab-${t}`}
+            aria-controls="bottom-panel"
+            data-testid={`tab-${t}`}
+            aria-selected={tab === t}
+            class={tab === t ? 'active' : ''}
+            onClick={() => setTab(t)}
+          >
             {label}
           </button>
         ))}
       </div>
-      {tab === 'detail' ? <DetailPane /> : tab === 'rules' ? <RulesPane /> : tab === 'replay' ? <ReplayPane /> : <ProtobufPane />}
+      <div class="bottom-panel" id="bottom-panel" role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === 'detail' ? <DetailPane /> : tab === 'rules' ? <RulesPane /> : tab === 'replay' ? <ReplayPane /> : <ProtobufPane />}
+      </div>
     </div>
   );
 }

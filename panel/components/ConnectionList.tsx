@@ -4,10 +4,19 @@ import type { Doc, Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';
 import type { DecoderChoice } from '../store/decoding';
 
+/** the tag on a socket that does not live in a window's document, and its tooltip */
+const CONTEXT_TAGS: Record<Socket['context'], [string, string]> = {
+  document: ['', ''],
+  worker: ['worker', 'opened by a worker of this page'],
+  service_worker: ['service worker', 'opened by a service worker: it may outlive this tab'],
+  shared_worker: ['shared worker', 'opened by a SharedWorker: every tab of its origin shares it'],
+};
+
 /** The heading of a document's sockets: the page, a frame, or which kind of worker (its script is the url). */
 function whereItLives(doc: Doc): string {
   if (doc.context === 'service_worker') return 'Service worker (it may outlive this tab)';
   if (doc.context === 'worker') return 'Worker';
+  if (doc.context === 'shared_worker') return 'Shared worker (of every tab of its origin; attached late: sockets it opened before the panel are not shown)';
   return doc.frameId === 0 ? 'Page' : `Frame ${doc.frameId}`;
 }
 
@@ -70,107 +79,121 @@ export function ConnectionList() {
     if (next) panel.selectSocket(next);
   };
   let lastDoc = '';
+  // A grid of one column (issue 18): each socket is a row you select, and its "decode as" control sits in a cell
+  // of that row. A listbox could hold no control: an option is one thing to pick, with nothing inside to operate.
+  const activeIndex = selection.primary === undefined ? -1 : socketOrder.indexOf(selection.primary);
   return (
-    <div
-      class="connections"
-      role="listbox"
-      aria-label="WebSocket connections"
-      aria-multiselectable="true"
-      tabIndex={0}
-      onKeyDown={(e) => {
-        const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
-        if (step) {
-          move(step);
-          e.preventDefault();
-        } else if (e.key === 'Escape') panel.selectAllSockets();
-      }}
-    >
+    <div class="connections">
       <div
-        class={`conn-all ${all ? 'selected' : ''}`}
-        role="option"
-        aria-selected={all}
-        data-testid="connection-all"
-        onClick={() => panel.selectAllSockets()}
+        class="conn-grid"
+        role="grid"
+        aria-label="WebSocket connections"
+        aria-multiselectable="true"
+        aria-activedescendant={activeIndex < 0 ? (all ? 'conn-all' : undefined) : `conn-${activeIndex}`}
+        tabIndex={0}
+        onKeyDown={(e) => {
+          if (e.target !== e.currentTarget) return; // keys in the "decode as" select are its own
+          const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+          if (step) {
+            move(step);
+            e.preventDefault();
+          } else if (e.key === 'Escape') panel.selectAllSockets();
+        }}
       >
-        All sockets ({socketOrder.length})
+        <div
+          id="conn-all"
+          class={`conn-all ${all ? 'selected' : ''}`}
+          role="row"
+          aria-selected={all}
+          data-testid="connection-all"
+          onClick={() => panel.selectAllSockets()}
+        >
+          <div role="gridcell">All sockets ({socketOrder.length})</div>
+        </div>
+        {socketOrder.map((key, i) => {
+          const s = panel.socket(key)!;
+          const doc = panel.doc(s.docId);
+          const marker = doc && s.docId !== lastDoc && severalDocs;
+          lastDoc = s.docId;
+          const selected = selection.sockets.has(key);
+          return (
+            <>
+              {marker && (
+                <div class="doc-marker" role="row" title={doc.url}>
+                  <div role="rowheader">
+                    {whereItLives(doc)}: {hostPath(doc.url)}
+                    {doc.gone ? ' (gone)' : ''}
+                  </div>
+                </div>
+              )}
+              <div
+                id={`conn-${i}`}
+                class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''}`}
+                role="row"
+                aria-selected={selected}
+                data-testid="connection"
+                data-state={s.state}
+                data-url={s.url}
+                data-kind={s.kind}
+                data-context={s.context}
+                title={`${s.url}\nCreated at:\n${s.stack}`}
+                onClick={(e) => panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
+              >
+                <div role="gridcell">
+                  <div class="conn-line">
+                    <span class={`badge ${s.state}`}>{s.state}</span>
+                    <span class="conn-url">{hostPath(s.url)}</span>
+                    {s.context !== 'document' && (
+                      <span class="kind-tag" title={CONTEXT_TAGS[s.context][1]}>
+                        {CONTEXT_TAGS[s.context][0]}
+                      </span>
+                    )}
+                    {s.kind === 'stream' && (
+                      <span class="kind-tag" title="a WebSocketStream: frames are recorded as the page reads and writes them">
+                        stream
+                      </span>
+                    )}
+                  </div>
+                  <div class="conn-meta">
+                    {s.protocol && <span title="negotiated subprotocol">{s.protocol} · </span>}
+                    <span title="frames in / out">
+                      ↓{s.framesIn} {formatBytes(s.bytesIn)} ↑{s.framesOut} {formatBytes(s.bytesOut)}
+                    </span>
+                    <span title={s.openedAt ? `opened at ${formatClock(s.openedAt)}` : undefined}>
+                      {' '}
+                      · {s.openedAt ? `${formatClock(s.openedAt).slice(0, 8)} · ` : ''}
+                      {lifetime(s, now)}
+                    </span>
+                    {s.code !== undefined && (
+                      <span class="close-info" data-testid="close-info">
+                        {' '}
+                        · {s.code}
+                        {s.reason ? ` “${s.reason}”` : ''}
+                      </span>
+                    )}
+                    {s.errored && <span class="warn"> · error</span>}
+                  </div>
+                </div>
+                <div class="conn-decode" role="gridcell">
+                  <DecodeAs s={s} onChoose={(c) => panel.setDecoder(key, c)} />
+                  {doc?.imported && (
+                    <span class="dim" data-testid="imported-from" title="Loaded from a file: read-only">
+                      imported · {doc.imported}
+                    </span>
+                  )}
+                </div>
+              </div>
+            </>
+          );
+        })}
       </div>
+      {/* outside the grid: a grid holds rows only */}
       {socketOrder.length === 0 && (
         <div class="empty-hint">
           No WebSocket yet. Sockets the page opens appear here, including those opened before DevTools was; reload to
           capture from the very start.
         </div>
       )}
-      {socketOrder.map((key) => {
-        const s = panel.socket(key)!;
-        const doc = panel.doc(s.docId);
-        const marker = doc && s.docId !== lastDoc && severalDocs;
-        lastDoc = s.docId;
-        const selected = selection.sockets.has(key);
-        return (
-          <>
-            {marker && (
-              <div class="doc-marker" title={doc.url}>
-                {whereItLives(doc)}: {hostPath(doc.url)}
-                {doc.gone ? ' (gone)' : ''}
-              </div>
-            )}
-            <div
-              class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''}`}
-              role="option"
-              aria-selected={selected}
-              data-testid="connection"
-              data-state={s.state}
-              data-url={s.url}
-              data-kind={s.kind}
-              data-context={s.context}
-              title={`${s.url}\nCreated at:\n${s.stack}`}
-              onClick={(e) => panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
-            >
-              <div class="conn-line">
-                <span class={`badge ${s.state}`}>{s.state}</span>
-                <span class="conn-url">{hostPath(s.url)}</span>
-                {s.context !== 'document' && (
-                  <span class="kind-tag" title={s.context === 'service_worker' ? 'opened by a service worker: it may outlive this tab' : 'opened by a worker of this page'}>
-                    {s.context === 'service_worker' ? 'service worker' : 'worker'}
-                  </span>
-                )}
-                {s.kind === 'stream' && (
-                  <span class="kind-tag" title="a WebSocketStream: frames are recorded as the page reads and writes them">
-                    stream
-                  </span>
-                )}
-              </div>
-              <div class="conn-meta">
-                {s.protocol && <span title="negotiated subprotocol">{s.protocol} · </span>}
-                <span title="frames in / out">
-                  ↓{s.framesIn} {formatBytes(s.bytesIn)} ↑{s.framesOut} {formatBytes(s.bytesOut)}
-                </span>
-                <span title={s.openedAt ? `opened at ${formatClock(s.openedAt)}` : undefined}>
-                  {' '}
-                  · {s.openedAt ? `${formatClock(s.openedAt).slice(0, 8)} · ` : ''}
-                  {lifetime(s, now)}
-                </span>
-                {s.code !== undefined && (
-                  <span class="close-info" data-testid="close-info">
-                    {' '}
-                    · {s.code}
-                    {s.reason ? ` “${s.reason}”` : ''}
-                  </span>
-                )}
-                {s.errored && <span class="warn"> · error</span>}
-              </div>
-              <div class="conn-decode">
-                <DecodeAs s={s} onChoose={(c) => panel.setDecoder(key, c)} />
-                {doc?.imported && (
-                  <span class="dim" data-testid="imported-from" title="Loaded from a file: read-only">
-                    imported · {doc.imported}
-                  </span>
-                )}
-              </div>
-            </div>
-          </>
-        );
-      })}
     </div>
   );
 }

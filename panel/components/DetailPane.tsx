@@ -86,9 +86,9 @@ export function DetailPane() {
   return (
     <div class="detail" data-testid="detail" role="region" aria-label="Frame detail">
       <div class="detail-head">
-        <div class="tabs" role="tablist">
+        <div class="tabs" role="tablist" aria-label="Show the payload as">
           {views.map((vw) => (
-            <button role="tab" aria-selected={vw === current} class={vw === current ? 'active' : ''} data-testid={`view-${vw}`} onClick={() => setView(vw)}>
+            <button role="tab" aria-controls="detail-raw" aria-selected={vw === current} class={vw === current ? 'active' : ''} data-testid={`view-${vw}`} onClick={() => setView(vw)}>
               {vw === 'json' ? 'JSON' : vw === 'hex' ? 'Hex' : vw === 'base64' ? 'Base64' : 'Text'}
             </button>
           ))}
@@ -140,9 +140,16 @@ export function DetailPane() {
           {ruleSentence(f)}
         </div>
       )}
-      <div class={`detail-body ${decoded ? 'split' : ''}`}>
+      {/* whichever part scrolls is focusable, so the keyboard can scroll it */}
+      <div class={`detail-body ${decoded ? 'split' : ''}`} tabIndex={decoded ? undefined : 0}>
         {decoded && <DecodedView frame={f} decoded={decoded} />}
-        <div class="raw">
+        <div
+          class="raw"
+          id="detail-raw"
+          role={views.length ? 'tabpanel' : undefined}
+          aria-label={views.length ? 'Payload' : undefined}
+          tabIndex={decoded ? 0 : undefined}
+        >
           {f.original !== undefined && (
             <div class="detail-original">
               <div class="dim">Before the rule rewrote it:</div>

@@ -8,8 +8,9 @@ const LIMITS = [10_000, 50_000, DEFAULT_MAX_FRAMES, 1_000_000];
 
 export function Toolbar() {
   const panel = usePanel();
-  const { settings, filterError, paused, pausedSkipped, shown, hiddenBeats, total, trimmed, droppedInPage } = useView((v) => ({
+  const { settings, workerCapture, filterError, paused, pausedSkipped, shown, hiddenBeats, total, trimmed, droppedInPage } = useView((v) => ({
     settings: v.settings,
+    workerCapture: v.workerCapture,
     filterError: v.compiled.error,
     paused: v.paused,
     pausedSkipped: v.pausedSkipped,
@@ -37,6 +38,7 @@ export function Toolbar() {
         class={`icon-btn ${paused ? 'paused' : 'recording'}`}
         data-testid="pause"
         aria-pressed={paused}
+        aria-label="Pause capture"
         title={paused ? 'Resume capture' : 'Pause capture'}
         onClick={() => panel.setPaused(!paused)}
       >
@@ -52,6 +54,25 @@ export function Toolbar() {
         <input type="checkbox" data-testid="preserve-log" checked={preserveLog} onChange={(e) => panel.setPreserveLog(e.currentTarget.checked)} />
         Preserve log
       </label>
+      {workerCapture && (
+        <label
+          class="check"
+          title={
+            workerCapture.state === 'unavailable'
+              ? workerCapture.reason
+              : 'Capture the sockets of the page’s workers. In Chrome this attaches the debugger to the tab while the panel is open, and Chrome shows its “started debugging this browser” bar.'
+          }
+        >
+          <input
+            type="checkbox"
+            data-testid="capture-workers"
+            checked={settings.captureWorkers}
+            disabled={workerCapture.state === 'unavailable'}
+            onChange={(e) => panel.setCaptureWorkers(e.currentTarget.checked)}
+          />
+          Workers
+        </label>
+      )}
       <span class="sep" />
       <input
         ref={input}

@@ -95,11 +95,11 @@ export class Store implements Panel {
   private pb: ProtobufSchemas;
 
   /** `loadProtobufLib`: the full protobufjs build, imported on first use (tests may hand in one that fails) */
-  constructor(transport: Transport, settings: Partial<Settings> = {}, loadProtobufLib?: () => Promise<ProtobufLib>) {
+  constructor(private transport: Transport, settings: Partial<Settings> = {}, loadProtobufLib?: () => Promise<ProtobufLib>) {
     this.pb = new ProtobufSchemas(loadProtobufLib);
     this.client = new PageClient(transport);
     // a filter saved before a field existed gets that field's default
-    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
+    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, captureWorkers: true, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
     this.log = createLog(this.settings.maxFrames);
     this.compiled = compileFilter(this.settings.filter.text);
   }
@@ -152,8 +152,11 @@ export class Store implements Panel {
 
   /** What the background says of worker capture on this tab: said once, where it needs the developer. */
   private onWorkerCapture(status: WorkerCapture): void {
+    const before = this.workerCapture;
     this.workerCapture = status;
-    if (status.state === 'off') this.notify('error', status.reason);
+    // a reconnect repeats the status: say it once
+    if (before && before.state === status.state) return this.changed();
+    if (status.state === 'off' && status.reason) this.notify('error', status.reason);
     else if (status.state === 'on' && status.runningBefore > 0)
       this.notify('info', `${plural(status.runningBefore, 'worker was', 'workers were')} already running when capture began: reload the page to see ${status.runningBefore === 1 ? 'its' : 'their'} sockets.`);
     this.changed();
@@ -432,6 +435,12 @@ export class Store implements Panel {
 
   setPreserveLog(v: boolean): void {
     this.settings = { ...this.settings, preserveLog: v };
+    this.changed();
+  }
+
+  setCaptureWorkers(v: boolean): void {
+    this.settings = { ...this.settings, captureWorkers: v };
+    this.transport.captureWorkers?.(v);
     this.changed();
   }
 

@@ -5,7 +5,7 @@
  * change (selection, marks, settings, notices, rules) or counted by `revisions`: a component that watches the
  * values and revisions it shows redraws only when one of them moved.
  */
-import type { OutgoingPayload } from '../../src/shared/protocol';
+import type { OutgoingPayload, WorkerCapture } from '../../src/shared/protocol';
 import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import type { RuleDraft } from '../lib/rules';
 import type { DecoderChoice } from './decoding';
@@ -23,6 +23,8 @@ import type { SortSpec } from './sort';
 export interface Settings {
   preserveLog: boolean;
   maxFrames: number;
+  /** capture the sockets of the page's workers (Chromium: the debugger, and Chrome's "started debugging" bar) */
+  captureWorkers: boolean;
   filter: FilterSpec;
 }
 
@@ -84,6 +86,8 @@ export interface PanelView {
   /** messages that arrived while paused and were not recorded */
   readonly pausedSkipped: number;
   readonly connection: Connection;
+  /** worker capture as the background last said; undefined: this browser has none */
+  readonly workerCapture: WorkerCapture | undefined;
   readonly notices: readonly Notice[];
 
   // ---- traffic rules, for the inspected page's origin
@@ -111,6 +115,7 @@ export interface PanelActions {
   setPaused(paused: boolean): void;
   clear(): void;
   setPreserveLog(v: boolean): void;
+  setCaptureWorkers(v: boolean): void;
   setMaxFrames(n: number): void;
   notify(level: Notice['level'], text: string): void;
   dismiss(id: number): void;

@@ -45,10 +45,16 @@ function onPanel(port: Runtime.Port): void {
       tabId = msg.tabId;
       panels.set(tabId, port);
       tellBridges(tabId, envelope({ type: 'panel-present' as const }));
-      void workers.start(tabId);
+      if (msg.captureWorkers !== false) void workers.start(tabId);
+      else workers.idle(tabId);
       return;
     }
     if (tabId === undefined) return;
+    if (msg.type === 'capture-workers') {
+      if (msg.on) void workers.start(tabId);
+      else workers.stop(tabId, true);
+      return;
+    }
     if (workers.isWorkerFrame(msg.frameId) && workers.deliver(tabId, msg.frameId, msg.message)) return;
     const bridge = bridges.get(tabId)?.get(msg.frameId);
     if (bridge) bridge.postMessage(msg.message);

@@ -5,10 +5,12 @@
 import type { PanelToPage } from '../shared/protocol';
 
 export interface WorkerCapture {
-  /** a panel opened on the tab */
+  /** a panel opened on the tab with worker capture on, or the panel's Workers switch was turned on */
   start(tabId: number): void | Promise<void>;
-  /** the tab's panel went away */
-  stop(tabId: number): void;
+  /** the tab's panel went away, or (`tell`: say so to the panel) its Workers switch was turned off */
+  stop(tabId: number, tell?: boolean): void;
+  /** a panel opened with worker capture switched off */
+  idle(tabId: number): void;
   /** frame ids that name workers (browser frames are 0 and up) */
   isWorkerFrame(frameId: number): boolean;
   /** a panel message for a worker's document; false if that worker is not (or no longer) captured */

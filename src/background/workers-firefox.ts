@@ -82,6 +82,8 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
    */
   const realm = 'wslens:' + secret();
   const tabs = new Map<number, { next: number; byFrame: Map<number, FirefoxWorker> }>();
+  /** tabs whose panel has worker capture switched off */
+  const off = new Set<number>();
   let bundle: Promise<string> | undefined;
   const hookBundle = () =>
     (bundle ??= fetch(browser.runtime.getURL('worker-hook-firefox.js'))
@@ -147,7 +149,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
   webRequest.onBeforeSendHeaders.addListener(
     (d) => {
       const dest = d.requestHeaders?.find((h) => h.name.toLowerCase() === 'sec-fetch-dest')?.value;
-      if (!dest || !DESTS.has(dest) || d.tabId < 0) return undefined;
+      if (!dest || !DESTS.has(dest) || d.tabId < 0 || off.has(d.tabId)) return undefined;
       const key = `${d.tabId}:${d.frameId}`;
       let name = channels.get(key);
       if (!name) channels.set(key, (name = 'wslens-' + secret()));
@@ -167,6 +169,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
 
   browser.tabs.onRemoved.addListener((tabId) => {
     tabs.delete(tabId);
+    off.delete(tabId);
     for (const key of [...channels.keys()]) if (key.startsWith(`${tabId}:`)) channels.delete(key);
   });
 
@@ -187,9 +190,25 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
     return undefined;
   };
 
+  const status = (tabId: number, on: boolean) =>
+    deps.toPanel(tabId, envelope({ type: 'workers' as const, status: on ? { state: 'on' as const, runningBefore: 0 } : { state: 'off' as const, reason: '' } }));
+
   return {
-    start() {},
-    stop() {},
+    // Capture is on without a panel (a worker's ring replays to a panel that opens later, as a document's does);
+    // the panel's Workers switch turned off leaves the tab's new workers alone: their scripts are not filtered
+    start(tabId) {
+      off.delete(tabId);
+      status(tabId, true);
+    },
+    stop(tabId, tell = false) {
+      if (!tell) return void off.delete(tabId);
+      off.add(tabId);
+      status(tabId, false);
+    },
+    idle(tabId) {
+      off.add(tabId);
+      status(tabId, false);
+    },
     isWorkerFrame: (frameId) => frameId < 0,
     deliver(tabId, frameId, message: PanelToPage) {
       const w = tabs.get(tabId)?.byFrame.get(frameId);

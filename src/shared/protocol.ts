@@ -124,7 +124,7 @@ export type CaptureEvent =
   | DispatchedEvent;
 
 /** Where a run of the hook lives: a window's document, or a worker's global (testing contract: `data-context`). */
-export type DocContext = 'document' | 'worker' | 'service_worker';
+export type DocContext = 'document' | 'worker' | 'service_worker' | 'shared_worker';
 
 /**
  * Identity of one document (one run of the hook). A reload or navigation makes a new one. A worker's global is a
@@ -275,7 +275,9 @@ export type PanelToPage = { source: typeof SOURCE; v: number; type: 'command'; d
 // documents it can reach and forwards page messages with their frameId.
 
 export type PanelToBackground =
-  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number }
+  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number; captureWorkers?: boolean }
+  /** the panel's "Workers" switch: capture the tab's workers (in Chromium, the debugger and its bar) or not */
+  | { source: typeof SOURCE; v: number; type: 'capture-workers'; on: boolean }
   | { source: typeof SOURCE; v: number; type: 'to-frame'; frameId: number; message: PanelToPage };
 
 export type BackgroundToPanel =
@@ -403,6 +405,7 @@ export function isPanelToBackground(x: unknown): x is PanelToBackground {
   if (!isLensMessage(x)) return false;
   const m = x as Record<string, unknown>;
   if (x.type === 'panel-hello') return typeof m.tabId === 'number';
+  if (x.type === 'capture-workers') return typeof m.on === 'boolean';
   if (x.type === 'to-frame') return typeof m.frameId === 'number' && isPanelToPage(m.message);
   return false;
 }

@@ -66,8 +66,11 @@ function withWaiters(session) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Chromium
-export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [] } = {}) {
+// theme: 'dark' makes the system dark (--force-dark-mode): DevTools follows it by default, and so does
+// devtools.panels.themeName, which the panel reads when it loads
+export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [], theme } = {}) {
   const executablePath = chromiumPath();
+  if (theme === 'dark') extraArgs = [...extraArgs, '--force-dark-mode'];
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
   const browser = await puppeteer.launch({
@@ -146,11 +149,12 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
       await devtoolsPage.screenshot({ path: file });
     },
     async setTheme(theme) {
-      // DevTools' own theme setting; the panel reads devtools.panels.themeName when it loads
+      // DevTools' own theme setting, switched while DevTools is open: 'light' (its 'default'), 'dark' or
+      // 'systemPreferred'
       await devtoolsPage.evaluate(async (theme) => {
         const Common = await import('./core/common/common.js');
         Common.Settings.Settings.instance().moduleSetting('ui-theme').set(theme);
-      }, theme);
+      }, theme === 'light' ? 'default' : theme);
     },
     /** A fresh panel document, as after closing and reopening DevTools (headless cannot reopen DevTools itself). */
     async reopenPanel() {
@@ -183,7 +187,8 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
 }
 
 // ----------------------------------------------------------------------------------------------------- Firefox
-export async function launchFirefox({ extDir, headless = true } = {}) {
+// theme: DevTools' own theme preference (devtools.theme), which the panel reads as devtools.panels.themeName
+export async function launchFirefox({ extDir, headless = true, theme } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
   const port = 28000 + Math.floor(Math.random() * 2000);
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
@@ -205,6 +210,7 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
     'browser.download.start_downloads_in_tmp_dir': false,
     // a fixed moz-extension:// UUID so panel URLs are predictable
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
+    ...(theme ? { 'devtools.theme': theme } : {}),
   };
   fs.writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
   const ff = spawn(firefoxPath(), [...(headless ? ['--headless'] : []), '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
@@ -340,6 +346,10 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
       );
       if (r.error) throw new Error(`Firefox stopBackground: ${r.error}`);
       if (r.after !== 'stopped') throw new Error(`the event page did not stop: ${r.before} -> ${r.after}`);
+    },
+    /** DevTools' theme preference ('light' or 'dark'), switched while the toolbox is open */
+    async setTheme(theme) {
+      await chromeEval(`const [theme, resolve] = arguments; Services.prefs.setCharPref('devtools.theme', theme); resolve(true);`, [theme]);
     },
     waitForDownload: downloadsIn(downloadDir),
     async screenshotPanel(file) {

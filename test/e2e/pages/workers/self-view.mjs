@@ -1,5 +1,5 @@
 // A module worker's view: its static import ran first, with the same location and WebSocket as without the extension.
-import { dep } from './conformance-dep.mjs';
+import { dep } from './self-view-dep.mjs';
 const R = { dep, url: import.meta.url, strict: (function () { return this === undefined; })() };
 R.location = self.location.href;
 R.globalNames = Object.getOwnPropertyNames(self).sort();
