@@ -121,11 +121,20 @@ for (const [label, query] of [
   ['a cross-origin isolated page', '?coep=1'],
 ]) {
   scenario(`workers: what a worker sees is unchanged, on ${label}`, async (s, panel, { origin, plain, browserName }) => {
-      await s.goto(`${origin}/blank.html`);
+    await s.goto(`${origin}/blank.html`);
     await s.openPanel();
     await s.goto(`${origin}/workers-conformance.html${query}`);
     const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
     const native = await plain(`${origin}/workers-conformance.html${query}`);
+    // Firefox (a known limit, README): an error the browser throws through the hook's WebSocket wrapper has one more
+    // frame, the wrapper's, at line 1 of the worker's own script, where the filter wrote the hook (SpiderMonkey cannot
+    // leave a frame out without giving the error an own `stack`). Exactly one, then the rest must be the same.
+    if (browserName === 'firefox')
+      for (const k of ['classic', 'module'])
+        if (typeof withExt[k] === 'object' && typeof native[k] === 'object') {
+          assert.equal(withExt[k].stackDepth, native[k].stackDepth + 1, `${k}: the wrapper's one frame`);
+          withExt[k].stackDepth = native[k].stackDepth;
+        }
     assert.deepEqual(withExt, native);
     if (query === '?coep=1') assert.equal(withExt.page.isolated, true, 'the page is cross-origin isolated');
     // and the workers that could run were captured (under worker-src 'self' the blob: one is refused, natively too)
