@@ -92,8 +92,26 @@ async function stageMoreDecoders(s) {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** Workers of every kind (Chromium): the panel opened first, then the page; the module worker's socket selected. */
+async function stageWorkers(s) {
+  await s.goto(`${server.origin}/blank.html`);
+  await s.openPanel();
+  await s.goto(`${server.origin}/workers.html?kinds=classic,module,blob,nested,sw`);
+  await s.waitForPage(`() => ['classic', 'module', 'blob', 'nested', 'sw'].every((k) => (window.__reports[k] || []).includes('hello-from-' + k))`, { timeout: 20000 });
+  await s.pageEval(`() => { for (const k of ['module', 'sw']) window.__send(k, JSON.stringify({ type: 'ping', from: k })); return true; }`);
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].filter((c) => c.dataset.context !== 'document').length >= 5`, { timeout: 15000 });
+  await new Promise((r) => setTimeout(r, 500));
+  await s.panelEval(`(w) => { [...w.document.querySelectorAll('[data-testid=connection]')].find((c) => c.dataset.url.endsWith('from=module')).click(); return true; }`);
+  await new Promise((r) => setTimeout(r, 300));
+  await s.panelEval(`(w) => { const rows = [...w.document.querySelectorAll('[data-testid=frame]')]; rows[rows.length - 1].click(); return true; }`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
+// SHOTS=panel-workers,panel-rules takes only those
+const only = process.env.SHOTS?.split(',');
 async function shoot(session, staging, name) {
+  if (only && !only.includes(name)) return session.close();
   try {
     await staging(session);
     const file = path.join(out, `${name}.png`);
@@ -108,6 +126,7 @@ try {
   await shoot(await launchChromium({ extDir: ext('chrome') }), stageRules, 'panel-rules');
   await shoot(await launchChromium({ extDir: ext('chrome') }), stageDecoders, 'panel-decoders');
   await shoot(await launchChromium({ extDir: ext('chrome') }), stageMoreDecoders, 'panel-decoders-more');
+  await shoot(await launchChromium({ extDir: ext('chrome') }), stageWorkers, 'panel-workers');
   // DevTools follows the system theme by default; --force-dark-mode makes the system dark
   for (const theme of ['light', 'dark'])
     await shoot(await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] }), stage, `panel-chromium-${theme}`);

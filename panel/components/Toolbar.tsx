@@ -60,13 +60,13 @@ export function Toolbar() {
           title={
             workerCapture.state === 'unavailable'
               ? workerCapture.reason
-              : 'Capture the sockets of the page’s workers. In Chrome this attaches the debugger to the tab while the panel is open, and Chrome shows its “started debugging this browser” bar.'
+              : 'Capture the sockets of the page’s workers. In Chrome (off until you turn it on) this attaches the debugger to the tab while the panel is open: Chrome shows its “started debugging this browser” bar, and DevTools shows its Sources panel each time a worker starts (come back here to see its sockets). In Firefox it costs nothing visible.'
           }
         >
           <input
             type="checkbox"
             data-testid="capture-workers"
-            checked={settings.captureWorkers}
+            checked={settings.captureWorkers ?? workerCapture.state === 'on'}
             disabled={workerCapture.state === 'unavailable'}
             onChange={(e) => panel.setCaptureWorkers(e.currentTarget.checked)}
           />

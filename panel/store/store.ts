@@ -99,7 +99,7 @@ export class Store implements Panel {
     this.pb = new ProtobufSchemas(loadProtobufLib);
     this.client = new PageClient(transport);
     // a filter saved before a field existed gets that field's default
-    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, captureWorkers: true, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
+    this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
     this.log = createLog(this.settings.maxFrames);
     this.compiled = compileFilter(this.settings.filter.text);
   }

@@ -24,7 +24,7 @@ export interface Settings {
   preserveLog: boolean;
   maxFrames: number;
   /** capture the sockets of the page's workers (Chromium: the debugger, and Chrome's "started debugging" bar) */
-  captureWorkers: boolean;
+  captureWorkers?: boolean;
   filter: FilterSpec;
 }
 

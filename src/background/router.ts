@@ -45,7 +45,7 @@ function onPanel(port: Runtime.Port): void {
       tabId = msg.tabId;
       panels.set(tabId, port);
       tellBridges(tabId, envelope({ type: 'panel-present' as const }));
-      if (msg.captureWorkers !== false) void workers.start(tabId);
+      if (msg.captureWorkers ?? workers.defaultOn) void workers.start(tabId);
       else workers.idle(tabId);
       return;
     }

@@ -11,6 +11,11 @@ export interface WorkerCapture {
   stop(tabId: number, tell?: boolean): void;
   /** a panel opened with worker capture switched off */
   idle(tabId: number): void;
+  /**
+   * whether capture is on for a panel that never chose: Firefox's costs the user nothing visible; Chromium's pauses
+   * each new worker, and the user's DevTools shows its Sources panel when one does (measured), so it waits for a yes
+   */
+  defaultOn: boolean;
   /** frame ids that name workers (browser frames are 0 and up) */
   isWorkerFrame(frameId: number): boolean;
   /** a panel message for a worker's document; false if that worker is not (or no longer) captured */

@@ -210,6 +210,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
       status(tabId, false);
     },
     isWorkerFrame: (frameId) => frameId < 0,
+    defaultOn: true,
     deliver(tabId, frameId, message: PanelToPage) {
       const w = tabs.get(tabId)?.byFrame.get(frameId);
       const port = w && deps.bridgePort(tabId, w.bridgeFrameId);

@@ -262,5 +262,6 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
       return true;
     },
     isWorkerFrame: (frameId: number) => frameId < 0,
+    defaultOn: false,
   };
 }

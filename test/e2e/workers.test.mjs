@@ -8,6 +8,13 @@ import { isDeepStrictEqual } from 'node:util';
 import { waitFor } from './lib/sessions.mjs';
 import { scenario } from './lib/suite.mjs';
 
+/** Chromium's worker capture waits for the user's yes (its Workers switch is off until turned on): turn it on. */
+async function workersOn(panel) {
+  await panel.waitFor((w) => !!w.document.querySelector('[data-testid=capture-workers]'));
+  if (!(await panel.eval((w) => w.document.querySelector('[data-testid=capture-workers]').checked))) await panel.click('capture-workers');
+  await panel.waitFor((w) => w.__wsLens.store.workerCapture?.state === 'on');
+}
+
 // Firefox's webRequest never sees a blob: or data: worker's script, so nothing can put the hook in front of it
 // (docs/reach-findings.md §1; the MAIN-world re-wrap of §2 is not built)
 const kindsFor = (browserName) => (browserName === 'firefox' ? ['classic', 'module', 'nested'] : ['classic', 'module', 'blob', 'data', 'nested']);
@@ -18,6 +25,7 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
   if (browserName === 'firefox') t.diagnostic('Firefox: blob: and data: workers skipped (webRequest never sees their scripts)');
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/workers.html?kinds=${KINDS.join(',')}`);
   // every worker's socket works as without the extension: the echo of its hello reached it
   await s.waitForPage(`() => ${JSON.stringify(KINDS)}.every((k) => (window.__reports[k] || []).includes('hello-from-' + k))`, { timeout: 20000 });
@@ -77,6 +85,7 @@ scenario('workers: a service worker that opens a socket on a message', async (s,
   if (browserName === 'firefox') return t.skip(NOT_IN_FIREFOX);
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/workers.html?kinds=sw`);
   await s.waitForPage(`() => (window.__reports.sw || []).includes('hello-from-sw')`, { timeout: 20000 });
   const c = await waitFor(async () => (await panel.conns()).find((x) => x.url.endsWith('/echo?from=sw') && x.state === 'open'), {
@@ -97,9 +106,11 @@ scenario('workers: a service worker that opens a socket on a message', async (s,
 scenario('workers: the Workers switch off leaves new workers alone', async (s, panel, { origin }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await panel.waitFor((w) => !!w.document.querySelector('[data-testid=capture-workers]'));
-  assert.equal(await panel.eval((w) => w.document.querySelector('[data-testid=capture-workers]').checked), true, 'on by default');
+  // on (the helper), then off
   await panel.click('capture-workers');
+  await panel.waitFor((w) => w.__wsLens.store.workerCapture?.state !== 'on');
   await s.goto(`${origin}/workers.html?kinds=classic`);
   await s.waitForPage(`() => (window.__reports.classic || []).includes('hello-from-classic')`, { timeout: 20000 });
   await new Promise((r) => setTimeout(r, 1000));
@@ -123,6 +134,7 @@ for (const [label, query] of [
   scenario(`workers: what a worker sees is unchanged, on ${label}`, async (s, panel, { origin, plain, browserName }) => {
     await s.goto(`${origin}/blank.html`);
     await s.openPanel();
+    await workersOn(panel);
     await s.goto(`${origin}/workers-conformance.html${query}`);
     const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
     const native = await plain(`${origin}/workers-conformance.html${query}`);
@@ -150,6 +162,7 @@ for (const [label, query] of [
 scenario('workers: a flood of 50,000 frames from a worker is captured whole', async (s, panel, { origin }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/workers.html?kinds=flood`);
   await s.waitForPage(`() => (window.__reports.flood || []).includes('all 50000')`, { timeout: 60000 });
   // every frame, in order, none lost: the panel's count for the socket, and the first and last frames' text
@@ -170,6 +183,7 @@ scenario('workers: a flood of 50,000 frames from a worker is captured whole', as
 scenario("workers: a cross-site frame's worker is captured too", async (s, panel, { origin }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/workers-frame.html`);
   const c = await waitFor(async () => (await panel.conns()).find((x) => x.context === 'worker' && x.url.endsWith('/echo?from=classic') && x.state === 'open'), {
     timeout: 20000,
@@ -184,6 +198,7 @@ scenario('workers: a SharedWorker used by two tabs is one socket, captured from 
   if (browserName === 'firefox') return t.skip(NOT_IN_FIREFOX);
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/workers.html?kinds=shared`);
   // attached late (Chromium lists a SharedWorker a moment after it starts): wait for the panel to know it
   await panel.waitFor((w) => [...w.__wsLens.store.log.docs.values()].some((d) => d.context === 'shared_worker' && d.url.endsWith('/workers/shared.js')), { timeout: 15000 });
@@ -217,6 +232,7 @@ scenario('workers: a worker running before the panel opened is shown (Firefox) o
   await s.goto(`${origin}/workers.html?kinds=classic`);
   await s.waitForPage(`() => (window.__reports.classic || []).includes('hello-from-classic')`, { timeout: 20000 });
   await s.openPanel();
+  await workersOn(panel);
   if (browserName === 'firefox') {
     // Firefox hooks every worker from its start, panel or not: its socket is there at once, its frames replayed
     await waitFor(async () => (await panel.conns()).some((c) => c.context === 'worker' && c.url.endsWith('/echo?from=classic')), { timeout: 15000, message: 'the worker that ran before the panel' });
@@ -234,6 +250,7 @@ scenario('workers: a worker running before the panel opened is shown (Firefox) o
 scenario('workers: a worker sees itself, its location, its imports and WebSocket as without the extension', async (s, panel, { origin, plain }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/worker-self-view.html`);
   const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 15000 });
   // the hook was in the worker (not a comparison of two unhooked runs): its socket is listed
