@@ -1,8 +1,10 @@
+import { useState } from 'preact/hooks';
 import { usePanel, useView } from './hooks/usePanel';
 import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
 import type { Doc, Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';
 import type { DecoderChoice } from '../store/decoding';
+import { focusPane } from './keys';
 
 /** The heading of a document's sockets: the page, a frame, or which kind of worker (its script is the url). */
 function whereItLives(doc: Doc): string {
@@ -64,15 +66,31 @@ export function ConnectionList() {
   const severalDocs = panel.docCount() > 1;
   const now = Date.now();
   const all = selection.sockets.size === 0;
-  const move = (delta: number) => {
-    const i = socketOrder.indexOf(selection.primary ?? '');
-    const next = socketOrder[Math.max(0, Math.min(socketOrder.length - 1, i + delta))];
-    if (next) panel.selectSocket(next);
+  // the row the keyboard is on: the socket picked last, or one Ctrl+↑/↓ moved to without picking it
+  const [cursorKey, setCursor] = useState<string | undefined>();
+  const cursor = cursorKey !== undefined && panel.socket(cursorKey) ? cursorKey : selection.primary;
+  const onKey = (e: KeyboardEvent) => {
+    if (e.target !== e.currentTarget) return; // keys in the "decode as" select are its own
+    const i = socketOrder.indexOf(cursor ?? '');
+    const last = socketOrder.length - 1;
+    const to =
+      e.key === 'ArrowDown' ? Math.min(last, i + 1) : e.key === 'ArrowUp' ? Math.max(0, i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : undefined;
+    if (to !== undefined && to >= 0) {
+      const key = socketOrder[to];
+      setCursor(key);
+      // Ctrl+↑/↓ moves without picking, so that Space can add sockets to the picked ones
+      if (!(e.ctrlKey || e.metaKey)) panel.selectSocket(key);
+    } else if (e.key === ' ' && cursor) panel.selectSocket(cursor, 'toggle');
+    else if (e.key === 'Escape' || e.key === 'a') panel.selectAllSockets();
+    else if (e.key === 'Enter') focusPane((e.currentTarget as HTMLElement).ownerDocument, 'frames');
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
   };
   let lastDoc = '';
   // A grid of one column (issue 18): each socket is a row you select, and its "decode as" control sits in a cell
   // of that row. A listbox could hold no control: an option is one thing to pick, with nothing inside to operate.
-  const activeIndex = selection.primary === undefined ? -1 : socketOrder.indexOf(selection.primary);
+  const activeIndex = cursor === undefined ? -1 : socketOrder.indexOf(cursor);
   return (
     <div class="connections">
       <div
@@ -82,14 +100,10 @@ export function ConnectionList() {
         aria-multiselectable="true"
         aria-activedescendant={activeIndex < 0 ? (all ? 'conn-all' : undefined) : `conn-${activeIndex}`}
         tabIndex={0}
-        onKeyDown={(e) => {
-          if (e.target !== e.currentTarget) return; // keys in the "decode as" select are its own
-          const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
-          if (step) {
-            move(step);
-            e.preventDefault();
-          } else if (e.key === 'Escape') panel.selectAllSockets();
-        }}
+        data-pane="sockets"
+        data-keys="a"
+        aria-keyshortcuts="c"
+        onKeyDown={onKey}
       >
         <div
           id="conn-all"
@@ -119,7 +133,7 @@ export function ConnectionList() {
               )}
               <div
                 id={`conn-${i}`}
-                class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''}`}
+                class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''} ${cursor === key ? 'cursor' : ''}`}
                 role="row"
                 aria-selected={selected}
                 data-testid="connection"
