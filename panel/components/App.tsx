@@ -50,9 +50,8 @@ function useShortcuts(): { help: boolean; setHelp: (v: boolean) => void; tabRequ
       else if (e.key === '/') doc.querySelector<HTMLElement>('[data-testid=filter-input]')?.focus();
       else if (PANE_KEYS[e.key]) focusPane(doc, PANE_KEYS[e.key]);
       else if (TAB_KEYS[e.key]) {
+        // BottomPane shows the tab and focuses it
         setTabRequest((cur) => ({ tab: TAB_KEYS[e.key], n: (cur?.n ?? 0) + 1 }));
-        // the tab shows on the next render: focus it then
-        setTimeout(() => focusPane(doc, 'tabs'), 0);
       } else return;
       e.preventDefault();
       e.stopPropagation();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useView } from './hooks/usePanel';
 import { DetailPane } from './DetailPane';
 import { RulesPane } from './RulesPane';
@@ -32,10 +32,19 @@ export function BottomPane({ tabRequest }: { tabRequest?: { tab: Tab; n: number 
   useEffect(() => {
     if (paneRequests) setTab('protobuf');
   }, [paneRequests]);
-  // a shortcut (see keys.ts) asks for a tab
+  // a shortcut (see keys.ts) asks for a tab, and the keyboard goes to it once it shows
+  const focusTab = useRef<Tab | undefined>(undefined);
   useEffect(() => {
-    if (tabRequest) setTab(tabRequest.tab);
+    if (!tabRequest) return;
+    setTab(tabRequest.tab);
+    focusTab.current = tabRequest.tab;
   }, [tabRequest]);
+  const tabList = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusTab.current !== tab) return;
+    focusTab.current = undefined;
+    tabList.current?.querySelector<HTMLElement>('[role=tab][aria-selected=true]')?.focus();
+  });
   const active = drafts.filter((d) => d.enabled).length;
   const tabs: [Tab, string][] = [
     ['detail', 'Frame'],
@@ -48,6 +57,7 @@ export function BottomPane({ tabRequest }: { tabRequest?: { tab: Tab; n: number 
     <div class="bottom">
       <HeldFrames />
       <div
+        ref={tabList}
         class="bottom-tabs tabs"
         role="tablist"
         aria-label="Panes"

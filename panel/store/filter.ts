@@ -155,7 +155,8 @@ function compileTerm(term: string, socket: SocketOf, texts: { source: string; i:
   }
   const eq = term.indexOf('=');
   const p = term.startsWith('$') ? parseJsonPath(eq < 0 ? term : term.slice(0, eq)) : undefined;
-  // `$5` is text: only what reads as a path is one
+  // `$.` or `$[` starts a path (and a broken one is an error); `$5` is text
+  if (p?.error && /^\$[.[]/.test(term)) return p.error;
   if (p?.path) {
     const want = eq < 0 ? undefined : unquote(term.slice(eq + 1));
     return (f) => {
