@@ -83,7 +83,8 @@ export function focusPane(doc: Document, pane: PaneName): boolean {
   if (!root) return false;
   let target: HTMLElement | null = root;
   if (pane === 'tabs') target = root.querySelector<HTMLElement>('[role=tab][aria-selected=true]');
-  else if (pane === 'held') target = root.querySelector<HTMLElement>('button:not(:disabled)');
+  // the first held frame's Forward, not Resume all above it
+  else if (pane === 'held') target = root.querySelector<HTMLElement>('.held-row button:not(:disabled)');
   else if (pane === 'detail')
     target = root.querySelector<HTMLElement>('[role=treeitem][tabindex="0"]') ?? root.querySelector<HTMLElement>('[tabindex="0"]') ?? root;
   if (!target) return false;
