@@ -25,7 +25,7 @@ async function mount() {
       <App />
     </PanelContext.Provider>,
   );
-  const list = [];
+  const list: Parameters<typeof events>[1] = [];
   for (let sid = 1; sid <= SOCKETS; sid++) {
     list.push({ sid, kind: 'created' as const, url: `ws://127.0.0.1/room/${sid}`, protocols: [], stack: '' });
     if (sid % 10 !== 0) list.push({ sid, kind: 'open' as const, protocol: '', extensions: '' });
