@@ -1,8 +1,11 @@
+import { useRef, useState } from 'preact/hooks';
+import { useVirtualizer } from './hooks/useVirtualizer';
 import { usePanel, useView } from './hooks/usePanel';
 import { formatBytes, formatClock, formatDuration, hostPath } from '../lib/format';
 import type { Doc, Socket } from '../store/model';
 import { CHOICES, protocolById } from '../decoders';
 import type { DecoderChoice } from '../store/decoding';
+import { focusPane } from './keys';
 
 /** the tag on a socket that does not live in a window's document, and its tooltip */
 const CONTEXT_TAGS: Record<Socket['context'], [string, string]> = {
@@ -60,6 +63,19 @@ function DecodeAs({ s, onChoose }: { s: Socket; onChoose: (c: DecoderChoice) => 
   );
 }
 
+/** row heights: fixed, so the virtualiser never measures (CSS .conn and .doc-marker match them) */
+const ROW = 58;
+const MARKER = 19;
+
+type Item = { marker: Doc } | { key: string; index: number };
+
+const STATES = ['connecting', 'open', 'closing', 'closed'] as const;
+
+/**
+ * The sockets: a grid of one column, virtualised (only the rows in view exist, so thousands of sockets cost what a
+ * screenful does), filterable by url and state. Each socket is a row you select, and its "decode as" control sits in
+ * a cell of that row: a listbox could hold no control, an option is one thing to pick with nothing inside to operate.
+ */
 export function ConnectionList() {
   const panel = usePanel();
   const selection = useView((v) => ({
@@ -69,67 +85,151 @@ export function ConnectionList() {
     socketsRev: v.revisions.sockets,
     docsRev: v.revisions.docs,
   }));
+  const [urlFilter, setUrlFilter] = useState('');
+  const [stateFilter, setStateFilter] = useState<'' | (typeof STATES)[number]>('');
+  const scroller = useRef<HTMLDivElement>(null);
   const socketOrder = panel.socketKeys();
   const severalDocs = panel.docCount() > 1;
   const now = Date.now();
   const all = selection.sockets.size === 0;
-  const move = (delta: number) => {
-    const i = socketOrder.indexOf(selection.primary ?? '');
-    const next = socketOrder[Math.max(0, Math.min(socketOrder.length - 1, i + delta))];
-    if (next) panel.selectSocket(next);
-  };
+
+  // the sockets the list shows, in order, with a marker row before each document's first (when there are several)
+  const needle = urlFilter.trim().toLowerCase();
+  const shownKeys: string[] = [];
+  const items: Item[] = [];
   let lastDoc = '';
-  // A grid of one column (issue 18): each socket is a row you select, and its "decode as" control sits in a cell
-  // of that row. A listbox could hold no control: an option is one thing to pick, with nothing inside to operate.
-  const activeIndex = selection.primary === undefined ? -1 : socketOrder.indexOf(selection.primary);
+  for (const key of socketOrder) {
+    const s = panel.socket(key)!;
+    if (stateFilter && s.state !== stateFilter) continue;
+    if (needle && !s.url.toLowerCase().includes(needle)) continue;
+    if (severalDocs && s.docId !== lastDoc) {
+      const doc = panel.doc(s.docId);
+      if (doc) items.push({ marker: doc });
+    }
+    lastDoc = s.docId;
+    items.push({ key, index: shownKeys.length });
+    shownKeys.push(key);
+  }
+  const v = useVirtualizer({
+    count: items.length,
+    estimateSize: (i) => ('marker' in items[i] ? MARKER : ROW),
+    overscan: 6,
+    getScrollElement: () => scroller.current,
+  });
+  // the sizes depend on which rows are markers: tell the virtualiser when that may have changed
+  const shape = `${items.length}:${severalDocs}:${needle}:${stateFilter}:${socketOrder.length}`;
+  const lastShape = useRef(shape);
+  if (lastShape.current !== shape) {
+    lastShape.current = shape;
+    v.measure();
+  }
+
+  // the row the keyboard is on: the socket picked last, or one Ctrl+↑/↓ moved to without picking it
+  const [cursorKey, setCursor] = useState<string | undefined>();
+  const cursor = cursorKey !== undefined && panel.socket(cursorKey) ? cursorKey : selection.primary;
+  const itemIndexOf = (key: string) => items.findIndex((it) => 'key' in it && it.key === key);
+  const onKey = (e: KeyboardEvent) => {
+    if (e.target !== e.currentTarget) return; // keys in the "decode as" select are its own
+    const i = shownKeys.indexOf(cursor ?? '');
+    const last = shownKeys.length - 1;
+    const to =
+      e.key === 'ArrowDown' ? Math.min(last, i + 1) : e.key === 'ArrowUp' ? Math.max(0, i - 1) : e.key === 'Home' ? 0 : e.key === 'End' ? last : undefined;
+    if (to !== undefined && to >= 0) {
+      const key = shownKeys[to];
+      setCursor(key);
+      v.scrollToIndex(itemIndexOf(key), { align: 'auto' });
+      // Ctrl+↑/↓ moves without picking, so that Space can add sockets to the picked ones
+      if (!(e.ctrlKey || e.metaKey)) panel.selectSocket(key);
+    } else if (e.key === ' ' && cursor) panel.selectSocket(cursor, 'toggle');
+    else if (e.key === 'Escape' || e.key === 'a') panel.selectAllSockets();
+    else if (e.key === 'Enter') focusPane((e.currentTarget as HTMLElement).ownerDocument, 'frames');
+    else return;
+    e.preventDefault();
+    e.stopPropagation();
+  };
+
+  const virtual = v.getVirtualItems();
+  const activeIndex = cursor === undefined ? -1 : shownKeys.indexOf(cursor);
+  const activeRendered = activeIndex >= 0 && virtual.some((it) => { const x = items[it.index]; return 'key' in x && x.index === activeIndex; });
+  const filtered = needle !== '' || stateFilter !== '';
   return (
     <div class="connections">
+      <div class="conn-filters" role="search" aria-label="Filter sockets">
+        <input
+          type="search"
+          data-testid="connection-filter"
+          aria-label="Filter sockets by url"
+          placeholder={`Filter ${socketOrder.length.toLocaleString()} socket${socketOrder.length === 1 ? '' : 's'} by url`}
+          value={urlFilter}
+          onInput={(e) => setUrlFilter(e.currentTarget.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') {
+              e.stopPropagation();
+              setUrlFilter('');
+            } else if (e.key === 'Enter') focusPane(e.currentTarget.ownerDocument, 'sockets');
+          }}
+        />
+        <select data-testid="connection-state" aria-label="Sockets in state" value={stateFilter} onChange={(e) => setStateFilter(e.currentTarget.value as typeof stateFilter)}>
+          <option value="">any state</option>
+          {STATES.map((st) => (
+            <option value={st}>{st}</option>
+          ))}
+        </select>
+      </div>
       <div
         class="conn-grid"
+        ref={scroller}
         role="grid"
         aria-label="WebSocket connections"
         aria-multiselectable="true"
-        aria-activedescendant={activeIndex < 0 ? (all ? 'conn-all' : undefined) : `conn-${activeIndex}`}
+        aria-rowcount={items.length + 1}
+        aria-activedescendant={activeRendered ? `conn-${activeIndex}` : all && activeIndex < 0 ? 'conn-all' : undefined}
         tabIndex={0}
-        onKeyDown={(e) => {
-          if (e.target !== e.currentTarget) return; // keys in the "decode as" select are its own
-          const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
-          if (step) {
-            move(step);
-            e.preventDefault();
-          } else if (e.key === 'Escape') panel.selectAllSockets();
-        }}
+        data-pane="sockets"
+        data-keys="a"
+        aria-keyshortcuts="c"
+        data-shown={shownKeys.length}
+        onKeyDown={onKey}
       >
         <div
           id="conn-all"
           class={`conn-all ${all ? 'selected' : ''}`}
           role="row"
+          aria-rowindex={1}
           aria-selected={all}
           data-testid="connection-all"
           onClick={() => panel.selectAllSockets()}
         >
-          <div role="gridcell">All sockets ({socketOrder.length})</div>
+          <div role="gridcell">
+            All sockets ({socketOrder.length.toLocaleString()}){filtered ? ` · ${shownKeys.length.toLocaleString()} shown` : ''}
+          </div>
         </div>
-        {socketOrder.map((key, i) => {
-          const s = panel.socket(key)!;
-          const doc = panel.doc(s.docId);
-          const marker = doc && s.docId !== lastDoc && severalDocs;
-          lastDoc = s.docId;
-          const selected = selection.sockets.has(key);
-          return (
-            <>
-              {marker && (
-                <div class="doc-marker" role="row" title={doc.url}>
+        <div class="conn-rows" role="rowgroup" style={{ height: `${v.getTotalSize()}px` }}>
+          {virtual.map((it) => {
+            const item = items[it.index];
+            const style = { transform: `translateY(${it.start}px)`, height: `${'marker' in item ? MARKER : ROW}px` };
+            if ('marker' in item) {
+              const doc = item.marker;
+              return (
+                <div key={`doc-${doc.docId}`} class="doc-marker" role="row" aria-rowindex={it.index + 2} title={doc.url} style={style}>
                   <div role="rowheader">
                     {whereItLives(doc)}: {hostPath(doc.url)}
                     {doc.gone ? ' (gone)' : ''}
                   </div>
                 </div>
-              )}
+              );
+            }
+            const key = item.key;
+            const s = panel.socket(key)!;
+            const doc = panel.doc(s.docId);
+            const selected = selection.sockets.has(key);
+            return (
               <div
-                id={`conn-${i}`}
-                class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''}`}
+                key={key}
+                id={`conn-${item.index}`}
+                class={`conn ${selected ? 'selected' : ''} ${selection.primary === key ? 'primary' : ''} ${cursor === key ? 'cursor' : ''}`}
                 role="row"
+                aria-rowindex={it.index + 2}
                 aria-selected={selected}
                 data-testid="connection"
                 data-state={s.state}
@@ -137,7 +237,11 @@ export function ConnectionList() {
                 data-kind={s.kind}
                 data-context={s.context}
                 title={`${s.url}\nCreated at:\n${s.stack}`}
-                onClick={(e) => panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
+                style={style}
+                onClick={(e) => {
+                  setCursor(key);
+                  panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only');
+                }}
               >
                 <div role="gridcell">
                   <div class="conn-line">
@@ -183,9 +287,9 @@ export function ConnectionList() {
                   )}
                 </div>
               </div>
-            </>
-          );
-        })}
+            );
+          })}
+        </div>
       </div>
       {/* outside the grid: a grid holds rows only */}
       {socketOrder.length === 0 && (
@@ -194,6 +298,7 @@ export function ConnectionList() {
           capture from the very start.
         </div>
       )}
+      {socketOrder.length > 0 && shownKeys.length === 0 && <div class="empty-hint">No socket matches.</div>}
     </div>
   );
 }

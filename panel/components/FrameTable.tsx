@@ -6,6 +6,7 @@ import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
 import { decodedView } from '../store/decoding';
+import { focusPane } from './keys';
 
 const ROW = 21;
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
@@ -75,8 +76,15 @@ export function FrameTable() {
     else if (e.key === 'Home') select(0);
     else if (e.key === 'End') select(count - 1);
     else if (e.key === 'Escape') panel.selectRow(undefined);
-    else return;
+    else if (e.key === ' ' && selected !== undefined) panel.mark(selected, e.shiftKey ? 'range' : 'toggle');
+    else if (e.key === 'Enter' && selected !== undefined) {
+      // the detail renders with the selection: focus it once it has
+      const doc = (e.currentTarget as HTMLElement).ownerDocument;
+      requestAnimationFrame(() => focusPane(doc, 'detail'));
+    } else return;
     e.preventDefault();
+    // Esc is DevTools' too (Chrome's drawer): taken here, it stays here
+    e.stopPropagation();
   };
 
   const sortMark = (by: 'time' | 'size') => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
@@ -101,6 +109,8 @@ export function FrameTable() {
         aria-label="Frames"
         aria-rowcount={count + 1}
         aria-activedescendant={active}
+        data-pane="frames"
+        aria-keyshortcuts="f"
         onKeyDown={onKey}
       >
         <div class="frames-head" role="row" aria-rowindex={1}>

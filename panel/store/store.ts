@@ -12,7 +12,8 @@ import { chooseDecoder, type DecoderChoice } from './decoding';
 import { ProtobufSchemas, type ProtobufView, type StoredProtobuf } from './protobuf';
 import type { ProtobufLib } from './protobufSchemas';
 import { loadProtobufReader, protobufReaderReady } from '../decoders/protobuf';
-import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
+import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec, type SavedFilter } from './filter';
+import { typeStats, type TypeStat } from './messageType';
 import { harFile, importedText, jsonLinesFile, rowsOfSockets, scriptFile, scriptRows, socketsToExport, type SavedFile } from './files';
 import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import {
@@ -88,8 +89,14 @@ export class Store implements Panel {
   rulesOrigin: string | undefined;
   rulesAcks = 0;
 
+  /** filters the user named, for the inspected page's origin (`rulesOrigin`); main.tsx keeps them in storage */
+  savedFilters: readonly SavedFilter[] = [];
+
   /** the extension's version, for the files it writes */
   appVersion = 'dev';
+
+  /** a row's socket, for the filter's terms (its url, its decoder) */
+  private readonly socketOf: (key: string) => Socket | undefined;
 
   /** the inspected origin's Protocol Buffers schema and per-socket-URL message types */
   private pb: ProtobufSchemas;
@@ -101,7 +108,8 @@ export class Store implements Panel {
     // a filter saved before a field existed gets that field's default
     this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
     this.log = createLog(this.settings.maxFrames);
-    this.compiled = compileFilter(this.settings.filter.text);
+    this.socketOf = (key) => this.log.sockets.get(key);
+    this.compiled = compileFilter(this.settings.filter.text, this.socketOf);
   }
 
   subscribe(l: Listener): () => void {
@@ -279,8 +287,43 @@ export class Store implements Panel {
 
   setFilter(patch: Partial<FilterSpec>): void {
     this.settings = { ...this.settings, filter: { ...this.settings.filter, ...patch } };
-    this.compiled = compileFilter(this.settings.filter.text);
+    this.compiled = compileFilter(this.settings.filter.text, this.socketOf);
     this.refilter();
+  }
+
+  // ------------------------------------------------------------------ saved filters
+  /** Keep the filter as it is now under `name` (replacing one of that name). */
+  saveFilter(name: string): void {
+    const n = name.trim();
+    if (!n) return;
+    const kept: SavedFilter = { name: n, ...this.settings.filter };
+    this.savedFilters = [...this.savedFilters.filter((x) => x.name !== n), kept].sort((a, b) => a.name.localeCompare(b.name));
+    this.changed();
+  }
+
+  /** Put a saved filter in place: its query, direction, invert and heartbeat switch. */
+  applySavedFilter(name: string): void {
+    const f = this.savedFilters.find((x) => x.name === name);
+    if (!f) return;
+    this.setFilter({ text: f.text, direction: f.direction, invert: f.invert, hideHeartbeats: f.hideHeartbeats });
+  }
+
+  deleteSavedFilter(name: string): void {
+    this.savedFilters = this.savedFilters.filter((x) => x.name !== name);
+    this.changed();
+  }
+
+  /** The inspected origin's saved filters, from storage (main.tsx). */
+  restoreSavedFilters(list: readonly SavedFilter[]): void {
+    this.savedFilters = list.filter((x) => x && typeof x.name === 'string' && typeof x.text === 'string').map((x) => ({ ...EMPTY_FILTER, ...x }));
+    this.changed();
+  }
+
+  /** Frames and bytes by message type over the selected sockets (all when none is picked), the filter aside. */
+  typeStats(): TypeStat[] {
+    const sel = this.selection.sockets;
+    const frames = sel.size ? this.log.frames.filter((f) => sel.has(f.socketKey)) : this.log.frames;
+    return typeStats(frames, this.socketOf);
   }
 
   selectSocket(key: string, mode: 'only' | 'toggle' = 'only'): void {

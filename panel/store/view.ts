@@ -9,7 +9,8 @@ import type { OutgoingPayload, WorkerCapture } from '../../src/shared/protocol';
 import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import type { RuleDraft } from '../lib/rules';
 import type { DecoderChoice } from './decoding';
-import type { CompiledFilter, FilterSpec } from './filter';
+import type { CompiledFilter, FilterSpec, SavedFilter } from './filter';
+import type { TypeStat } from './messageType';
 import type { SavedFile } from './files';
 import type { LogRevisions } from './log';
 import type { Marks } from './marks';
@@ -73,6 +74,8 @@ export interface PanelView {
   held(): Frame[];
   /** the rows a replay covers: the marked ones, else the selected one */
   replayRows(): Frame[];
+  /** frames and bytes by message type over the selected sockets (all when none is picked), the filter aside */
+  typeStats(): TypeStat[];
   /** what a test or mock-server export of a scope covers */
   scriptScope(scope: ExportScope): { sockets: number; frames: number };
 
@@ -89,6 +92,8 @@ export interface PanelView {
   /** worker capture as the background last said; undefined: this browser has none */
   readonly workerCapture: WorkerCapture | undefined;
   readonly notices: readonly Notice[];
+  /** named filters for the inspected page's origin */
+  readonly savedFilters: readonly SavedFilter[];
 
   // ---- traffic rules, for the inspected page's origin
   readonly ruleDrafts: readonly RuleDraft[];
@@ -111,6 +116,9 @@ export interface PanelActions {
   clearMarks(): void;
   setSort(by: SortSpec['by']): void;
   setFilter(patch: Partial<FilterSpec>): void;
+  saveFilter(name: string): void;
+  applySavedFilter(name: string): void;
+  deleteSavedFilter(name: string): void;
   setDecoder(key: string, choice: DecoderChoice): void;
   setPaused(paused: boolean): void;
   clear(): void;

@@ -109,6 +109,24 @@ for (const theme of ['light', 'dark'])
       await panel.waitFor(`(w) => w.document.querySelector('[data-testid=proto-pane]')`);
       await check('protobuf schema');
 
+      // the second pass (issue 18): the Types table, a filter being named, the ? overlay
+      await panel.decodeAs('/echo', 'auto');
+      await panel.click('tab-types');
+      await panel.waitFor(`(w) => w.document.querySelectorAll('[data-testid=type-row]').length >= 3`);
+      await check('types');
+      await panel.type('filter-input', 'dir:sent size>4');
+      await panel.click('filter-save');
+      await panel.waitFor(`(w) => w.document.querySelector('[data-testid=filter-save-name]')`);
+      await check('a filter being named');
+      await panel.type('filter-save-name', 'a11y');
+      await panel.click('filter-save-confirm');
+      await panel.focusPanel();
+      await panel.keys('?');
+      await panel.waitFor(`(w) => w.document.querySelector('[data-testid=shortcuts]')`);
+      await check('the shortcuts overlay');
+      await panel.keys('Escape');
+      await panel.type('filter-input', '');
+
       const shot = path.join(root, 'artifacts', `a11y-${browserName}-${theme}.png`);
       fs.mkdirSync(path.dirname(shot), { recursive: true });
       await pause(200);
