@@ -115,6 +115,8 @@ for (const theme of ['light', 'dark'])
       await panel.waitFor(`(w) => w.document.querySelectorAll('[data-testid=type-row]').length >= 3`);
       await check('types');
       await panel.type('filter-input', 'dir:sent size>4');
+      // the button is enabled once the panel has re-rendered with a filter to keep
+      await panel.waitFor(`(w) => !w.document.querySelector('[data-testid=filter-save]').disabled`);
       await panel.click('filter-save');
       await panel.waitFor(`(w) => w.document.querySelector('[data-testid=filter-save-name]')`);
       await check('a filter being named');
