@@ -96,6 +96,7 @@ async function stageMoreDecoders(s) {
 async function stageWorkers(s) {
   await s.goto(`${server.origin}/blank.html`);
   await s.openPanel();
+  await s.waitForPanel(`(w) => !!w.document.querySelector('[data-testid=capture-workers]')`);
   await s.panelEval(`(w) => { w.document.querySelector('[data-testid=capture-workers]').click(); return true; }`);
   await s.waitForPanel(`(w) => w.__wsLens.store.workerCapture?.state === 'on'`);
   await s.goto(`${server.origin}/workers.html?kinds=classic,module,blob,nested,sw`);
@@ -103,6 +104,13 @@ async function stageWorkers(s) {
   await s.pageEval(`() => { for (const k of ['module', 'sw']) window.__send(k, JSON.stringify({ type: 'ping', from: k })); return true; }`);
   await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].filter((c) => c.dataset.context !== 'document').length >= 5`, { timeout: 15000 });
   await new Promise((r) => setTimeout(r, 500));
+  // each worker's pause took DevTools to its Sources panel (README Known limits): back to WebSockets, as a user would
+  const dt = await s.browser.targets().find((t) => t.url().startsWith('devtools://devtools/bundled/devtools_app.html')).asPage();
+  await dt.evaluate(async (id) => {
+    const { InspectorView } = await import('./ui/legacy/legacy.js');
+    await InspectorView.InspectorView.instance().showPanel(`chrome-extension://${id}WebSockets`);
+  }, s.extId);
+  await new Promise((r) => setTimeout(r, 300));
   await s.panelEval(`(w) => { [...w.document.querySelectorAll('[data-testid=connection]')].find((c) => c.dataset.url.endsWith('from=module')).click(); return true; }`);
   await new Promise((r) => setTimeout(r, 300));
   await s.panelEval(`(w) => { const rows = [...w.document.querySelectorAll('[data-testid=frame]')]; rows[rows.length - 1].click(); return true; }`);
