@@ -25,6 +25,7 @@ export function install(g: HookGlobal, link?: Link): void {
   const control = createControl({
     record: recorder.record,
     socket: (sid) => sockets.get(sid),
+    each: (fn) => sockets.each(fn),
     send: (socket, data) => {
       socket.send(data);
       recorder.watchSent(socket);
