@@ -123,6 +123,7 @@ export function ConnectionList() {
               data-url={s.url}
               data-kind={s.kind}
               data-context={s.context}
+              data-chaos={s.chaos ? (s.openedAt === undefined ? 'refused' : 'closed') : undefined}
               title={`${s.url}\nCreated at:\n${s.stack}`}
               onClick={(e) => panel.selectSocket(key, e.ctrlKey || e.metaKey ? 'toggle' : 'only')}
             >
@@ -132,6 +133,11 @@ export function ConnectionList() {
                 {s.context !== 'document' && (
                   <span class="kind-tag" title={s.context === 'service_worker' ? 'opened by a service worker: it may outlive this tab' : 'opened by a worker of this page'}>
                     {s.context === 'service_worker' ? 'service worker' : 'worker'}
+                  </span>
+                )}
+                {s.chaos && (
+                  <span class="kind-tag chaos" title={`${s.chaos.action === 'offline' ? 'The offline switch' : `Chaos rule “${s.chaos.name}”`} ${s.openedAt === undefined ? 'refused this socket: it never connected' : 'closed this socket'}`}>
+                    {s.openedAt === undefined ? 'refused' : 'chaos close'}
                   </span>
                 )}
                 {s.kind === 'stream' && (

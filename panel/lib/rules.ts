@@ -198,6 +198,8 @@ export function parseTemplate(text: string): { parts?: TemplatePart[]; error?: s
 
 /** The rule the page can run, or what is wrong with the draft. */
 export function compileRule(d: RuleDraft): { rule?: Rule; error?: string } {
+  // a rule of sockets (server down, a timed disconnect) looks at no frame: its frame fields, hidden, mean nothing
+  if (actsOnSockets(d)) d = { ...d, direction: 'both', matchType: 'any' };
   const urlRe = splitRegex(d.url);
   if (urlRe) {
     const e = checkRegex(urlRe.source, '');

@@ -107,6 +107,8 @@ export function createControl(deps: ControlDeps) {
   /** disconnect rules' frame counts per socket, and the timed ones' timers */
   const counts = nullArray<Count>();
   const timers = nullArray<Count>();
+  /** sockets a disconnect rule has cut off: closing, their frames go nowhere (as with a server that closed, a dead link) */
+  const cut = nullArray<RuleMark | undefined>();
 
   function lane(sid: number, sent: boolean): Lane {
     const key = sid * 2 + (sent ? 1 : 0);
@@ -298,6 +300,12 @@ export function createControl(deps: ControlDeps) {
    */
   function frame(sid: number, sent: boolean, raw: RawData): FrameFate {
     const l = lane(sid, sent);
+    const cutBy = cut[sid];
+    if (cutBy) {
+      const mark = { __proto__: null, id: cutBy.id, name: cutBy.name, action: cutBy.action, code: cutBy.code, cut: true } as RuleMark;
+      recordFrame(sid, sent, raw, { rule: mark });
+      return FRAME_TAKEN;
+    }
     let c: CompiledRule | undefined;
     if (rules !== null) {
       const url = deps.socket(sid)?.url() ?? '';
@@ -357,7 +365,9 @@ export function createControl(deps: ControlDeps) {
       }
       case 'disconnect': {
         const fate = passOn(l, raw, { rule }, now);
-        // as a server or the network would: after this frame has gone on, never inside the page's send or handler
+        // as a server or the network would: after this frame has gone on, never inside the page's send or handler;
+        // what comes after it meanwhile goes nowhere
+        cut[sid] = rule;
         N.setTimeout(() => closeAs(sid, a.code, a.reason, rule), 0);
         return fate;
       }

@@ -262,6 +262,8 @@ export interface RuleMark {
   copy?: boolean;
   /** disconnect: the close code the page saw */
   code?: number;
+  /** disconnect: the frame came while the rule was closing the socket, and went nowhere */
+  cut?: boolean;
 }
 
 /**
