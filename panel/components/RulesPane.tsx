@@ -307,7 +307,7 @@ function ChaosCount({ panel, id, testid }: { panel: Panel; id: string; testid: s
   const closed = touched.length - refused.length;
   const first = refused[0]?.createdAt ?? 0;
   const times = refused.map((s) => ((s.createdAt - first) / 1000).toFixed(1));
-  const shown = times.length > 8 ? ['…', ...times.slice(-8)] : times;
+  const shown = times.length > 8 ? [times[0], '…', ...times.slice(-7)] : times;
   return (
     <span class="dim chaos-count" data-testid={testid} data-refused={refused.length} data-closed={closed} title={refused.map((s) => `${new Date(s.createdAt).toISOString().slice(11, 23)} ${s.url}`).join('\n')}>
       {closed ? `${closed} closed` : ''}

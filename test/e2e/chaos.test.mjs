@@ -162,7 +162,10 @@ scenario('chaos: server down refuses new sockets as a refused connection fails; 
   for (const a of refused) {
     assert.equal(a.url, url, "a refused socket's url is the page's own");
     assert.deepEqual(shape(a), shape(real), `a refused attempt looks as a real refused connection does in ${browserName}`);
-    assert.ok(a.events[0].since < 1000, `it failed ${Math.round(a.events[0].since)} ms after it was made (the real one: ${Math.round(real.events[0].since)} ms)`);
+    // Firefox delays a failed socket's reconnects to the same host and port (400 ms, then more, as for a real refused
+    // port: measured); Chromium fails each at once
+    const limit = a === refused[0] || browserName === 'chromium' ? 1000 : 5000;
+    assert.ok(a.events[0].since < limit, `it failed ${Math.round(a.events[0].since)} ms after it was made (the real one: ${Math.round(real.events[0].since)} ms)`);
   }
   const times = attempts.map((a) => a.wall - savedFrom);
   assert.ok(times.at(-1) >= 2950 && refused.at(-1).wall - savedFrom < 3600, `down for the rule's 3 s from its saving: attempts at ${times} ms`);
@@ -179,13 +182,9 @@ scenario('chaos: server down refuses new sockets as a refused connection fails; 
   await panel.waitFor(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].map((r) => r.dataset.direction + ':' + r.dataset.rule).join() === 'event:refused,event:refused,event:refused'`);
   await panel.waitFor((w) => w.document.querySelector('[data-testid=rule-down-status]')?.dataset.down === 'false');
   // the page's view of its sockets: url still reads natively for the others, and the getter looks native
-  const looks = await s.pageEval(`() => {
-    const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'url');
-    let threw = '';
-    try { WebSocket.prototype.url; } catch (e) { threw = e.constructor.name; }
-    return { src: Function.prototype.toString.call(d.get), name: d.get.name, mainUrl: window.__sockets.main.url, threw };
-  }`);
-  assert.deepEqual(looks, { src: 'function get url() { [native code] }', name: 'get url', mainUrl: url, threw: 'TypeError' });
+  const looks = await s.pageEval(`() => ({ now: window.__urlGetterNow(), before: window.__urlGetter, mainUrl: window.__sockets.main.url })`);
+  assert.deepEqual(looks.now, looks.before, 'the url getter reads as the native one did (text, name, error on the prototype)');
+  assert.equal(looks.mainUrl, url);
 });
 
 scenario('chaos: offline drops every open socket, refuses new ones, until switched back', async (s, panel, { origin, server }) => {
