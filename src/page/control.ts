@@ -34,6 +34,8 @@ export interface ControlDeps {
   /** put a frame on the wire (the native send, and what follows it: bufferedAmount is watched) */
   send(socket: LensSocket, data: RawData): void;
   now(): number;
+  /** the wall clock, ms since epoch (a server-down rule's end is the panel's wall-clock time) */
+  wall(): number;
 }
 
 interface Entry {
@@ -496,7 +498,7 @@ export function createControl(deps: ControlDeps) {
     refusal(url: string): RuleMark | undefined {
       if (offline) return offlineMark();
       if (rules === null) return undefined;
-      const wall = N.timeOrigin + deps.now();
+      const wall = deps.wall();
       for (let i = 0; i < rules.length; i++) {
         const c = rules[i];
         const a: RuleAction = c.rule.action;

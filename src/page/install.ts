@@ -31,6 +31,7 @@ export function install(g: HookGlobal, link?: Link): void {
       recorder.watchSent(socket);
     },
     now: N.perfNow,
+    wall: () => N.timeOrigin + N.perfNow(),
   });
 
   const adapterContext = { dom, sockets, recorder, control, mask: maskToString() };

@@ -43,6 +43,7 @@ function setup(rules: Rule[], holdTimeoutMs = 30_000) {
     each: (fn) => fn(socket),
     send: (s, d) => s.send(d),
     now: () => Date.now(),
+    wall: () => Date.now(),
   });
   expect(c.setRules(rules, holdTimeoutMs)).toBeUndefined();
   const verdicts = () => events.filter((e) => e.kind === 'verdict').map((e) => `${(events[e.ref as number] as { raw: string }).raw}:${e.outcome}`);
