@@ -19,20 +19,64 @@ const noProtobufCodegen = {
 };
 
 /**
- * The worker hook (src/page/worker-hook.ts) as one self-contained IIFE, `worker-hook.js` beside the manifest: the
- * background reads it and evaluates it in workers (Chromium's debugger), so it is no entry of crxjs's.
+ * The worker hook as one self-contained IIFE beside the manifest, read by the background, so it is no entry of
+ * crxjs's. Chromium: `worker-hook.js` (src/page/worker-hook.ts), evaluated in workers through the debugger. Firefox:
+ * `worker-hook-firefox.js` (src/page/worker-hook-firefox.ts), written in front of each worker script's first line by
+ * webRequest.filterResponseData: it must be one line (the worker's own line numbers stay as they are), so it is
+ * always minified and the build fails if a line break is left in it.
  */
 const workerHook = {
   name: 'ws-lens:worker-hook',
   async closeBundle() {
     const { build } = await import('rolldown');
+    const name = browser === 'firefox' ? 'worker-hook-firefox' : 'worker-hook';
+    const file = fileURLToPath(new URL(`./dist/${browser}/${name}.js`, import.meta.url));
     await build({
-      input: fileURLToPath(new URL('./src/page/worker-hook.ts', import.meta.url)),
-      output: { file: fileURLToPath(new URL(`./dist/${browser}/worker-hook.js`, import.meta.url)), format: 'iife', minify: !process.env.WS_LENS_NOMINIFY },
+      input: fileURLToPath(new URL(`./src/page/${name}.ts`, import.meta.url)),
+      output: { file, format: 'iife', minify: browser === 'firefox' || !process.env.WS_LENS_NOMINIFY },
       logLevel: 'warn',
     });
+    if (browser === 'firefox') {
+      const fs = await import('node:fs');
+      const code = await oneLine(fs.readFileSync(file, 'utf8').replace(/\n+$/, ''));
+      if (/[\n\r\u2028\u2029]/.test(code)) throw new Error(`${name}.js has a line break: it would move the worker's own lines`);
+      fs.writeFileSync(file, code);
+    }
   },
 };
+
+/**
+ * The minifier writes '\n' as a template literal with a real line break in it: the same string, but two lines. Each
+ * line break inside an untagged template's text becomes its escape again (a tagged template's raw text would differ:
+ * refused), and the result must still parse.
+ */
+async function oneLine(code: string): Promise<string> {
+  const { parseSync } = await import('rolldown/utils');
+  const parsed = parseSync('worker-hook.js', code);
+  if (parsed.errors.length) throw new Error(`worker hook bundle does not parse: ${parsed.errors[0].message}`);
+  const spans: [number, number][] = [];
+  const walk = (node: unknown, tagged: boolean): void => {
+    if (Array.isArray(node)) return node.forEach((n) => walk(n, tagged));
+    if (!node || typeof node !== 'object') return;
+    const n = node as { type?: string; start?: number; end?: number } & Record<string, unknown>;
+    if (n.type === 'TemplateElement' && n.start !== undefined && n.end !== undefined) {
+      if (tagged && /[\n\r\u2028\u2029]/.test(code.slice(n.start, n.end))) throw new Error('worker hook bundle: a tagged template with a line break');
+      spans.push([n.start, n.end]);
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'type') walk(v, n.type === 'TaggedTemplateExpression' ? k === 'quasi' : n.type === 'TemplateLiteral' && k === 'quasis' && tagged);
+  };
+  walk(parsed.program, false);
+  let out = '';
+  let at = 0;
+  for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
+    out += code.slice(at, start) + code.slice(start, end).replace(/\r|\n|\u2028|\u2029/g, (c) => ({ '\r': '\\r', '\n': '\\n', '\u2028': '\\u2028', '\u2029': '\\u2029' })[c]!);
+    at = end;
+  }
+  out += code.slice(at);
+  const again = parseSync('worker-hook.js', out);
+  if (again.errors.length) throw new Error(`worker hook bundle on one line does not parse: ${again.errors[0].message}`);
+  return out;
+}
 
 export default defineConfig({
   plugins: [

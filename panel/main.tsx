@@ -11,6 +11,7 @@ import { PortTransport } from './io/portTransport';
 import { Store, type Settings } from './store/store';
 import type { RuleDraft } from './lib/rules';
 import type { ProtobufView, StoredProtobuf } from './store/protobuf';
+import type { SavedFilter } from './store/filter';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../src/shared/protocol';
 
 const SETTINGS_KEY = 'settings';
@@ -20,6 +21,8 @@ const SAVED_KEY = 'savedMessages';
 const rulesKey = (origin: string) => `rules:${origin}`;
 /** so is the Protocol Buffers schema (its files' text or bytes, and the message types per socket URL) */
 const protobufKey = (origin: string) => `protobuf:${origin}`;
+/** and the filters the user named */
+const filtersKey = (origin: string) => `filters:${origin}`;
 interface StoredRules {
   drafts: readonly RuleDraft[];
   on: boolean;
@@ -28,13 +31,20 @@ interface StoredRules {
 /** an origin nobody wrote rules for */
 const NO_RULES: StoredRules = { drafts: [], on: true, holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
 
+/** the part of Chrome's own devtools.panels API that webextension-polyfill leaves out */
+interface ChromeThemeApi {
+  devtools?: { panels?: { setThemeChangeHandler?: (handler: (themeName: string) => void) => void } };
+}
+
 async function main() {
-  const theme = browser.devtools.panels.themeName;
-  document.documentElement.dataset.theme = theme === 'dark' ? 'dark' : 'light';
-  // Firefox tells us when the user switches theme; Chrome reloads the panel instead
-  browser.devtools.panels.onThemeChanged?.addListener((name: string) => {
+  // DevTools' theme, and every switch of it: Firefox fires onThemeChanged; Chrome has no event, it calls the one
+  // handler given to setThemeChangeHandler (Chrome 99+; webextension-polyfill does not wrap it)
+  const applyTheme = (name: string) => {
     document.documentElement.dataset.theme = name === 'dark' ? 'dark' : 'light';
-  });
+  };
+  applyTheme(browser.devtools.panels.themeName);
+  browser.devtools.panels.onThemeChanged?.addListener(applyTheme);
+  (globalThis as { chrome?: ChromeThemeApi }).chrome?.devtools?.panels?.setThemeChangeHandler?.(applyTheme);
 
   const saved = ((await browser.storage.local.get(SETTINGS_KEY))[SETTINGS_KEY] ?? {}) as Partial<Settings>;
   const transport = new PortTransport(browser.devtools.inspectedWindow.tabId);
@@ -97,6 +107,30 @@ async function main() {
     if (!restored || view === lastProtobuf || view.loading || store.protobufOrigin !== restored) return;
     lastProtobuf = view;
     void browser.storage.local.set({ [protobufKey(restored)]: store.protobufStored() });
+  });
+
+  // saved filters: restored when the inspected origin becomes known or changes; saved once restored, on change
+  let filtersFor: string | undefined;
+  let filtersRestored: string | undefined;
+  let lastFilters: readonly SavedFilter[] | undefined;
+  store.subscribe(() => {
+    const origin = store.rulesOrigin;
+    if (origin !== filtersFor) {
+      filtersFor = origin;
+      filtersRestored = undefined;
+      if (!origin) return;
+      void browser.storage.local.get(filtersKey(origin)).then((got) => {
+        if (filtersFor !== origin) return;
+        const list = got[filtersKey(origin)];
+        filtersRestored = origin;
+        store.restoreSavedFilters(Array.isArray(list) ? (list as SavedFilter[]) : []);
+        lastFilters = store.savedFilters;
+      });
+      return;
+    }
+    if (!filtersRestored || store.savedFilters === lastFilters) return;
+    lastFilters = store.savedFilters;
+    void browser.storage.local.set({ [filtersKey(filtersRestored)]: store.savedFilters });
   });
 
   const persistence = {

@@ -16,6 +16,10 @@ export function manifestFor(browser, base = readManifest()) {
   // Firefox MV3 runs the background as an event page: `scripts`, not `service_worker` (crxjs reads scripts[0]).
   const { service_worker, ...rest } = m.background;
   m.background = { ...rest, scripts: [service_worker] };
+  // Firefox reaches workers' sockets by writing the hook in front of their scripts (src/background/workers-firefox.ts):
+  // a blocking webRequest listener and filterResponseData, on every site's worker scripts
+  m.permissions = [...m.permissions, 'webRequest', 'webRequestBlocking', 'webRequestFilterResponse'];
+  m.host_permissions = [...(m.host_permissions ?? []), '<all_urls>'];
   m.browser_specific_settings = {
     gecko: { id: GECKO_ID, strict_min_version: '140.0', data_collection_permissions: { required: ['none'] } },
     gecko_android: { strict_min_version: '142.0' },

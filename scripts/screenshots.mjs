@@ -92,8 +92,52 @@ async function stageMoreDecoders(s) {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** Workers of every kind (Chromium): the panel opened first, then the page; the module worker's socket selected. */
+async function stageWorkers(s) {
+  await s.goto(`${server.origin}/blank.html`);
+  await s.openPanel();
+  await s.panelEval(`(w) => { w.document.querySelector('[data-testid=capture-workers]').click(); return true; }`);
+  await s.waitForPanel(`(w) => w.__wsLens.store.workerCapture?.state === 'on'`);
+  await s.goto(`${server.origin}/workers.html?kinds=classic,module,blob,nested,sw`);
+  await s.waitForPage(`() => ['classic', 'module', 'blob', 'nested', 'sw'].every((k) => (window.__reports[k] || []).includes('hello-from-' + k))`, { timeout: 20000 });
+  await s.pageEval(`() => { for (const k of ['module', 'sw']) window.__send(k, JSON.stringify({ type: 'ping', from: k })); return true; }`);
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=connection]')].filter((c) => c.dataset.context !== 'document').length >= 5`, { timeout: 15000 });
+  await new Promise((r) => setTimeout(r, 500));
+  await s.panelEval(`(w) => { [...w.document.querySelectorAll('[data-testid=connection]')].find((c) => c.dataset.url.endsWith('from=module')).click(); return true; }`);
+  await new Promise((r) => setTimeout(r, 300));
+  await s.panelEval(`(w) => { const rows = [...w.document.querySelectorAll('[data-testid=frame]')]; rows[rows.length - 1].click(); return true; }`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
+/** What dominates: the demo page's traffic by message type, all sockets, largest first. */
+async function stageTypes(s) {
+  await s.goto(`${server.origin}/`);
+  await s.openPanel();
+  await s.waitForPanel(`(w) => [...w.document.querySelectorAll('[data-testid=frame]')].some((r) => r.textContent.includes('subscribe'))`);
+  await s.pageEval(`() => { for (let i = 0; i < 40; i++) window.__ws.send(JSON.stringify({ type: 'chat', room: 'lobby', text: 'message ' + i })); window.__ws.send(new Uint8Array(2048)); }`);
+  await new Promise((r) => setTimeout(r, 3000));
+  await s.panelEval(`(w) => { w.document.querySelector('[data-testid=tab-types]').click(); return true; }`);
+  await s.waitForPanel(`(w) => w.document.querySelectorAll('[data-testid=type-row]').length >= 3`);
+  await new Promise((r) => setTimeout(r, 700));
+}
+
+/** The ? overlay over the same traffic, opened with the keyboard. */
+async function stageShortcuts(s) {
+  await stage(s);
+  const { PanelPage } = await import('../test/e2e/lib/panel.mjs');
+  const panel = new PanelPage(s);
+  await panel.focusPanel();
+  await panel.keys('?');
+  await s.waitForPanel(`(w) => !!w.document.querySelector('[data-testid=shortcuts]')`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
-async function shoot(session, staging, name) {
+// SCREENSHOTS_ONLY=panel-types,panel-shortcuts takes only those
+const only = process.env.SCREENSHOTS_ONLY?.split(',');
+async function shoot(launching, staging, name) {
+  if (only && !only.includes(name)) return;
+  const session = await launching();
   try {
     await staging(session);
     const file = path.join(out, `${name}.png`);
@@ -105,13 +149,16 @@ async function shoot(session, staging, name) {
 }
 
 try {
-  await shoot(await launchChromium({ extDir: ext('chrome') }), stageRules, 'panel-rules');
-  await shoot(await launchChromium({ extDir: ext('chrome') }), stageDecoders, 'panel-decoders');
-  await shoot(await launchChromium({ extDir: ext('chrome') }), stageMoreDecoders, 'panel-decoders-more');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageRules, 'panel-rules');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageDecoders, 'panel-decoders');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageMoreDecoders, 'panel-decoders-more');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageWorkers, 'panel-workers');
   // DevTools follows the system theme by default; --force-dark-mode makes the system dark
   for (const theme of ['light', 'dark'])
-    await shoot(await launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] }), stage, `panel-chromium-${theme}`);
-  await shoot(await launchSession('firefox', { extDir: ext('firefox') }), stage, 'panel-firefox');
+    await shoot(() => launchChromium({ extDir: ext('chrome'), extraArgs: theme === 'dark' ? ['--force-dark-mode'] : [] }), stage, `panel-chromium-${theme}`);
+  await shoot(() => launchSession('firefox', { extDir: ext('firefox') }), stage, 'panel-firefox');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageTypes, 'panel-types');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageShortcuts, 'panel-shortcuts');
 } finally {
   await server.close();
 }

@@ -38,7 +38,7 @@ export function Backpressure() {
   const s = panel.socket(primary);
   const now = Date.now();
   return (
-    <div class="backpressure" aria-label="Backpressure and rate">
+    <div class="backpressure" role="group" aria-label="Backpressure and rate">
       <div class="bp-stat">
         <span class="bp-label">bufferedAmount</span>
         <span class="bp-value" data-testid="buffered-amount">

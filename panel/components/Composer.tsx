@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { usePanel, useView } from './hooks/usePanel';
 import { lineColumn, minifyJson, parseComposer, prettyJson, validateClose, type ComposerMode } from '../lib/composer';
 import { formatBytes } from '../lib/format';
+import { focusPane } from './keys';
 
 const HISTORY_MAX = 50;
 
@@ -84,7 +85,14 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      void act('send');
+      void act(e.shiftKey ? 'inject' : 'send');
+      return;
+    }
+    if (e.key === 'Escape') {
+      // out of the text area, back to the frames (and not to DevTools, whose Esc opens its drawer)
+      e.preventDefault();
+      e.stopPropagation();
+      focusPane((e.currentTarget as HTMLElement).ownerDocument, 'frames');
       return;
     }
     const ta = e.currentTarget as HTMLTextAreaElement;
@@ -165,6 +173,8 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
       <textarea
         ref={area}
         data-testid="composer-input"
+        data-pane="composer"
+        aria-keyshortcuts="m"
         class={text && !parsed.ok ? 'invalid' : ''}
         aria-label="Frame to send"
         aria-invalid={!!text && !parsed.ok}
@@ -191,7 +201,7 @@ export function Composer({ persistence }: { persistence?: ComposerPersistence })
         <button
           data-testid="composer-inject"
           disabled={!!why || !parsed.ok || busy}
-          title={why ?? 'Deliver to the page as if the server had sent it'}
+          title={why ?? 'Deliver to the page as if the server had sent it (Ctrl+Shift+Enter)'}
           onClick={() => void act('inject')}
         >
           Inject as received

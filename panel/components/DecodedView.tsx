@@ -10,7 +10,7 @@ export function DecodedView({ frame, decoded }: { frame: Frame; decoded: Decoded
   // the related rows may be trimmed or cleared, or change their own reading
   useView((v) => v.revisions.rows);
   return (
-    <div class="decoded" data-testid="detail-decoded" data-protocol={decoded.protocol}>
+    <div class="decoded" data-testid="detail-decoded" data-protocol={decoded.protocol} tabIndex={0} role="region" aria-label="Decoded">
       <div class="decoded-head">
         <span class="decoded-protocol">{protocolById(decoded.protocol).label}</span>
         <span class="decoded-summary" data-testid="detail-summary">

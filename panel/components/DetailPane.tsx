@@ -8,6 +8,7 @@ import { ruleSentence } from '../lib/ruleLabels';
 import { decodedView } from '../store/decoding';
 import { DecodedView } from './DecodedView';
 import { sendSnippet } from '../lib/snippet';
+import { onTabListKey } from './keys';
 
 type View = 'text' | 'json' | 'hex' | 'base64';
 
@@ -25,7 +26,7 @@ export function DetailPane() {
   const json = useMemo(() => (p?.type === 'text' && !p.truncated ? checkJson(p.data) : undefined), [p]);
   if (!f)
     return (
-      <div class="detail empty" data-testid="detail">
+      <div class="detail empty" data-testid="detail" data-pane="detail" tabIndex={-1}>
         <div class="empty-hint">Select a frame to see it whole.</div>
       </div>
     );
@@ -84,11 +85,11 @@ export function DetailPane() {
       </pre>
     );
   return (
-    <div class="detail" data-testid="detail" role="region" aria-label="Frame detail">
+    <div class="detail" data-testid="detail" role="region" aria-label="Frame detail" data-pane="detail">
       <div class="detail-head">
-        <div class="tabs" role="tablist">
+        <div class="tabs" role="tablist" aria-label="Show the payload as" onKeyDown={(e) => current && onTabListKey(e, views, current, setView)}>
           {views.map((vw) => (
-            <button role="tab" aria-selected={vw === current} class={vw === current ? 'active' : ''} data-testid={`view-${vw}`} onClick={() => setView(vw)}>
+            <button role="tab" aria-controls="detail-raw" aria-selected={vw === current} tabIndex={vw === current ? 0 : -1} class={vw === current ? 'active' : ''} data-testid={`view-${vw}`} onClick={() => setView(vw)}>
               {vw === 'json' ? 'JSON' : vw === 'hex' ? 'Hex' : vw === 'base64' ? 'Base64' : 'Text'}
             </button>
           ))}
@@ -140,9 +141,16 @@ export function DetailPane() {
           {ruleSentence(f)}
         </div>
       )}
-      <div class={`detail-body ${decoded ? 'split' : ''}`}>
+      {/* whichever part scrolls is focusable, so the keyboard can scroll it */}
+      <div class={`detail-body ${decoded ? 'split' : ''}`} tabIndex={decoded ? undefined : 0}>
         {decoded && <DecodedView frame={f} decoded={decoded} />}
-        <div class="raw">
+        <div
+          class="raw"
+          id="detail-raw"
+          role={views.length ? 'tabpanel' : undefined}
+          aria-label={views.length ? 'Payload' : undefined}
+          tabIndex={decoded ? 0 : undefined}
+        >
           {f.original !== undefined && (
             <div class="detail-original">
               <div class="dim">Before the rule rewrote it:</div>

@@ -6,6 +6,7 @@ import { formatBytes, formatClock, formatRelative } from '../lib/format';
 import type { Frame } from '../store/model';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
 import { decodedView } from '../store/decoding';
+import { focusPane } from './keys';
 
 const ROW = 21;
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
@@ -45,13 +46,14 @@ export function FrameTable() {
   const scroller = useRef<HTMLDivElement>(null);
   const [follow, setFollow] = useState(true);
   const { shown: count, total } = panel.counts();
-  const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: 12, getScrollElement: () => scroller.current });
+  // the column headers are the grid's first row, sticky at the top of the scroller: the rows start one row down
+  const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: 12, scrollMargin: ROW, getScrollElement: () => scroller.current });
 
   // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the
   // virtualiser's known total size (the browser clamps it): scrollToIndex measures and re-measures, forcing a
   // layout per render, which made the longest tasks under a flood.
   useEffect(() => {
-    if (follow && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize();
+    if (follow && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize() + ROW;
   });
   const onScroll = () => {
     const el = scroller.current!;
@@ -74,36 +76,30 @@ export function FrameTable() {
     else if (e.key === 'Home') select(0);
     else if (e.key === 'End') select(count - 1);
     else if (e.key === 'Escape') panel.selectRow(undefined);
-    else return;
+    else if (e.key === ' ' && selected !== undefined) panel.mark(selected, e.shiftKey ? 'range' : 'toggle');
+    else if (e.key === 'Enter' && selected !== undefined) {
+      // the detail renders with the selection: focus it once it has
+      const doc = (e.currentTarget as HTMLElement).ownerDocument;
+      requestAnimationFrame(() => focusPane(doc, 'detail'));
+    } else return;
     e.preventDefault();
+    // Esc is DevTools' too (Chrome's drawer): taken here, it stays here
+    e.stopPropagation();
   };
 
   const sortMark = (by: 'time' | 'size') => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
+  const ariaSort = (by: 'time' | 'size') => (sort.by === by ? (sort.desc ? 'descending' : 'ascending') : undefined);
   const items = v.getVirtualItems();
   const first = items.length ? items[0].index : 0;
   const rows = panel.rowsInRange(first, items.length ? items[items.length - 1].index + 1 : 0);
   const empty = total === 0;
+  // the grid keeps focus and points at the selected row while it is rendered (a virtualised row may not be)
+  const active = selected !== undefined && rows.some((f) => f?.id === selected) ? `frame-row-${selected}` : undefined;
 
+  // A real grid (issue 18): the header row and every rendered row are rows of one grid, counted by aria-rowcount
+  // (the header is row 1), each row with its aria-rowindex, so a screen reader knows where a virtualised row is.
   return (
     <div class="frames">
-      <div class="frames-head" role="row">
-        <span class="c-dir" role="columnheader" />
-        <span class="c-time sortable" role="columnheader" onClick={() => panel.setSort('time')} title="Sort by time">
-          Time{sortMark('time')}
-        </span>
-        <span class="c-size sortable" role="columnheader" onClick={() => panel.setSort('size')} title="Sort by size">
-          Size{sortMark('size')}
-        </span>
-        <span class="c-kind" role="columnheader">
-          Kind
-        </span>
-        <span class="c-sum" role="columnheader" title="What the socket's protocol decoder made of the frame">
-          Summary
-        </span>
-        <span class="c-data" role="columnheader">
-          Data
-        </span>
-      </div>
       <div
         class="frames-body"
         ref={scroller}
@@ -111,20 +107,37 @@ export function FrameTable() {
         tabIndex={0}
         role="grid"
         aria-label="Frames"
-        aria-rowcount={count}
+        aria-rowcount={count + 1}
+        aria-activedescendant={active}
+        data-pane="frames"
+        aria-keyshortcuts="f"
         onKeyDown={onKey}
       >
-        {empty && (
-          <div class="empty-hint big">
-            {connection === 'disconnected'
-              ? 'Reconnecting to the extension…'
-              : paused
-                ? 'Capture is paused. Press ▶ to record frames again.'
-                : 'Waiting for WebSocket frames. Interact with the page, or reload it to capture its sockets from the start.'}
-          </div>
-        )}
-        {!empty && count === 0 && <div class="empty-hint big">No frame matches the filter.</div>}
-        <div style={{ height: `${v.getTotalSize()}px`, position: 'relative' }}>
+        <div class="frames-head" role="row" aria-rowindex={1}>
+          <span class="c-dir" role="columnheader">
+            <span class="sr-only">Direction</span>
+          </span>
+          <span class="c-time" role="columnheader" aria-sort={ariaSort('time')}>
+            <button class="sort" onClick={() => panel.setSort('time')} title="Sort by time">
+              Time{sortMark('time')}
+            </button>
+          </span>
+          <span class="c-size" role="columnheader" aria-sort={ariaSort('size')}>
+            <button class="sort" onClick={() => panel.setSort('size')} title="Sort by size">
+              Size{sortMark('size')}
+            </button>
+          </span>
+          <span class="c-kind" role="columnheader">
+            Kind
+          </span>
+          <span class="c-sum" role="columnheader" title="What the socket's protocol decoder made of the frame">
+            Summary
+          </span>
+          <span class="c-data" role="columnheader">
+            Data
+          </span>
+        </div>
+        <div class="frames-rows" role="rowgroup" style={{ height: `${v.getTotalSize()}px` }}>
           {items.map((it) => {
             const f: Frame | undefined = rows[it.index - first];
             if (!f) return null;
@@ -137,8 +150,10 @@ export function FrameTable() {
             return (
               <div
                 key={f.id}
+                id={`frame-row-${f.id}`}
                 class={`frame-row ${f.direction} ${f.kind} ${selected === f.id ? 'selected' : ''} ${isMarked ? 'marked' : ''} ${tag ? 'ruled' : ''} ${f.queued ? 'queued' : ''} ${gone ? 'gone' : ''}`}
                 role="row"
+                aria-rowindex={it.index + 2}
                 aria-selected={selected === f.id}
                 data-testid="frame"
                 data-direction={f.direction}
@@ -146,39 +161,63 @@ export function FrameTable() {
                 data-rule={tag}
                 data-origin={f.origin}
                 data-marked={isMarked || undefined}
-                style={{ transform: `translateY(${it.start}px)`, height: `${ROW}px` }}
+                style={{ transform: `translateY(${it.start - ROW}px)`, height: `${ROW}px` }}
                 onClick={(e) => {
                   // Ctrl/Cmd-click and Shift-click mark frames for replay; a plain click selects
                   if (e.ctrlKey || e.metaKey || e.shiftKey) panel.mark(f.id, e.shiftKey ? 'range' : 'toggle');
                   else panel.selectRow(f.id);
                 }}
               >
-                <span class="c-dir" aria-label={f.direction}>
+                <span class="c-dir" role="gridcell" aria-label={isMarked ? `${f.direction}, marked for replay` : f.direction}>
                   {isMarked ? '☑' : ARROWS[f.direction]}
                 </span>
-                <span class="c-time" title={formatClock(f.time)}>
+                <span class="c-time" role="gridcell" title={formatClock(f.time)}>
                   {formatRelative(f.time, sock?.openedAt ?? sock?.createdAt)}
                 </span>
-                <span class="c-size">{f.payload ? formatBytes(f.payload.size) : ''}</span>
-                <span class="c-kind" title={tag ? ruleSentence(f) : origin === 'panel' ? 'sent from the WS Lens panel' : origin === 'replay' ? 'replayed from the WS Lens panel' : f.kind === 'page' ? "dispatched by the page's own code (ws.dispatchEvent): the socket did not carry it" : undefined}>
+                <span class="c-size" role="gridcell">
+                  {f.payload ? formatBytes(f.payload.size) : ''}
+                </span>
+                <span
+                  class="c-kind"
+                  role="gridcell"
+                  title={tag ? ruleSentence(f) : origin === 'panel' ? 'sent from the WS Lens panel' : origin === 'replay' ? 'replayed from the WS Lens panel' : f.kind === 'page' ? "dispatched by the page's own code (ws.dispatchEvent): the socket did not carry it" : undefined}
+                >
                   {f.kind}
                   {origin ? ` · ${origin}` : ''}
                   {tag && <span class={`rule-tag ${f.queued ? 'queued' : ''}`}>{tag}</span>}
                 </span>
                 <span
                   class={`c-sum ${decoded?.error ? 'decode-error' : ''}`}
+                  role="gridcell"
                   data-testid="frame-summary"
                   data-protocol={decoded?.protocol}
                   title={decoded ? `${decoded.summary}${decoded.error ? `\n${decoded.error}` : ''}` : undefined}
                 >
                   {decoded ? highlight(decoded.summary, re) : ''}
                 </span>
-                <span class="c-data">{highlight(f.preview, re)}</span>
+                <span class="c-data" role="gridcell">
+                  {highlight(f.preview, re)}
+                </span>
               </div>
             );
           })}
         </div>
       </div>
+      {/* outside the grid (a grid holds rows only), over its body */}
+      {empty && (
+        <div class="empty-hint big">
+          {connection === 'disconnected'
+            ? 'Reconnecting to the extension…'
+            : paused
+              ? 'Capture is paused. Press ▶ to record frames again.'
+              : 'Waiting for WebSocket frames. Interact with the page, or reload it to capture its sockets from the start.'}
+        </div>
+      )}
+      {!empty && count === 0 && (
+        <div class="empty-hint big">
+          No frame matches the filter.
+        </div>
+      )}
       {!follow && count > 0 && (
         <button
           class="jump"

@@ -79,7 +79,7 @@ export function HeldFrames() {
   }, [held.length > 0]);
   if (!held.length) return null;
   return (
-    <div class="held" data-testid="held" role="region" aria-label="Held frames">
+    <div class="held" data-testid="held" role="region" aria-label="Held frames" data-pane="held">
       <div class="held-head">
         <strong>{held.length === 1 ? '1 frame' : `${held.length} frames`} held by rules</strong>
         <span class="dim">Frames behind a held one wait for it, in order.</span>

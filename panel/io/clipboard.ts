@@ -3,6 +3,8 @@
  * there; the old execCommand path through a hidden textarea still works in both browsers.
  */
 export function copyText(text: string): boolean {
+  // selecting the textarea takes the focus: give it back, so the keyboard stays where it was (the JSON tree's item)
+  const had = document.activeElement as HTMLElement | null;
   const ta = document.createElement('textarea');
   ta.value = text;
   ta.style.position = 'fixed';
@@ -16,5 +18,6 @@ export function copyText(text: string): boolean {
     ok = false;
   }
   ta.remove();
+  had?.focus?.();
   return ok;
 }

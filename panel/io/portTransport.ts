@@ -25,6 +25,10 @@ export class PortTransport implements Transport {
     this.port?.postMessage(envelope({ type: 'to-frame' as const, frameId, message }));
   }
 
+  captureWorkers(on: boolean): void {
+    this.port?.postMessage(envelope({ type: 'capture-workers' as const, on }));
+  }
+
   private connect(): void {
     const store = this.store!;
     const port = browser.runtime.connect({ name: PORT_PANEL });
@@ -39,7 +43,7 @@ export class PortTransport implements Transport {
       // back off a little if the background keeps failing, but stay snappy for the common restart
       setTimeout(() => this.connect(), Math.min(2000, 50 * 2 ** this.retry++));
     });
-    port.postMessage(envelope({ type: 'panel-hello' as const, tabId: this.tabId }));
+    port.postMessage(envelope({ type: 'panel-hello' as const, tabId: this.tabId, captureWorkers: store.settings.captureWorkers }));
     this.retry = 0;
     store.setConnection('connected');
   }

@@ -9,6 +9,8 @@ import type { PageCommand, Payload } from '../../src/shared/protocol';
 export interface Transport {
   /** Post a command to one document of the inspected tab. Nothing comes back here: answers arrive as messages. */
   command(frameId: number, docId: string, cmd: PageCommand): void;
+  /** Worker capture on or off for the tab (the background's business, not a document's) */
+  captureWorkers?(on: boolean): void;
 }
 
 /** Who a request went to: a frame of the tab (as the background numbers them) and the document in it. */

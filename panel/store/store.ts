@@ -12,7 +12,8 @@ import { chooseDecoder, type DecoderChoice } from './decoding';
 import { ProtobufSchemas, type ProtobufView, type StoredProtobuf } from './protobuf';
 import type { ProtobufLib } from './protobufSchemas';
 import { loadProtobufReader, protobufReaderReady } from '../decoders/protobuf';
-import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec } from './filter';
+import { compileFilter, EMPTY_FILTER, type CompiledFilter, type FilterSpec, type SavedFilter } from './filter';
+import { typeStats, type TypeStat } from './messageType';
 import { harFile, importedText, jsonLinesFile, rowsOfSockets, scriptFile, scriptRows, socketsToExport, type SavedFile } from './files';
 import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import {
@@ -90,20 +91,27 @@ export class Store implements Panel {
   rulesOrigin: string | undefined;
   rulesAcks = 0;
 
+  /** filters the user named, for the inspected page's origin (`rulesOrigin`); main.tsx keeps them in storage */
+  savedFilters: readonly SavedFilter[] = [];
+
   /** the extension's version, for the files it writes */
   appVersion = 'dev';
+
+  /** a row's socket, for the filter's terms (its url, its decoder) */
+  private readonly socketOf: (key: string) => Socket | undefined;
 
   /** the inspected origin's Protocol Buffers schema and per-socket-URL message types */
   private pb: ProtobufSchemas;
 
   /** `loadProtobufLib`: the full protobufjs build, imported on first use (tests may hand in one that fails) */
-  constructor(transport: Transport, settings: Partial<Settings> = {}, loadProtobufLib?: () => Promise<ProtobufLib>) {
+  constructor(private transport: Transport, settings: Partial<Settings> = {}, loadProtobufLib?: () => Promise<ProtobufLib>) {
     this.pb = new ProtobufSchemas(loadProtobufLib);
     this.client = new PageClient(transport);
     // a filter saved before a field existed gets that field's default
     this.settings = { preserveLog: false, maxFrames: DEFAULT_MAX_FRAMES, ...settings, filter: { ...EMPTY_FILTER, ...settings.filter } };
     this.log = createLog(this.settings.maxFrames);
-    this.compiled = compileFilter(this.settings.filter.text);
+    this.socketOf = (key) => this.log.sockets.get(key);
+    this.compiled = compileFilter(this.settings.filter.text, this.socketOf);
   }
 
   subscribe(l: Listener): () => void {
@@ -154,8 +162,11 @@ export class Store implements Panel {
 
   /** What the background says of worker capture on this tab: said once, where it needs the developer. */
   private onWorkerCapture(status: WorkerCapture): void {
+    const before = this.workerCapture;
     this.workerCapture = status;
-    if (status.state === 'off') this.notify('error', status.reason);
+    // a reconnect repeats the status: say it once
+    if (before && before.state === status.state) return this.changed();
+    if (status.state === 'off' && status.reason) this.notify('error', status.reason);
     else if (status.state === 'on' && status.runningBefore > 0)
       this.notify('info', `${plural(status.runningBefore, 'worker was', 'workers were')} already running when capture began: reload the page to see ${status.runningBefore === 1 ? 'its' : 'their'} sockets.`);
     this.changed();
@@ -278,8 +289,43 @@ export class Store implements Panel {
 
   setFilter(patch: Partial<FilterSpec>): void {
     this.settings = { ...this.settings, filter: { ...this.settings.filter, ...patch } };
-    this.compiled = compileFilter(this.settings.filter.text);
+    this.compiled = compileFilter(this.settings.filter.text, this.socketOf);
     this.refilter();
+  }
+
+  // ------------------------------------------------------------------ saved filters
+  /** Keep the filter as it is now under `name` (replacing one of that name). */
+  saveFilter(name: string): void {
+    const n = name.trim();
+    if (!n) return;
+    const kept: SavedFilter = { name: n, ...this.settings.filter };
+    this.savedFilters = [...this.savedFilters.filter((x) => x.name !== n), kept].sort((a, b) => a.name.localeCompare(b.name));
+    this.changed();
+  }
+
+  /** Put a saved filter in place: its query, direction, invert and heartbeat switch. */
+  applySavedFilter(name: string): void {
+    const f = this.savedFilters.find((x) => x.name === name);
+    if (!f) return;
+    this.setFilter({ text: f.text, direction: f.direction, invert: f.invert, hideHeartbeats: f.hideHeartbeats });
+  }
+
+  deleteSavedFilter(name: string): void {
+    this.savedFilters = this.savedFilters.filter((x) => x.name !== name);
+    this.changed();
+  }
+
+  /** The inspected origin's saved filters, from storage (main.tsx). */
+  restoreSavedFilters(list: readonly SavedFilter[]): void {
+    this.savedFilters = list.filter((x) => x && typeof x.name === 'string' && typeof x.text === 'string').map((x) => ({ ...EMPTY_FILTER, ...x }));
+    this.changed();
+  }
+
+  /** Frames and bytes by message type over the selected sockets (all when none is picked), the filter aside. */
+  typeStats(): TypeStat[] {
+    const sel = this.selection.sockets;
+    const frames = sel.size ? this.log.frames.filter((f) => sel.has(f.socketKey)) : this.log.frames;
+    return typeStats(frames, this.socketOf);
   }
 
   selectSocket(key: string, mode: 'only' | 'toggle' = 'only'): void {
@@ -434,6 +480,12 @@ export class Store implements Panel {
 
   setPreserveLog(v: boolean): void {
     this.settings = { ...this.settings, preserveLog: v };
+    this.changed();
+  }
+
+  setCaptureWorkers(v: boolean): void {
+    this.settings = { ...this.settings, captureWorkers: v };
+    this.transport.captureWorkers?.(v);
     this.changed();
   }
 

@@ -5,11 +5,12 @@
  * change (selection, marks, settings, notices, rules) or counted by `revisions`: a component that watches the
  * values and revisions it shows redraws only when one of them moved.
  */
-import type { OutgoingPayload } from '../../src/shared/protocol';
+import type { OutgoingPayload, WorkerCapture } from '../../src/shared/protocol';
 import type { ExportChoices, ExportScope } from '../lib/captureScript';
 import type { RuleDraft } from '../lib/rules';
 import type { DecoderChoice } from './decoding';
-import type { CompiledFilter, FilterSpec } from './filter';
+import type { CompiledFilter, FilterSpec, SavedFilter } from './filter';
+import type { TypeStat } from './messageType';
 import type { SavedFile } from './files';
 import type { LogRevisions } from './log';
 import type { Marks } from './marks';
@@ -23,6 +24,8 @@ import type { SortSpec } from './sort';
 export interface Settings {
   preserveLog: boolean;
   maxFrames: number;
+  /** capture the sockets of the page's workers (Chromium: the debugger, and Chrome's "started debugging" bar) */
+  captureWorkers?: boolean;
   filter: FilterSpec;
 }
 
@@ -71,6 +74,8 @@ export interface PanelView {
   held(): Frame[];
   /** the rows a replay covers: the marked ones, else the selected one */
   replayRows(): Frame[];
+  /** frames and bytes by message type over the selected sockets (all when none is picked), the filter aside */
+  typeStats(): TypeStat[];
   /** what a test or mock-server export of a scope covers */
   scriptScope(scope: ExportScope): { sockets: number; frames: number };
 
@@ -84,7 +89,11 @@ export interface PanelView {
   /** messages that arrived while paused and were not recorded */
   readonly pausedSkipped: number;
   readonly connection: Connection;
+  /** worker capture as the background last said; undefined: this browser has none */
+  readonly workerCapture: WorkerCapture | undefined;
   readonly notices: readonly Notice[];
+  /** named filters for the inspected page's origin */
+  readonly savedFilters: readonly SavedFilter[];
 
   // ---- traffic rules, for the inspected page's origin
   readonly ruleDrafts: readonly RuleDraft[];
@@ -109,10 +118,14 @@ export interface PanelActions {
   clearMarks(): void;
   setSort(by: SortSpec['by']): void;
   setFilter(patch: Partial<FilterSpec>): void;
+  saveFilter(name: string): void;
+  applySavedFilter(name: string): void;
+  deleteSavedFilter(name: string): void;
   setDecoder(key: string, choice: DecoderChoice): void;
   setPaused(paused: boolean): void;
   clear(): void;
   setPreserveLog(v: boolean): void;
+  setCaptureWorkers(v: boolean): void;
   setMaxFrames(n: number): void;
   notify(level: Notice['level'], text: string): void;
   dismiss(id: number): void;

@@ -17,6 +17,8 @@ import {
   type BackgroundToPanel,
 } from '../shared/protocol';
 import { createWorkerCapture } from './workers';
+import { createFirefoxWorkerCapture } from './workers-firefox';
+import type { WorkerCapture } from './worker-capture';
 
 const panels = new Map<number, Runtime.Port>();
 const bridges = new Map<number, Map<number, Runtime.Port>>();
@@ -30,8 +32,10 @@ function toPanel(tabId: number, message: BackgroundToPanel): void {
   panels.get(tabId)?.postMessage(message);
 }
 
-// Chromium's workers reach the panel through the debugger while a panel is open (workers.ts); Firefox has none yet
-const workers = createWorkerCapture(toPanel);
+// Workers: Firefox filters their scripts and their traffic comes through their frame's bridge (workers-firefox.ts);
+// Chromium's reach the panel through the debugger while a panel is open (workers.ts)
+const workers: WorkerCapture =
+  createFirefoxWorkerCapture({ toPanel, bridgePort: (tabId, frameId) => bridges.get(tabId)?.get(frameId) }) ?? createWorkerCapture(toPanel);
 
 function onPanel(port: Runtime.Port): void {
   let tabId: number | undefined;
@@ -41,10 +45,16 @@ function onPanel(port: Runtime.Port): void {
       tabId = msg.tabId;
       panels.set(tabId, port);
       tellBridges(tabId, envelope({ type: 'panel-present' as const }));
-      void workers.start(tabId);
+      if (msg.captureWorkers ?? workers.defaultOn) void workers.start(tabId);
+      else workers.idle(tabId);
       return;
     }
     if (tabId === undefined) return;
+    if (msg.type === 'capture-workers') {
+      if (msg.on) void workers.start(tabId);
+      else workers.stop(tabId, true);
+      return;
+    }
     if (workers.isWorkerFrame(msg.frameId) && workers.deliver(tabId, msg.frameId, msg.message)) return;
     const bridge = bridges.get(tabId)?.get(msg.frameId);
     if (bridge) bridge.postMessage(msg.message);
@@ -78,6 +88,7 @@ function onBridge(port: Runtime.Port): void {
   frames.set(frameId, port);
   let docId = '';
   port.onMessage.addListener((msg: unknown) => {
+    if (workers.fromBridge?.(tabId, frameId, senderOrigin(port.sender), docId, msg)) return;
     if (!isPageToPanel(msg)) return;
     if (msg.type === 'hello') {
       docId = msg.doc.docId;
@@ -91,6 +102,7 @@ function onBridge(port: Runtime.Port): void {
     const current = bridges.get(tabId);
     // a navigation reuses the frameId: only forget the port if it is still the one on record
     if (current?.get(frameId) === port) current.delete(frameId);
+    workers.bridgeGone?.(tabId, frameId, docId);
     if (docId) toPanel(tabId, envelope({ type: 'frame-gone' as const, frameId, docId }));
   });
 }

@@ -13,6 +13,7 @@
  * messages are: its first message names its document id, and every later one must carry it.
  */
 import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToPanel, type DocContext, type PanelToPage } from '../shared/protocol';
+import { createSharedWorkerCapture, type SharedDebuggerApi } from './sharedWorkers';
 
 interface Target {
   tabId?: number;
@@ -20,7 +21,7 @@ interface Target {
 }
 
 /** The part of `chrome.debugger` used here (Chrome's own API; webextension-polyfill has no such namespace). */
-interface DebuggerApi {
+interface DebuggerApi extends SharedDebuggerApi {
   attach(target: Target, version: string): Promise<void>;
   detach(target: Target): Promise<void>;
   sendCommand(target: Target, method: string, params?: object): Promise<unknown>;
@@ -68,6 +69,17 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
   const api = (globalThis as { chrome?: { debugger?: DebuggerApi } }).chrome?.debugger;
   const tabs = new Map<number, TabCapture>();
   let hookSource: Promise<string> | undefined;
+  const hookCode = () =>
+    (hookSource ??= fetch((globalThis as unknown as { chrome: { runtime: { getURL(p: string): string } } }).chrome.runtime.getURL('worker-hook.js')).then((r) => r.text()));
+  const shared =
+    api &&
+    createSharedWorkerCapture(api, {
+      tabs: () => new Set([...tabs.values()].filter((t) => t.attached).map((t) => t.tabId)),
+      frameIdFor: (tabId) => tabs.get(tabId)!.nextFrameId--,
+      hookExpression: async () => hookExpression(await hookCode()),
+      binding: BINDING,
+      toPanel,
+    });
 
   const status = (tab: TabCapture, s: Extract<BackgroundToPanel, { type: 'workers' }>['status']) => toPanel(tab.tabId, envelope({ type: 'workers' as const, status: s }));
 
@@ -113,15 +125,14 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
     if (worker.hooked) return;
     worker.hooked = true;
     try {
-      hookSource ??= fetch((globalThis as unknown as { chrome: { runtime: { getURL(p: string): string } } }).chrome.runtime.getURL('worker-hook.js')).then((r) => r.text());
       const result = (await send(tab, worker.sessionId, 'Runtime.evaluate', {
-        expression: hookExpression(await hookSource),
+        expression: hookExpression(await hookCode()),
         objectGroup: 'ws-lens',
         silent: true,
       })) as { result?: { objectId?: string }; exceptionDetails?: { text?: string; exception?: { description?: string } } };
       if (result.exceptionDetails) throw new Error(result.exceptionDetails.exception?.description ?? result.exceptionDetails.text ?? 'the hook threw');
       worker.receiver = result.result?.objectId;
-      for (const m of worker.pending.splice(0)) post(tab, worker, m);
+      for (const m of worker.pending.splice(0)) void post(tab, worker, m);
     } catch (err) {
       console.warn('WS Lens: could not hook the worker', worker.url, err);
     } finally {
@@ -130,8 +141,8 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
     }
   }
 
-  function post(tab: TabCapture, worker: Worker, message: PanelToPage): void {
-    void send(tab, worker.sessionId, 'Runtime.callFunctionOn', {
+  function post(tab: TabCapture, worker: Worker, message: PanelToPage): Promise<unknown> {
+    return send(tab, worker.sessionId, 'Runtime.callFunctionOn', {
       objectId: worker.receiver,
       functionDeclaration: 'function (json) { this(json); }',
       arguments: [{ value: JSON.stringify(message) }],
@@ -191,6 +202,7 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
     if (!tab) return;
     for (const w of [...tab.bySession.values()]) forget(tab, w);
     tabs.delete(tab.tabId);
+    shared?.leave(tab.tabId);
     status(tab, {
       state: 'off',
       reason:
@@ -212,27 +224,44 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
         tab.attached = true;
         await send(tab, undefined, 'Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
         status(tab, { state: 'on', runningBefore: tab.runningBefore });
+        shared?.watch();
       } catch (err) {
         tabs.delete(tabId);
         status(tab, { state: 'off', reason: `Worker capture is off: ${(err as Error).message}` });
       }
     },
-    /** The tab's panel went away: let go of its workers (their hooks stay, unsubscribed, until they end). */
-    stop(tabId: number): void {
+    /**
+     * The tab's panel went away, or the user switched worker capture off (`tell`: say so to the panel): let go of
+     * the workers. Their hooks stay, unsubscribed, until the workers end.
+     */
+    stop(tabId: number, tell = false): void {
       const tab = tabs.get(tabId);
       if (!tab) return;
+      // a hook left subscribed would go on encoding batches for nobody, at the page's expense: unsubscribe first
+      const said = [...tab.bySession.values()].map((w) =>
+        w.receiver && w.docId ? post(tab, w, envelope({ type: 'command' as const, docId: w.docId, cmd: 'unsubscribe' as const })) : undefined,
+      );
+      for (const w of [...tab.bySession.values()]) forget(tab, w);
       tabs.delete(tabId);
-      if (tab.attached) void api?.detach({ tabId }).catch(() => {});
+      shared?.leave(tabId);
+      if (tab.attached) void Promise.all(said).then(() => api?.detach({ tabId }).catch(() => {}));
+      if (tell) status(tab, { state: 'off', reason: '' });
+    },
+    /** A panel opened with worker capture switched off: it still learns that the browser can capture workers. */
+    idle(tabId: number): void {
+      if (api) toPanel(tabId, envelope({ type: 'workers' as const, status: { state: 'off' as const, reason: '' } }));
     },
     /** A panel message for a worker's document; false if that worker is not (or no longer) captured. */
     deliver(tabId: number, frameId: number, message: PanelToPage): boolean {
       const tab = tabs.get(tabId);
       const worker = tab?.byFrame.get(frameId);
+      if (tab && !worker) return shared?.deliver(tabId, frameId, message) ?? false;
       if (!tab || !worker?.docId) return false;
-      if (worker.receiver) post(tab, worker, message);
+      if (worker.receiver) void post(tab, worker, message);
       else worker.pending.push(message);
       return true;
     },
     isWorkerFrame: (frameId: number) => frameId < 0,
+    defaultOn: false,
   };
 }

@@ -11,8 +11,11 @@ import {
   isBackgroundToBridge,
   isPageToPanel,
   isPanelToPage,
+  isWorkerLinkOpen,
+  workerChannel,
   type PageToPanel,
   type PanelToPage,
+  type WorkerLinkOpen,
 } from '../shared/protocol';
 
 let hookPort: MessagePort | undefined;
@@ -49,7 +52,38 @@ window.addEventListener(
 );
 
 function toHook(message: PanelToPage): void {
-  hookPort?.postMessage(message);
+  if (message.docId === docId) hookPort?.postMessage(message);
+  else workers.get(message.docId)?.traffic.postMessage(message);
+}
+
+// Firefox: this frame's dedicated workers, each hooked by its filtered script (src/background/workers-firefox.ts).
+// The background names a discovery channel (a BroadcastChannel of this frame's origin, with a name the page never
+// sees); each worker's hook says `link-open` there and carries its traffic on a channel of its own document.
+// Only the hooks know the names, and a hook speaks for its own document only: what it says on its channel is
+// relayed if it carries that document's id, and a `hello` never is.
+const discovery = new Map<string, BroadcastChannel>();
+const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel }>();
+
+function listenForWorkers(name: string): void {
+  if (discovery.has(name)) return;
+  const channel = new BroadcastChannel(name);
+  discovery.set(name, channel);
+  channel.onmessage = (e) => {
+    const open: unknown = e.data;
+    if (!isWorkerLinkOpen(open) || typeof open.url !== 'string' || open.docId === docId) return;
+    if (!workers.has(open.docId)) {
+      const id = open.docId;
+      const traffic = new BroadcastChannel(workerChannel(name, id));
+      traffic.onmessage = (m) => {
+        const msg: unknown = m.data;
+        if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === id) bg.postMessage(msg);
+      };
+      workers.set(id, { open: envelope({ type: 'link-open' as const, docId: id, url: open.url }), traffic });
+      if (bg) bg.postMessage(workers.get(id)!.open);
+    }
+  };
+  // workers that started before this channel was listened to say link-open again
+  channel.postMessage(envelope({ type: 'link-ping' as const }));
 }
 
 function attach(): void {
@@ -63,11 +97,13 @@ function attach(): void {
   bg.onDisconnect.addListener(detach);
   const hello: PageToPanel = envelope({ type: 'hello' as const, doc: { docId, url: location.href } });
   bg.postMessage(hello);
+  for (const w of workers.values()) bg.postMessage(w.open);
 }
 
 browser.runtime.onMessage.addListener((msg: unknown) => {
   if (!isBackgroundToBridge(msg)) return;
-  if (msg.type === 'panel-present') attach();
+  if (msg.type === 'worker-channel') listenForWorkers(msg.name);
+  else if (msg.type === 'panel-present') attach();
   else detach();
 });
 
@@ -80,4 +116,5 @@ function detach(): void {
   }
   bg = undefined;
   toHook(envelope({ type: 'command' as const, docId, cmd: 'unsubscribe' as const }));
+  for (const id of workers.keys()) toHook(envelope({ type: 'command' as const, docId: id, cmd: 'unsubscribe' as const }));
 }

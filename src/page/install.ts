@@ -15,7 +15,12 @@ import { hookWebSocket } from './adapters/websocket';
 import { hookWebSocketStream } from './adapters/websocketstream';
 import { windowLink, type Link } from './link';
 
-export function install(g: HookGlobal, link?: Link): void {
+export interface InstallOptions {
+  /** Firefox workers: see AdapterContext.realmKey */
+  realmKey?: string;
+}
+
+export function install(g: HookGlobal, link?: Link, options?: InstallOptions): void {
   const dom = captureDom(g);
   const docId = N.String(N.timeOrigin) + '-' + N.stringSlice(N.String(N.mathRandom()), 2, 10);
   const sockets = new SocketTable();
@@ -34,7 +39,7 @@ export function install(g: HookGlobal, link?: Link): void {
     wall: () => N.timeOrigin + N.perfNow(),
   });
 
-  const adapterContext = { dom, sockets, recorder, control, mask: maskToString() };
+  const adapterContext = { dom, sockets, recorder, control, mask: maskToString(), realmKey: options?.realmKey };
   hookWebSocket(g, adapterContext);
   try {
     hookWebSocketStream(g, adapterContext);

@@ -3,11 +3,11 @@
  * isolated-world bridge (which swallows that event in a capturing listener registered before any page script);
  * everything after goes over the port. A link is a function of the global, so a worker's global can get another.
  */
-import { natives as N, uncurry } from './natives';
+import { natives as N, getter, uncurry } from './natives';
 import { jsonText } from './encode';
-import type { Dom } from './dom';
+import { captureDom, type Dom, type HookGlobal } from './dom';
 import type { Post } from './recorder';
-import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE } from '../shared/protocol';
+import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, workerChannel } from '../shared/protocol';
 
 /**
  * Open the link for document `docId`: messages from the panel go to `receive` (what goes wrong there goes to `fault`,
@@ -61,5 +61,45 @@ export function bindingLink(g: typeof globalThis, name: string, setReceiver: (fn
     });
     call(jsonText({ source: SOURCE, v: PROTOCOL_VERSION, type: 'link-open', docId }));
     return (msg) => call(jsonText(msg));
+  };
+}
+
+/**
+ * A worker's link (Firefox): BroadcastChannels whose names only the extension knows. The background bakes the
+ * frame's discovery channel name into the worker scripts it filters (webRequest.filterResponseData) and tells the
+ * frame's content bridge; the page's own fetch of a worker script gets the unfiltered text, so the page never learns
+ * the name (measured, docs/reach-findings.md, "Firefox: a channel back from a worker"). The hook says `link-open`
+ * (its document id and the worker's URL, read before any of the worker's code ran) on the discovery channel, again
+ * whenever the bridge pings it, and carries its traffic both ways on a channel of its own document. Nothing of this
+ * is on the worker's global: the channels are held here.
+ */
+export function broadcastLink(g: typeof globalThis, name: string): Link {
+  const BC = g.BroadcastChannel;
+  const post = uncurry(BC.prototype.postMessage) as (bc: BroadcastChannel, msg: unknown) => void;
+  const dom = captureDom(g as HookGlobal);
+  // the worker's own URL, as the browser says it, before the worker's code could change anything
+  const href = getter(N.getPrototypeOf(g.location) as object, 'href') as (l: unknown) => string;
+  const url = href(g.location);
+  return (docId, receive, fault) => {
+    const discovery = new BC(name);
+    const traffic = new BC(workerChannel(name, docId));
+    const hello = () => post(discovery, { __proto__: null, source: SOURCE, v: PROTOCOL_VERSION, type: 'link-open', docId, url });
+    dom.addEventListener(discovery, 'message', (e: MessageEvent) => {
+      try {
+        const d = dom.messageEventData(e) as { type?: unknown } | null;
+        if (d && typeof d === 'object' && d.type === 'link-ping') hello();
+      } catch (err) {
+        fault(err);
+      }
+    });
+    dom.addEventListener(traffic, 'message', (e: MessageEvent) => {
+      try {
+        receive(dom.messageEventData(e));
+      } catch (err) {
+        fault(err);
+      }
+    });
+    hello();
+    return (msg) => post(traffic, msg);
   };
 }

@@ -134,7 +134,7 @@ export type CaptureEvent =
   | DispatchedEvent;
 
 /** Where a run of the hook lives: a window's document, or a worker's global (testing contract: `data-context`). */
-export type DocContext = 'document' | 'worker' | 'service_worker';
+export type DocContext = 'document' | 'worker' | 'service_worker' | 'shared_worker';
 
 /**
  * Identity of one document (one run of the hook). A reload or navigation makes a new one. A worker's global is a
@@ -310,7 +310,9 @@ export type PanelToPage = { source: typeof SOURCE; v: number; type: 'command'; d
 // documents it can reach and forwards page messages with their frameId.
 
 export type PanelToBackground =
-  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number }
+  | { source: typeof SOURCE; v: number; type: 'panel-hello'; tabId: number; captureWorkers?: boolean }
+  /** the panel's "Workers" switch: capture the tab's workers (in Chromium, the debugger and its bar) or not */
+  | { source: typeof SOURCE; v: number; type: 'capture-workers'; on: boolean }
   | { source: typeof SOURCE; v: number; type: 'to-frame'; frameId: number; message: PanelToPage };
 
 export type BackgroundToPanel =
@@ -333,16 +335,49 @@ export type WorkerCapture =
  * A worker hook's first word over its binding (src/page/worker-hook.ts): the document id its messages will carry.
  * Only the background reads it; the panel hears of the worker as a `hello` the background writes.
  */
-export type WorkerLinkOpen = { source: typeof SOURCE; v: number; type: 'link-open'; docId: string };
+export type WorkerLinkOpen = {
+  source: typeof SOURCE;
+  v: number;
+  type: 'link-open';
+  docId: string;
+  /**
+   * Firefox only: the worker's `self.location.href`, read by the hook before any of the worker's own code ran (the
+   * filtered script's first statement). The background checks that it is of the bridge's frame's origin.
+   */
+  url?: string;
+};
 
 export function isWorkerLinkOpen(x: unknown): x is WorkerLinkOpen {
-  return isLensMessage(x) && x.type === 'link-open' && typeof (x as Record<string, unknown>).docId === 'string';
+  if (!isLensMessage(x) || x.type !== 'link-open') return false;
+  const m = x as Record<string, unknown>;
+  return typeof m.docId === 'string' && (m.url === undefined || typeof m.url === 'string');
 }
 
-/** Background -> content bridges of a tab, by tabs.sendMessage: a panel came or went. */
+/**
+ * Firefox: the content bridge asks the worker hooks of its frame to (re)send their `link-open` on the discovery
+ * channel (it opened the channel after they started, or a panel came and needs their hellos again).
+ */
+export type WorkerLinkPing = { source: typeof SOURCE; v: number; type: 'link-ping' };
+
+export function isWorkerLinkPing(x: unknown): x is WorkerLinkPing {
+  return isLensMessage(x) && x.type === 'link-ping';
+}
+
+/**
+ * Firefox: the BroadcastChannel names of one frame's workers. `name` is the discovery channel (the hooks' `link-open`,
+ * the bridge's `link-ping`); each worker's traffic goes on `workerChannel(name, docId)`. The name is the
+ * background's secret, baked into the worker scripts it filters (src/background/workers-firefox.ts): the page never
+ * sees a filtered script, so it cannot open, read or post on these channels.
+ */
+export function workerChannel(name: string, docId: string): string {
+  return name + '/' + docId;
+}
+
+/** Background -> content bridges of a tab, by tabs.sendMessage: a panel came or went; a worker channel to listen on. */
 export type BackgroundToBridge =
   | { source: typeof SOURCE; v: number; type: 'panel-present' }
-  | { source: typeof SOURCE; v: number; type: 'panel-gone' };
+  | { source: typeof SOURCE; v: number; type: 'panel-gone' }
+  | { source: typeof SOURCE; v: number; type: 'worker-channel'; name: string };
 
 /** Content bridge -> background over runtime.sendMessage at start-up: is a panel listening to my tab? */
 export type BridgeToBackground = { source: typeof SOURCE; v: number; type: 'bridge-hello' };
@@ -405,6 +440,7 @@ export function isPanelToBackground(x: unknown): x is PanelToBackground {
   if (!isLensMessage(x)) return false;
   const m = x as Record<string, unknown>;
   if (x.type === 'panel-hello') return typeof m.tabId === 'number';
+  if (x.type === 'capture-workers') return typeof m.on === 'boolean';
   if (x.type === 'to-frame') return typeof m.frameId === 'number' && isPanelToPage(m.message);
   return false;
 }
@@ -414,7 +450,9 @@ export function isBackgroundToPanel(x: unknown): x is BackgroundToPanel {
 }
 
 export function isBackgroundToBridge(x: unknown): x is BackgroundToBridge {
-  return isLensMessage(x) && (x.type === 'panel-present' || x.type === 'panel-gone');
+  if (!isLensMessage(x)) return false;
+  if (x.type === 'worker-channel') return typeof (x as Record<string, unknown>).name === 'string';
+  return x.type === 'panel-present' || x.type === 'panel-gone';
 }
 
 /** The events of a batch. Page data: only its shape was checked, and a malformed batch yields no events. */

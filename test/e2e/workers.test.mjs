@@ -1,16 +1,31 @@
 // Sockets in workers. Chromium: the debugger, attached while the panel is open, hooks each dedicated and service
-// worker before its first script (src/background/workers.ts). Each worker's socket is listed with where it lives,
-// captured both ways, and driven from the panel like a window's.
+// worker before its first script (src/background/workers.ts), a SharedWorker late. Firefox: webRequest.filterResponseData writes the hook
+// in front of each dedicated worker's script, and its traffic goes over BroadcastChannels only the extension knows
+// (src/background/workers-firefox.ts). Each worker's socket is listed with where it lives, captured both ways, and
+// driven from the panel like a window's; and a worker sees itself as it does without the extension.
 import assert from 'node:assert/strict';
+import { isDeepStrictEqual } from 'node:util';
 import { waitFor } from './lib/sessions.mjs';
 import { scenario } from './lib/suite.mjs';
 
-const KINDS = ['classic', 'module', 'blob', 'nested'];
+/** Chromium's worker capture waits for the user's yes (its Workers switch is off until turned on): turn it on. */
+async function workersOn(panel) {
+  await panel.waitFor((w) => !!w.document.querySelector('[data-testid=capture-workers]'));
+  if (!(await panel.eval((w) => w.document.querySelector('[data-testid=capture-workers]').checked))) await panel.click('capture-workers');
+  await panel.waitFor((w) => w.__wsLens.store.workerCapture?.state === 'on');
+}
+
+// Firefox's webRequest never sees a blob: or data: worker's script, so nothing can put the hook in front of it
+// (docs/reach-findings.md §1; the MAIN-world re-wrap of §2 is not built)
+const kindsFor = (browserName) => (browserName === 'firefox' ? ['classic', 'module', 'nested'] : ['classic', 'module', 'blob', 'data', 'nested']);
+const NOT_IN_FIREFOX = 'Firefox: not built (the channel reaches shared and service workers, docs/reach-findings.md §9; which tabs they belong to is open)';
 
 scenario('workers: dedicated workers of every kind are captured and driven from the panel', async (s, panel, { origin, server, browserName, t }) => {
-  if (browserName === 'firefox') return t.skip('Firefox: worker capture is not built yet (filterResponseData, issue 14)');
+  const KINDS = kindsFor(browserName);
+  if (browserName === 'firefox') t.diagnostic('Firefox: blob: and data: workers skipped (webRequest never sees their scripts)');
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
+  await workersOn(panel);
   await s.goto(`${origin}/workers.html?kinds=${KINDS.join(',')}`);
   // every worker's socket works as without the extension: the echo of its hello reached it
   await s.waitForPage(`() => ${JSON.stringify(KINDS)}.every((k) => (window.__reports[k] || []).includes('hello-from-' + k))`, { timeout: 20000 });
@@ -33,7 +48,8 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
   const headings = await panel.eval((w) => [...w.document.querySelectorAll('.doc-marker')].map((d) => d.textContent));
   for (const script of ['/workers/classic.js', '/workers/module.mjs', '/workers/child.js'])
     assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes(script)), `a heading for ${script}: ${JSON.stringify(headings)}`);
-  assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes('blob:')), `a heading for the blob: worker: ${JSON.stringify(headings)}`);
+  if (KINDS.includes('blob')) assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes('blob:')), `a heading for the blob: worker: ${JSON.stringify(headings)}`);
+  if (KINDS.includes('data')) assert.ok(headings.some((h) => h.startsWith('Worker') && h.includes('data:')), `a heading for the data: worker: ${JSON.stringify(headings)}`);
 
   for (const k of KINDS) {
     await panel.showSocket(`/echo?from=${k}`);
@@ -63,4 +79,192 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
   await panel.click('composer-close');
   await s.waitForPage(`() => (window.__reports.classic || []).includes('closed:4003')`);
   await panel.waitRow('close 4003 "closed in the worker"', 'event');
+});
+
+scenario('workers: a service worker that opens a socket on a message', async (s, panel, { origin, server, browserName, t }) => {
+  if (browserName === 'firefox') return t.skip(NOT_IN_FIREFOX);
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/workers.html?kinds=sw`);
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('hello-from-sw')`, { timeout: 20000 });
+  const c = await waitFor(async () => (await panel.conns()).find((x) => x.url.endsWith('/echo?from=sw') && x.state === 'open'), {
+    timeout: 15000,
+    message: "the service worker's socket",
+  });
+  assert.equal(c.context, 'service_worker');
+  assert.match(c.text, /service worker/);
+  const headings = await panel.eval((w) => [...w.document.querySelectorAll('.doc-marker')].map((d) => d.textContent));
+  assert.ok(headings.some((h) => /^Service worker \(it may outlive this tab\)/.test(h) && h.includes('/workers/sw.js')), JSON.stringify(headings));
+  await panel.showSocket('/echo?from=sw');
+  await panel.waitRow('hello-from-sw', 'received');
+  await panel.composeAndSend('panel-to-sw');
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('panel-to-sw')`);
+  assert.ok(server.received('/echo').includes('panel-to-sw'));
+});
+
+scenario('workers: the Workers switch off leaves new workers alone', async (s, panel, { origin }) => {
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await panel.waitFor((w) => !!w.document.querySelector('[data-testid=capture-workers]'));
+  // on (the helper), then off
+  await panel.click('capture-workers');
+  await panel.waitFor((w) => w.__wsLens.store.workerCapture?.state !== 'on');
+  await s.goto(`${origin}/workers.html?kinds=classic`);
+  await s.waitForPage(`() => (window.__reports.classic || []).includes('hello-from-classic')`, { timeout: 20000 });
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.deepEqual((await panel.conns()).filter((c) => c.context === 'worker'), [], 'no worker captured while switched off');
+  // on again: the next document's workers are captured
+  await panel.click('capture-workers');
+  await s.goto(`${origin}/workers.html?kinds=classic`);
+  await waitFor(async () => (await panel.conns()).some((c) => c.context === 'worker' && c.url.endsWith('/echo?from=classic')), {
+    timeout: 15000,
+    message: 'the worker captured once switched on again',
+  });
+});
+
+// What a worker can see of its world is the same with and without WS Lens: location, globals, WebSocket's look and
+// errors, relative fetch, a socket; on a plain page, under a strict CSP with Trusted Types, and cross-origin isolated.
+for (const [label, query] of [
+  ['a plain page', ''],
+  ["a strict CSP (worker-src 'self', Trusted Types)", '?csp=strict'],
+  ['a cross-origin isolated page', '?coep=1'],
+]) {
+  scenario(`workers: what a worker sees is unchanged, on ${label}`, async (s, panel, { origin, plain, browserName }) => {
+    await s.goto(`${origin}/blank.html`);
+    await s.openPanel();
+    await workersOn(panel);
+    await s.goto(`${origin}/workers-conformance.html${query}`);
+    const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
+    const native = await plain(`${origin}/workers-conformance.html${query}`);
+    // Firefox (a known limit, README): an error the browser throws through the hook's WebSocket wrapper has one more
+    // frame, the wrapper's, at line 1 of the worker's own script, where the filter wrote the hook (SpiderMonkey cannot
+    // leave a frame out without giving the error an own `stack`). Exactly one, then the rest must be the same.
+    if (browserName === 'firefox')
+      for (const k of ['classic', 'module'])
+        if (typeof withExt[k] === 'object' && typeof native[k] === 'object') {
+          assert.equal(withExt[k].stackDepth, native[k].stackDepth + 1, `${k}: the wrapper's one frame`);
+          withExt[k].stackDepth = native[k].stackDepth;
+        }
+    assert.deepEqual(withExt, native);
+    if (query === '?coep=1') assert.equal(withExt.page.isolated, true, 'the page is cross-origin isolated');
+    // and the workers that could run were captured (under worker-src 'self' the blob: one is refused, natively too)
+    // (Firefox: blob: workers are never hooked, webRequest does not see them)
+    const hooked = browserName !== 'firefox' && withExt.blob && typeof withExt.blob === 'object' ? 3 : 2;
+    await waitFor(async () => (await panel.conns()).filter((c) => c.context === 'worker' && /conformance-/.test(c.url)).length === hooked, {
+      timeout: 15000,
+      message: `${hooked} conformance sockets captured`,
+    });
+  });
+}
+
+scenario('workers: a flood of 50,000 frames from a worker is captured whole', async (s, panel, { origin }) => {
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/workers.html?kinds=flood`);
+  await s.waitForPage(`() => (window.__reports.flood || []).includes('all 50000')`, { timeout: 60000 });
+  // every frame, in order, none lost: the panel's count for the socket, and the first and last frames' text
+  const got = await waitFor(
+    () =>
+      panel.eval((w) => {
+        const st = w.__wsLens.store;
+        const sock = [...st.log.sockets.values()].find((x) => x.url.endsWith('/burst?from=flood'));
+        if (!sock || sock.framesIn < 50000) return false;
+        const rows = st.log.frames.filter((f) => f.socketKey === sock.key && f.direction === 'received');
+        return { framesIn: sock.framesIn, rows: rows.length, first: rows[0].preview, last: rows[rows.length - 1].preview, dropped: st.log.droppedInPage, context: sock.context };
+      }),
+    { timeout: 60000, message: 'the panel to have the whole flood' },
+  );
+  assert.deepEqual(got, { framesIn: 50000, rows: 50000, first: 'm0', last: 'm49999', dropped: 0, context: 'worker' });
+});
+
+scenario("workers: a cross-site frame's worker is captured too", async (s, panel, { origin }) => {
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/workers-frame.html`);
+  const c = await waitFor(async () => (await panel.conns()).find((x) => x.context === 'worker' && x.url.endsWith('/echo?from=classic') && x.state === 'open'), {
+    timeout: 20000,
+    message: "the frame's worker socket",
+  });
+  assert.match(c.url, /^ws:\/\/localhost:/);
+  await panel.showSocket('/echo?from=classic');
+  await panel.waitRow('hello-from-classic', 'received');
+});
+
+scenario('workers: a SharedWorker used by two tabs is one socket, captured from when the panel attached to it', async (s, panel, { origin, server, browserName, t }) => {
+  if (browserName === 'firefox') return t.skip(NOT_IN_FIREFOX);
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/workers.html?kinds=shared`);
+  // attached late (Chromium lists a SharedWorker a moment after it starts): wait for the panel to know it
+  await panel.waitFor((w) => [...w.__wsLens.store.log.docs.values()].some((d) => d.context === 'shared_worker' && d.url.endsWith('/workers/shared.js')), { timeout: 15000 });
+  await s.pageEval(`() => { window.__send('shared', 'open'); return true; }`);
+  await s.waitForPage(`() => (window.__reports.shared || []).includes('hello-from-shared')`);
+  const c = await waitFor(async () => (await panel.conns()).find((x) => x.url.endsWith('/echo?from=shared') && x.state === 'open'), { timeout: 15000, message: "the SharedWorker's socket" });
+  assert.equal(c.context, 'shared_worker');
+  assert.match(c.text, /shared worker/);
+  // a second tab of the origin gets the same instance: its socket is already open, and what it sends goes on it
+  const other = await s.browser.newPage();
+  try {
+    await other.goto(`${origin}/workers.html?kinds=shared`);
+    await other.evaluate(() => window.__send('shared', 'open'));
+    await other.waitForFunction(() => (window.__reports.shared || []).includes('already-open'), { timeout: 10000 });
+    await other.evaluate(() => window.__send('shared', 'from-the-second-tab'));
+    await other.waitForFunction(() => (window.__reports.shared || []).includes('from-the-second-tab'), { timeout: 10000 });
+  } finally {
+    await other.close();
+  }
+  await panel.showSocket('/echo?from=shared');
+  await panel.waitRow('from-the-second-tab', 'sent');
+  await panel.waitRow('from-the-second-tab', 'received');
+  assert.equal((await panel.conns()).filter((x) => x.url.endsWith('/echo?from=shared')).length, 1, 'one socket, not one per tab');
+  // and driven from the panel like any other
+  await panel.composeAndSend('panel-to-shared');
+  await s.waitForPage(`() => (window.__reports.shared || []).includes('panel-to-shared')`);
+  assert.ok(server.received('/echo').includes('panel-to-shared'));
+});
+
+scenario('workers: a worker running before the panel opened is shown (Firefox) or named, with the reload that shows it (Chromium)', async (s, panel, { origin, browserName }) => {
+  await s.goto(`${origin}/workers.html?kinds=classic`);
+  await s.waitForPage(`() => (window.__reports.classic || []).includes('hello-from-classic')`, { timeout: 20000 });
+  await s.openPanel();
+  await workersOn(panel);
+  if (browserName === 'firefox') {
+    // Firefox hooks every worker from its start, panel or not: its socket is there at once, its frames replayed
+    await waitFor(async () => (await panel.conns()).some((c) => c.context === 'worker' && c.url.endsWith('/echo?from=classic')), { timeout: 15000, message: 'the worker that ran before the panel' });
+    await panel.showSocket('/echo?from=classic');
+    await panel.waitRow('hello-from-classic', 'received');
+    assert.equal((await panel.notices()).find((n) => /already running/.test(n)), undefined, 'no reload asked for');
+    return;
+  }
+  const said = await waitFor(async () => (await panel.notices()).find((n) => /already running/.test(n)), { timeout: 10000, message: 'the notice' });
+  assert.match(said, /1 worker was already running when capture began: reload the page to see its sockets/);
+  await s.goto(`${origin}/workers.html?kinds=classic`);
+  await waitFor(async () => (await panel.conns()).some((c) => c.context === 'worker' && c.url.endsWith('/echo?from=classic')), { timeout: 15000, message: 'the worker after the reload' });
+});
+
+scenario('workers: a worker sees itself, its location, its imports and WebSocket as without the extension', async (s, panel, { origin, plain }) => {
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/worker-self-view.html`);
+  const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 15000 });
+  // the hook was in the worker (not a comparison of two unhooked runs): its socket is listed
+  await waitFor(async () => (await panel.conns()).some((c) => c.context === 'worker' && c.url.endsWith('/echo?from=self-view')), {
+    timeout: 15000,
+    message: "the self-view worker's socket, listed as a worker's",
+  });
+  const native = await plain(`${origin}/worker-self-view.html`);
+  const differ = [];
+  for (const part of Object.keys({ ...withExt, ...native }))
+    for (const k of Object.keys({ ...(withExt[part] ?? {}), ...(native[part] ?? {}) }))
+      if (!isDeepStrictEqual(withExt[part]?.[k], native[part]?.[k])) differ.push(`${part}.${k}: ${JSON.stringify(withExt[part]?.[k])} vs ${JSON.stringify(native[part]?.[k])}`);
+  assert.deepEqual(differ, [], `differs with the extension: ${differ.join('; ')}`);
+  assert.equal(withExt.classic.strict, true, "the worker's 'use strict' directive still applies");
+  assert.equal(withExt.classic.importScripts?.loaded, true);
+  assert.equal(withExt.classic.echo?.[0], 'hi');
 });

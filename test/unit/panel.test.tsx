@@ -222,3 +222,71 @@ describe('traffic control in the panel', () => {
     expect(view.queryByTestId('detail-decoded')).toBeNull();
   });
 });
+
+describe('accessible structure (issue 18)', () => {
+  it('the frame log is one grid: the header is row 1, every rendered row says where it is in the whole log', async () => {
+    const { store, view } = await mount();
+    const grid = view.getByRole('grid', { name: 'Frames' });
+    expect(grid.getAttribute('aria-rowcount')).toBe('5');
+    const rows = [...grid.querySelectorAll('[role=row]')];
+    expect(rows[0].querySelectorAll('[role=columnheader]').length).toBe(6);
+    // no empty column header: the direction column is named for screen readers
+    for (const h of rows[0].querySelectorAll('[role=columnheader]')) expect(h.textContent!.trim()).not.toBe('');
+    const frames = view.getAllByTestId('frame');
+    expect(frames.map((r) => r.getAttribute('role'))).toEqual(['row', 'row', 'row', 'row']);
+    expect(frames.map((r) => r.getAttribute('aria-rowindex'))).toEqual(['2', '3', '4', '5']);
+    for (const r of frames) expect([...r.children].every((c) => c.getAttribute('role') === 'gridcell')).toBe(true);
+    // a selected row is the grid's active descendant, so focus on the grid announces it
+    await act(async () => {
+      store.selectRow(store.log.frames[2].id);
+      await frame();
+    });
+    expect(grid.getAttribute('aria-activedescendant')).toBe(frames[2].id);
+    expect(frames[2].getAttribute('aria-selected')).toBe('true');
+    // sorting is a button in its header, and the header says how the grid is sorted
+    const time = view.getByRole('button', { name: /Time/ });
+    expect(time.closest('[role=columnheader]')!.getAttribute('aria-sort')).toBe('ascending');
+  });
+
+  it('the sockets are rows of a grid, with "decode as" in a cell beside the socket, not inside an option', async () => {
+    const { store, view } = await mount();
+    const grid = view.getByRole('grid', { name: 'WebSocket connections' });
+    expect(grid.getAttribute('aria-multiselectable')).toBe('true');
+    const conn = view.getByTestId('connection');
+    expect(conn.getAttribute('role')).toBe('row');
+    expect(view.container.querySelector('[role=option]')).toBeNull();
+    const decodeAs = view.getByTestId('decode-as');
+    expect(decodeAs.closest('[role=gridcell]')!.parentElement).toBe(conn);
+    await act(async () => {
+      store.selectSocket(store.socketKeys()[0]);
+      await frame();
+    });
+    expect(conn.getAttribute('aria-selected')).toBe('true');
+    expect(grid.getAttribute('aria-activedescendant')).toBe(conn.id);
+  });
+
+  it('marks each document of several with a row of its own (a row header), still inside the sockets grid', async () => {
+    const { store, view } = await mount();
+    await act(async () => {
+      store.receive(fromFrame(hello('f', 'http://127.0.0.1/frame.html'), 3));
+      store.receive(fromFrame(events('f', socketLife('ws://127.0.0.1/other')), 3));
+      await frame();
+    });
+    const grid = view.getByRole('grid', { name: 'WebSocket connections' });
+    const headers = [...grid.querySelectorAll('[role=row] > [role=rowheader]')].map((h) => h.textContent);
+    expect(headers).toEqual([expect.stringMatching(/^Page: /), expect.stringMatching(/^Frame 3: /)]);
+    // every child of the grid is a row or the rowgroup of its virtualised rows, and every child of a row a cell
+    const rows = [...grid.children].flatMap((c) => (c.getAttribute('role') === 'rowgroup' ? [...c.children] : [c]));
+    expect(rows.every((c) => c.getAttribute('role') === 'row')).toBe(true);
+    for (const row of rows) expect([...row.children].every((c) => ['gridcell', 'rowheader'].includes(c.getAttribute('role')!))).toBe(true);
+  });
+
+  it('has landmarks: a banner with the toolbar, the sockets beside the main area, named panes', async () => {
+    const { view } = await mount();
+    expect(view.getByRole('banner').querySelector('[role=toolbar]')).not.toBeNull();
+    expect(view.getByRole('complementary', { name: 'Sockets' }).contains(view.getByTestId('connection'))).toBe(true);
+    expect(view.getByRole('main').contains(view.getByTestId('composer-input'))).toBe(true);
+    const tab = view.getByRole('tab', { name: 'Frame' });
+    expect(view.getByRole('tabpanel').getAttribute('aria-labelledby')).toBe(tab.id);
+  });
+});

@@ -5,7 +5,7 @@
 import { useLayoutEffect, useReducer, useState } from 'preact/hooks';
 import { Virtualizer, elementScroll, observeElementOffset, observeElementRect, type VirtualizerOptions } from '@tanstack/virtual-core';
 
-type Options = Pick<VirtualizerOptions<HTMLDivElement, Element>, 'count' | 'estimateSize' | 'overscan' | 'getScrollElement'>;
+type Options = Pick<VirtualizerOptions<HTMLDivElement, Element>, 'count' | 'estimateSize' | 'overscan' | 'getScrollElement' | 'scrollMargin'>;
 
 export function useVirtualizer(opts: Options): Virtualizer<HTMLDivElement, Element> {
   const [, rerender] = useReducer((x: number) => x + 1, 0);

@@ -4,7 +4,7 @@
  * The wrappers must be invisible: native-identical constructor, prototype, statics, errors and `toString`
  * (disguise.ts), and no page-visible change to what a socket does.
  */
-import { natives as N, getter, isArrayBuffer, isBlob, nullArray } from '../natives';
+import { natives as N, bare, getter, isArrayBuffer, isBlob, nullArray } from '../natives';
 import { copyBinary, copyBytes, snapshot, type RawData } from '../encode';
 import { asNative, creationStack, wrap } from '../disguise';
 import { isObjectLike, readProtocols, readSendData } from '../read-once';
@@ -21,6 +21,12 @@ export interface AdapterContext {
   control: Control;
   /** make `toString` of a wrapper answer with its native's text */
   mask(wrapper: object, native: object): void;
+  /**
+   * Firefox workers: the secret that asks this realm whether the hook is in already. A module worker's every module
+   * carries the hook, and the first one evaluated installs it; `new WebSocket(realmKey)` answers the later ones with
+   * an object where the native throws a SyntaxError (see worker-hook-firefox.ts).
+   */
+  realmKey?: string;
 }
 
 /** What the base URL of a relative socket url is: the document's base URL, or a worker's location. */
@@ -363,6 +369,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
   // The construct trap passes `newTarget` through so `class X extends WebSocket` builds an X. Native errors
   // (SyntaxError for a bad URL) are thrown by the native constructor itself, before anything is tracked.
   function construct(target: typeof WebSocket, args: unknown[], newTarget: unknown): object {
+    if (ctx.realmKey !== undefined && args.length === 1 && args[0] === ctx.realmKey) return bare<object>();
     let callArgs: unknown[] = args;
     let list = nullArray<string>();
     if (args.length > 0) {

@@ -117,6 +117,20 @@ function ruleOfRow(w, needle, dir) {
   return r ? r.dataset.rule || '' : null;
 }
 
+/** What has the focus in the panel: its testid, else its role and name, else its tag. */
+const focusedIn = (w) => {
+  const el = w.document.activeElement;
+  if (!el || el === w.document.body) return 'body';
+  return el.dataset.testid || el.dataset.pane || (el.getAttribute('role') ? el.getAttribute('role') + ':' + (el.getAttribute('aria-label') || el.dataset.path || el.textContent.trim().slice(0, 30)) : el.tagName.toLowerCase());
+};
+
+/** Wait for the panel to draw what a key changed: its views redraw on an animation frame, or 100 ms at most. */
+const drawn = (w) =>
+  new Promise((r) => {
+    w.requestAnimationFrame(() => w.requestAnimationFrame(() => r(true)));
+    w.setTimeout(() => r(true), 150);
+  });
+
 /** The panel as a user sees it, over one session (see sessions.mjs). */
 export class PanelPage {
   constructor(session) {
@@ -173,6 +187,70 @@ export class PanelPage {
   }
   waitHeld(n) {
     return this.waitFor(`(w) => w.document.querySelectorAll('[data-testid=held-frame]').length === ${n}`);
+  }
+
+  // ---- the keyboard, as a user's: trusted events with the browser's default actions. Chromium: CDP's
+  // Input.dispatchKeyEvent through puppeteer's keyboard on the DevTools page, which delivers to the focused frame,
+  // the panel's. Firefox: nsITextInputProcessor in the parent process (sessions.mjs panelKeys).
+  /** Put the focus in the panel's document, as choosing its tab in DevTools does; nothing inside is focused. */
+  focusPanel() {
+    return this.eval((w) => {
+      w.focus();
+      w.document.activeElement?.blur?.();
+      return true;
+    });
+  }
+  /** Press keys: chords ('Tab', 'Shift+Tab', 'Control+Enter', 'Space', '?') or { text: 'typed' }; each drawn before the next. */
+  async keys(...steps) {
+    for (const step of steps) {
+      if (this.s.browserName === 'chromium') {
+        const kb = this.s.devtoolsPage.keyboard;
+        if (typeof step === 'object') await kb.type(step.text);
+        else {
+          const parts = step.length > 1 ? step.split('+') : [step];
+          const key = parts.pop();
+          for (const m of parts) await kb.down(m);
+          await kb.press(key);
+          for (const m of parts.reverse()) await kb.up(m);
+        }
+      } else await this.s.panelKeys([step]);
+      await this.eval(drawn);
+    }
+  }
+  /** Type text with the keyboard into whatever has the focus. */
+  typeKeys(text) {
+    return this.keys({ text });
+  }
+  /** What has the focus (a testid, a pane, a role and name). */
+  focused() {
+    return this.eval(focusedIn);
+  }
+  /** Press Tab (or Shift+Tab) until the focus is on `want` (as focused() says); fail after `max` presses. */
+  async tabTo(want, { back = false, max = 30 } = {}) {
+    const seen = [];
+    for (let i = 0; i < max; i++) {
+      const now = await this.focused();
+      if (now === want) return;
+      seen.push(now);
+      await this.keys(back ? 'Shift+Tab' : 'Tab');
+    }
+    throw new Error(`Tab never reached ${want}; it went ${seen.join(' → ')}`);
+  }
+  /** Start recording what the panel puts on the clipboard (it copies through a short-lived textarea). */
+  watchClipboard() {
+    return this.eval((w) => {
+      w.__copied = new w.Array();
+      const seen = new w.MutationObserver((records) => {
+        for (const r of records) for (const n of r.addedNodes) if (n.tagName === 'TEXTAREA') w.__copied.push(n.value);
+      });
+      const options = new w.Object();
+      options.childList = true;
+      seen.observe(w.document.body, options);
+      return true;
+    });
+  }
+  copied() {
+    return this.eval((w) => [...(w.__copied || [])]);
   }
 
   // ---- doing

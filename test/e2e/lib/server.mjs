@@ -32,7 +32,8 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
     // the workers page's scripts: classic and module workers, a nested one, a service worker (pages/workers/)
     const script = /^\/workers\/([\w-]+\.m?js)$/.exec(u.pathname);
     if (script && fs.existsSync(path.join(pagesDir, 'workers', script[1]))) {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      const coep = u.searchParams.get('coep') === '1' ? { 'cross-origin-embedder-policy': 'require-corp' } : {};
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', ...coep });
       res.end(fs.readFileSync(path.join(pagesDir, 'workers', script[1])));
       return;
     }
@@ -43,7 +44,12 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       res.end('not found');
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    // ?csp=strict and ?coep=1: the strict pages of the workers conformance test (worker-src 'self' without blob:,
+    // Trusted Types required; a cross-origin isolated page)
+    const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
+    if (u.searchParams.get('csp') === 'strict') headers['content-security-policy'] = "worker-src 'self'; require-trusted-types-for 'script'; trusted-types default";
+    if (u.searchParams.get('coep') === '1') Object.assign(headers, { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+    res.writeHead(200, headers);
     res.end(fs.readFileSync(file));
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });

@@ -66,8 +66,11 @@ function withWaiters(session) {
 }
 
 // ----------------------------------------------------------------------------------------------------- Chromium
-export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [] } = {}) {
+// theme: 'dark' makes the system dark (--force-dark-mode): DevTools follows it by default, and so does
+// devtools.panels.themeName, which the panel reads when it loads
+export async function launchChromium({ extDir, devtools = !!extDir, headless = true, extraArgs = [], theme } = {}) {
   const executablePath = chromiumPath();
+  if (theme === 'dark') extraArgs = [...extraArgs, '--force-dark-mode'];
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-chr-'));
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
   const browser = await puppeteer.launch({
@@ -146,11 +149,12 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
       await devtoolsPage.screenshot({ path: file });
     },
     async setTheme(theme) {
-      // DevTools' own theme setting; the panel reads devtools.panels.themeName when it loads
+      // DevTools' own theme setting, switched while DevTools is open: 'light' (its 'default'), 'dark' or
+      // 'systemPreferred'
       await devtoolsPage.evaluate(async (theme) => {
         const Common = await import('./core/common/common.js');
         Common.Settings.Settings.instance().moduleSetting('ui-theme').set(theme);
-      }, theme);
+      }, theme === 'light' ? 'default' : theme);
     },
     /** A fresh panel document, as after closing and reopening DevTools (headless cannot reopen DevTools itself). */
     async reopenPanel() {
@@ -183,7 +187,8 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
 }
 
 // ----------------------------------------------------------------------------------------------------- Firefox
-export async function launchFirefox({ extDir, headless = true } = {}) {
+// theme: DevTools' own theme preference (devtools.theme), which the panel reads as devtools.panels.themeName
+export async function launchFirefox({ extDir, headless = true, theme } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
   const port = 28000 + Math.floor(Math.random() * 2000);
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
@@ -205,6 +210,7 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
     'browser.download.start_downloads_in_tmp_dir': false,
     // a fixed moz-extension:// UUID so panel URLs are predictable
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
+    ...(theme ? { 'devtools.theme': theme } : {}),
   };
   fs.writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
   const ff = spawn(firefoxPath(), [...(headless ? ['--headless'] : []), '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
@@ -311,6 +317,51 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
       if (r.error) throw new Error(`panelEval: ${r.error}`);
       return r.value;
     },
+    /**
+     * Trusted keys for the panel, typed as the user's keyboard would: nsITextInputProcessor in the browser (parent)
+     * process, on the window that holds the toolbox, with the panel's <browser> focused, so each key goes the way a
+     * real one does (widget → focused remote browser → the panel's process) and gets every default action (a button's
+     * Enter and Space, Tab, typing). A TIP in the panel's own process dispatches trusted events too, but Firefox ESR
+     * 153 runs no activation behaviour for them (measured: Enter on a button fires keydown/keypress, no click).
+     * `steps`: chords ('Tab', 'Shift+Tab', 'Control+Enter', 'Space', '?') or { text }.
+     */
+    async panelKeys(steps) {
+      const r = await chromeEval(
+        `const [steps, resolve] = arguments;
+        try {
+          const win = Services.wm.getMostRecentWindow('navigator:browser');
+          const tb = [...win.document.querySelectorAll('browser')].find((b) => b.currentURI && b.currentURI.spec === 'about:devtools-toolbox');
+          const iframe = tb && tb.contentDocument.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
+          const ext = iframe && iframe.contentDocument.getElementById('webext-panels-browser');
+          if (!ext) { resolve({ error: 'panel not open' }); return; }
+          if (Services.focus.focusedElement !== ext) Services.focus.setFocus(ext, Services.focus.FLAG_BYKEY);
+          const tip = Cc['@mozilla.org/text-input-processor;1'].createInstance(Ci.nsITextInputProcessor);
+          if (!tip.beginInputTransactionForTests(win)) { resolve({ error: 'no input transaction' }); return; }
+          const NAMED = { Tab: 9, Enter: 13, Escape: 27, Backspace: 8, ArrowLeft: 37, ArrowUp: 38, ArrowRight: 39, ArrowDown: 40, Home: 36, End: 35, PageUp: 33, PageDown: 34, Control: 17, Shift: 16, Alt: 18 };
+          const CODES = { Control: 'ControlLeft', Shift: 'ShiftLeft', Alt: 'AltLeft' };
+          const event = (name) => {
+            if (name === 'Space' || name === ' ') return new win.KeyboardEvent('', { key: ' ', code: 'Space', keyCode: 32 });
+            if (NAMED[name]) return new win.KeyboardEvent('', { key: name, code: CODES[name] || name, keyCode: NAMED[name] });
+            const upper = name.toUpperCase();
+            const code = /[A-Z]/.test(upper) ? 'Key' + upper : /[0-9]/.test(name) ? 'Digit' + name : name === '/' || name === '?' ? 'Slash' : name === '-' ? 'Minus' : '';
+            const keyCode = /[A-Z0-9]/.test(upper) ? upper.charCodeAt(0) : name === '/' || name === '?' ? 191 : 0;
+            return new win.KeyboardEvent('', { key: name, code, keyCode });
+          };
+          const press = (name) => { const e = event(name); tip.keydown(e); tip.keyup(e); };
+          for (const step of steps) {
+            if (typeof step === 'object') { for (const c of step.text) press(c); continue; }
+            const parts = step.length > 1 ? step.split('+') : [step];
+            const key = parts.pop();
+            for (const m of parts) tip.keydown(event(m));
+            press(key);
+            for (const m of parts.reverse()) tip.keyup(event(m));
+          }
+          resolve({ ok: true });
+        } catch (e) { resolve({ error: String(e) }); }`,
+        [steps],
+      );
+      if (r.error) throw new Error(`panelKeys: ${r.error}`);
+    },
     /** Close the toolbox and open it again: a fresh panel document. */
     async reopenPanel() {
       await chromeEval(
@@ -340,6 +391,10 @@ export async function launchFirefox({ extDir, headless = true } = {}) {
       );
       if (r.error) throw new Error(`Firefox stopBackground: ${r.error}`);
       if (r.after !== 'stopped') throw new Error(`the event page did not stop: ${r.before} -> ${r.after}`);
+    },
+    /** DevTools' theme preference ('light' or 'dark'), switched while the toolbox is open */
+    async setTheme(theme) {
+      await chromeEval(`const [theme, resolve] = arguments; Services.prefs.setCharPref('devtools.theme', theme); resolve(true);`, [theme]);
     },
     waitForDownload: downloadsIn(downloadDir),
     async screenshotPanel(file) {

@@ -44,10 +44,11 @@ async function plain(url) {
   }
 }
 
-export function scenario(name, run, { timeout = SCENARIO_TIMEOUT_MS } = {}) {
+/** `session` is handed to launchSession (say { theme: 'dark' }). */
+export function scenario(name, run, { timeout = SCENARIO_TIMEOUT_MS, session = {} } = {}) {
   serveThisFile();
   test(name, { timeout }, async (t) => {
-    const s = await launchSession(browserName, { extDir });
+    const s = await launchSession(browserName, { ...session, extDir });
     if (s.version && !versionShown) t.diagnostic(`${browserName} ${s.version}`);
     versionShown = true;
     try {

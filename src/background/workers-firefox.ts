@@ -1,0 +1,257 @@
+/**
+ * Worker capture in Firefox: the worker build of the hook (`worker-hook-firefox.js`) is written in front of every
+ * dedicated worker's script by `webRequest.filterResponseData`, chosen by `Sec-Fetch-Dest: worker` (classic, module
+ * and each of a module's static imports, nested workers). Measured in docs/reach-findings.md (§1 and "Firefox: a
+ * channel back from a worker"), which is why:
+ * - the hook goes on the same line as the script's first line (only line 1's columns move), after a byte-order mark,
+ *   a `#!` line and a directive prologue (`'use strict'` must stay the worker's first statement to mean anything);
+ * - the channel back is a BroadcastChannel whose name the background makes up per frame and bakes into the filtered
+ *   script: a Firefox content script's BroadcastChannel reaches the workers of its frame's origin, and the page's own
+ *   fetch of a worker script (and the worker's fetch of itself) gets the unfiltered text, so only the hook and the
+ *   frame's content bridge know the name;
+ * - a request for a worker script names its tab and the frame of the document that owns the worker (a nested worker's
+ *   too), so the background tells exactly that frame's bridge which channel to listen on.
+ * Each worker is a "document" of the tab for the panel under a frame id of its own below zero, as in Chromium
+ * (workers.ts). What a worker says reaches the background through its frame's bridge and is checked as a bridge's
+ * messages are: its `link-open` names its document id and its URL (which must be of the frame's origin), and every
+ * later message must carry that id.
+ */
+import browser, { type Runtime, type WebRequest } from 'webextension-polyfill';
+import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
+import type { WorkerCapture } from './worker-capture';
+
+interface FirefoxWorker {
+  tabId: number;
+  /** the frame whose bridge carries this worker's traffic, and that frame's document */
+  bridgeFrameId: number;
+  bridgeDocId: string;
+  frameId: number;
+  docId: string;
+  url: string;
+}
+
+interface Deps {
+  toPanel(tabId: number, message: BackgroundToPanel): void;
+  /** the runtime port of a frame's content bridge */
+  bridgePort(tabId: number, frameId: number): Runtime.Port | undefined;
+}
+
+type Filtering = Pick<WebRequest.Static, 'filterResponseData' | 'onBeforeSendHeaders'>;
+
+const DESTS = new Set(['worker']);
+/** how much of a script is read before the hook is placed (a BOM, a `#!` line and a directive prologue fit) */
+const HEAD_BYTES = 2048;
+
+function secret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Where in the text at the start of a script the hook goes: after a BOM, a `#!` line and the directive prologue
+ * (each directive ended by `;` or a line break), and before anything else. Comments and white space before a
+ * directive stay where they are.
+ */
+export function hookOffset(head: string): number {
+  let i = 0;
+  if (head.charCodeAt(0) === 0xfeff) i = 1;
+  if (head.startsWith('#!', i)) {
+    const nl = head.slice(i).search(/\r\n|[\n\r\u2028\u2029]/);
+    if (nl < 0) return head.length;
+    i += nl + (head.startsWith('\r\n', i + nl) ? 2 : 1);
+  }
+  const directive = /^(?:\s|\/\/[^\n\r\u2028\u2029]*|\/\*[\s\S]*?\*\/)*(?:'[^'\\\n\r]*'|"[^"\\\n\r]*")[ \t]*(?:;|(?=\r|\n|\u2028|\u2029))/;
+  for (;;) {
+    const m = directive.exec(head.slice(i));
+    if (!m) return i;
+    i += m[0].length;
+  }
+}
+
+export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefined {
+  const webRequest = (browser as unknown as { webRequest?: Partial<Filtering> }).webRequest;
+  if (typeof webRequest?.filterResponseData !== 'function' || !webRequest.onBeforeSendHeaders) return undefined;
+  const filterResponseData = webRequest.filterResponseData.bind(webRequest);
+
+  /** the discovery channel's name of each frame (`tabId:frameId`): made up when its first worker starts */
+  const channels = new Map<string, string>();
+  /**
+   * asks a realm whether the hook is in (worker-hook-firefox.ts); the page never sees a filtered script. A URL of a
+   * scheme no WebSocket takes: the native throws a SyntaxError at once, opening nothing (a relative one would be
+   * resolved to an http: URL, which Firefox's WebSocket accepts and connects to)
+   */
+  const realm = 'wslens:' + secret();
+  const tabs = new Map<number, { next: number; byFrame: Map<number, FirefoxWorker> }>();
+  /** tabs whose panel has worker capture switched off */
+  const off = new Set<number>();
+  let bundle: Promise<string> | undefined;
+  const hookBundle = () =>
+    (bundle ??= fetch(browser.runtime.getURL('worker-hook-firefox.js'))
+      .then((r) => r.text())
+      .catch((err) => {
+        bundle = undefined;
+        throw err;
+      }));
+
+  function tab(tabId: number) {
+    let t = tabs.get(tabId);
+    if (!t) tabs.set(tabId, (t = { next: -1, byFrame: new Map() }));
+    return t;
+  }
+
+  function filter(requestId: string, prefix: Promise<string>): void {
+    const f = filterResponseData(requestId);
+    const encoder = new TextEncoder();
+    let head: Uint8Array[] = [];
+    let headBytes = 0;
+    let placed = false;
+    const place = async () => {
+      placed = true;
+      const bytes = new Uint8Array(headBytes);
+      let at = 0;
+      for (const c of head) {
+        bytes.set(c, at);
+        at += c.length;
+      }
+      head = [];
+      let text = '';
+      try {
+        text = await prefix;
+      } catch (err) {
+        console.warn('WS Lens: the worker hook is missing', err);
+      }
+      // UTF-16 (a BOM says so) would be garbled by UTF-8 bytes: such a worker runs as it is, unhooked
+      const utf16 = bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff));
+      if (!text || utf16) return f.write(bytes);
+      const start = new TextDecoder().decode(bytes);
+      const cut = encoder.encode(start.slice(0, hookOffset(start))).length;
+      f.write(bytes.subarray(0, cut));
+      f.write(encoder.encode(text));
+      f.write(bytes.subarray(cut));
+    };
+    // writes keep their order: each waits for the one before (the first waits for the hook's text)
+    let queue: Promise<unknown> = Promise.resolve();
+    const then = (fn: () => unknown) => (queue = queue.then(fn).catch(() => {}));
+    f.ondata = (e) => {
+      const chunk = new Uint8Array(e.data);
+      if (placed) return void then(() => f.write(chunk));
+      head.push(chunk);
+      headBytes += chunk.length;
+      if (headBytes >= HEAD_BYTES) then(place);
+    };
+    f.onstop = () => {
+      if (!placed) then(place);
+      then(() => f.close());
+    };
+    f.onerror = () => {};
+  }
+
+  webRequest.onBeforeSendHeaders.addListener(
+    (d) => {
+      const dest = d.requestHeaders?.find((h) => h.name.toLowerCase() === 'sec-fetch-dest')?.value;
+      if (!dest || !DESTS.has(dest) || d.tabId < 0 || off.has(d.tabId)) return undefined;
+      const key = `${d.tabId}:${d.frameId}`;
+      let name = channels.get(key);
+      if (!name) channels.set(key, (name = 'wslens-' + secret()));
+      const message: BackgroundToBridge = envelope({ type: 'worker-channel' as const, name });
+      browser.tabs.sendMessage(d.tabId, message, { frameId: d.frameId }).catch(() => {});
+      const config = JSON.stringify({ channel: name, realm });
+      // an arrow function of its own: the worker's top-level declarations, `this` and module code stay the worker's
+      filter(
+        d.requestId,
+        hookBundle().then((code) => `(()=>{const wsLensWorker=${config};${code}})();`),
+      );
+      return undefined;
+    },
+    { urls: ['<all_urls>'], types: ['script'] },
+    ['blocking', 'requestHeaders'],
+  );
+
+  browser.tabs.onRemoved.addListener((tabId) => {
+    tabs.delete(tabId);
+    off.delete(tabId);
+    for (const key of [...channels.keys()]) if (key.startsWith(`${tabId}:`)) channels.delete(key);
+  });
+
+  const hello = (w: FirefoxWorker) => {
+    let origin = 'null';
+    try {
+      origin = new URL(w.url).origin;
+    } catch {
+      // checked at link-open: cannot happen
+    }
+    const doc = { docId: w.docId, url: w.url, origin, context: 'worker' as const };
+    deps.toPanel(w.tabId, envelope({ type: 'from-frame' as const, frameId: w.frameId, message: envelope({ type: 'hello' as const, doc }) }));
+  };
+
+  const ofBridge = (tabId: number, bridgeFrameId: number, bridgeDocId: string, docId: unknown) => {
+    if (typeof docId !== 'string') return undefined;
+    for (const w of tabs.get(tabId)?.byFrame.values() ?? []) if (w.bridgeFrameId === bridgeFrameId && w.bridgeDocId === bridgeDocId && w.docId === docId) return w;
+    return undefined;
+  };
+
+  const status = (tabId: number, on: boolean) =>
+    deps.toPanel(tabId, envelope({ type: 'workers' as const, status: on ? { state: 'on' as const, runningBefore: 0 } : { state: 'off' as const, reason: '' } }));
+
+  return {
+    // Capture is on without a panel (a worker's ring replays to a panel that opens later, as a document's does);
+    // the panel's Workers switch turned off leaves the tab's new workers alone: their scripts are not filtered
+    start(tabId) {
+      off.delete(tabId);
+      status(tabId, true);
+    },
+    stop(tabId, tell = false) {
+      if (!tell) return void off.delete(tabId);
+      off.add(tabId);
+      status(tabId, false);
+    },
+    idle(tabId) {
+      off.add(tabId);
+      status(tabId, false);
+    },
+    isWorkerFrame: (frameId) => frameId < 0,
+    defaultOn: true,
+    deliver(tabId, frameId, message: PanelToPage) {
+      const w = tabs.get(tabId)?.byFrame.get(frameId);
+      const port = w && deps.bridgePort(tabId, w.bridgeFrameId);
+      if (!w || !port || message.docId !== w.docId) return false;
+      port.postMessage(message);
+      return true;
+    },
+    fromBridge(tabId, bridgeFrameId, bridgeOrigin, bridgeDocId, msg) {
+      if (isWorkerLinkOpen(msg)) {
+        // a worker of this frame (its bridge heard it on the frame's secret channel): of the frame's origin, and
+        // never the frame's own document
+        let origin: string | undefined;
+        try {
+          origin = msg.url === undefined ? undefined : new URL(msg.url).origin;
+        } catch {
+          origin = undefined;
+        }
+        if (!origin || origin !== bridgeOrigin || !bridgeDocId || msg.docId === bridgeDocId) return true;
+        let w = ofBridge(tabId, bridgeFrameId, bridgeDocId, msg.docId);
+        if (!w) {
+          const t = tab(tabId);
+          w = { tabId, bridgeFrameId, bridgeDocId, frameId: t.next--, docId: msg.docId, url: msg.url! };
+          t.byFrame.set(w.frameId, w);
+        }
+        hello(w);
+        return true;
+      }
+      if (!isPageToPanel(msg) || msg.type === 'hello' || ('docId' in msg && msg.docId === bridgeDocId)) return false;
+      const w = ofBridge(tabId, bridgeFrameId, bridgeDocId, (msg as { docId?: unknown }).docId);
+      if (!w) return false;
+      deps.toPanel(tabId, envelope({ type: 'from-frame' as const, frameId: w.frameId, message: msg }));
+      return true;
+    },
+    bridgeGone(tabId, bridgeFrameId, bridgeDocId) {
+      const t = tabs.get(tabId);
+      if (!t) return;
+      for (const w of [...t.byFrame.values()])
+        if (w.bridgeFrameId === bridgeFrameId && w.bridgeDocId === bridgeDocId) {
+          t.byFrame.delete(w.frameId);
+          deps.toPanel(tabId, envelope({ type: 'frame-gone' as const, frameId: w.frameId, docId: w.docId }));
+        }
+    },
+  };
+}
