@@ -236,6 +236,7 @@ export function ConnectionList() {
                 data-url={s.url}
                 data-kind={s.kind}
                 data-context={s.context}
+                data-chaos={s.chaos ? (s.openedAt === undefined ? 'refused' : 'closed') : undefined}
                 title={`${s.url}\nCreated at:\n${s.stack}`}
                 style={style}
                 onClick={(e) => {
@@ -250,6 +251,11 @@ export function ConnectionList() {
                     {s.context !== 'document' && (
                       <span class="kind-tag" title={CONTEXT_TAGS[s.context][1]}>
                         {CONTEXT_TAGS[s.context][0]}
+                      </span>
+                    )}
+                    {s.chaos && (
+                      <span class="kind-tag chaos" title={`${s.chaos.action === 'offline' ? 'The offline switch' : `Chaos rule “${s.chaos.name}”`} ${s.openedAt === undefined ? 'refused this socket: it never connected' : 'closed this socket'}`}>
+                        {s.openedAt === undefined ? 'refused' : 'chaos close'}
                       </span>
                     )}
                     {s.kind === 'stream' && (

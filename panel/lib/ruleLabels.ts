@@ -19,6 +19,18 @@ export function ruleTag(f: Frame): string | undefined {
       return f.queued ? `delayed ${r.ms} ms` : f.outcome === 'forwarded' ? `+${Math.round(f.waited ?? 0)} ms` : outcomeTag(f);
     case 'mock':
       return f.origin === 'mock' ? 'mock reply' : r.sent ? 'mocked, sent' : 'mocked';
+    case 'jitter':
+      return f.queued ? `jitter ${r.ms} ms` : f.outcome === 'forwarded' ? `+${Math.round(f.waited ?? 0)} ms` : outcomeTag(f);
+    case 'loss':
+      return 'lost';
+    case 'duplicate':
+      return r.copy ? 'duplicate' : 'duplicated';
+    case 'disconnect':
+      return f.direction === 'event' ? `disconnect ${r.code}` : r.cut ? 'cut off' : 'then disconnect';
+    case 'server-down':
+      return 'refused';
+    case 'offline':
+      return 'offline';
   }
 }
 
@@ -41,7 +53,7 @@ function outcomeTag(f: Frame): string {
 
 /** The frame never reached the other side: dropped (by a rule or in the panel), answered by a mock instead, or unsent. */
 export function wentNowhere(f: Frame): boolean {
-  return f.discarded || f.outcome === 'dropped' || f.outcome === 'socket-closed' || f.rule?.action === 'drop' || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
+  return f.discarded || f.outcome === 'dropped' || f.outcome === 'socket-closed' || f.rule?.action === 'drop' || f.rule?.action === 'loss' || !!f.rule?.cut || (f.rule?.action === 'mock' && !f.rule.sent && f.origin !== 'mock');
 }
 
 const OUTCOME_TEXT: Record<string, string> = {
@@ -53,12 +65,39 @@ const OUTCOME_TEXT: Record<string, string> = {
   'socket-closed': 'not sent: the socket had closed',
 };
 
+/** What a chaos rule did to a socket, said on its created, error and close rows. */
+function chaosEventSentence(f: Frame, r: NonNullable<Frame['rule']>): string {
+  const who = r.action === 'offline' ? 'The offline switch' : `Rule “${r.name}”`;
+  // a close row says in its preview whether the socket had opened (and WS Lens closed it) or never connected
+  const dropped = f.label === 'close' && f.preview.includes('closed by WS Lens');
+  if (r.action === 'server-down' || (r.action === 'offline' && !dropped))
+    return `${who}: refused. The socket never connected (the server saw nothing); the page saw it fail as a refused connection does.`;
+  if (dropped)
+    return `${who}: the page heard this close; WS Lens closed the real socket${r.action === 'offline' ? ', as the network would' : ''}.`;
+  return `${who}.`;
+}
+
 export function ruleSentence(f: Frame): string | undefined {
   if (f.discarded) return 'Not sent: the page called send() while the socket was closing or closed, and the browser discarded the frame.';
   const r = f.rule;
-  const rule = r ? `Rule “${r.name}”` : 'No rule matched, but a frame ahead of it was waiting';
+  if (r && f.direction === 'event') return chaosEventSentence(f, r);
+  const rule = r ? (r.action === 'offline' ? 'The offline switch' : `Rule “${r.name}”`) : 'No rule matched, but a frame ahead of it was waiting';
   const what = !r
     ? ''
+    : r.action === 'jitter'
+      ? `: delayed ${r.ms} ms (jitter, drawn from the rule's seed)`
+      : r.action === 'loss'
+        ? f.direction === 'sent'
+          ? ': lost, it never went out'
+          : ': lost, the page never saw it'
+        : r.action === 'duplicate'
+          ? r.copy
+            ? ': this is the copy'
+            : ': duplicated, a copy follows'
+          : r.action === 'disconnect'
+            ? r.cut
+              ? ': the socket was being disconnected, this frame went nowhere'
+              : ': the socket was disconnected after this frame'
     : r.action === 'pause'
       ? ': held'
       : r.action === 'drop'

@@ -4,6 +4,7 @@
  * message that says where, so the page never receives a rule it cannot use.
  */
 import { splitRegex } from './regex';
+import { freshSeed } from '../../src/shared/prng';
 import type { JsonPath, Rule, RuleAction, RuleDirection, RuleMatch, TemplatePart } from '../../src/shared/protocol';
 
 export type MatchType = RuleMatch['type'];
@@ -32,7 +33,30 @@ export interface RuleDraft {
   reply: string;
   /** mock: send the original frame too */
   alsoSend: boolean;
+  // chaos (drafts saved before chaos rules existed lack these: newDraft's values stand in)
+  /** jitter: the shortest delay (`ms` is the longest) */
+  minMs?: number;
+  /** loss, duplicate: the share of matching frames, in % */
+  percent?: number;
+  /** jitter, loss, duplicate: the seed of the rule's random draws */
+  seed?: number;
+  /** disconnect: after `count` matching frames, or `seconds` after the socket opened */
+  after?: 'frames' | 'seconds';
+  count?: number;
+  /** disconnect: seconds after open; server down: how long */
+  seconds?: number;
+  /** disconnect: what the page hears */
+  code?: number;
+  reason?: string;
+  /** server down: until when (wall clock, ms since epoch), set when the rule is saved or restarted */
+  downUntil?: number;
 }
+
+/** The chaos actions: they act on a share of frames or on whole sockets. */
+export const CHAOS_ACTIONS: readonly ActionType[] = ['jitter', 'loss', 'duplicate', 'disconnect', 'server-down'];
+export const isChaos = (a: ActionType) => CHAOS_ACTIONS.includes(a);
+/** actions that act on sockets, not frames: the direction and frame fields mean nothing to them */
+export const actsOnSockets = (d: Pick<RuleDraft, 'action' | 'after'>) => d.action === 'server-down' || (d.action === 'disconnect' && (d.after ?? 'frames') === 'seconds');
 
 export const ACTION_LABELS: Record<ActionType, string> = {
   pause: 'Pause (hold for a decision)',
@@ -41,7 +65,19 @@ export const ACTION_LABELS: Record<ActionType, string> = {
   'rewrite-json': 'Set a JSON field',
   delay: 'Delay',
   mock: 'Mock reply',
+  jitter: 'Chaos: jitter (random delay)',
+  loss: 'Chaos: loss (drop a share)',
+  duplicate: 'Chaos: duplicate a share',
+  disconnect: 'Chaos: disconnect',
+  'server-down': 'Chaos: server down (refuse new sockets)',
 };
+
+/** Close codes a page can hear from a server or the network (1004, 1015 and the rest of 1000-2999 it cannot). */
+export function closeCodeError(code: number): string | undefined {
+  if (!Number.isInteger(code) || !((code >= 1000 && code <= 1014 && code !== 1004) || (code >= 3000 && code <= 4999)))
+    return 'The close code must be 1000-1003, 1005-1014 or 3000-4999 (1006: the network dropped, wasClean false).';
+  return undefined;
+}
 
 let counter = 0;
 export function newDraft(patch: Partial<RuleDraft> = {}): RuleDraft {
@@ -60,8 +96,37 @@ export function newDraft(patch: Partial<RuleDraft> = {}): RuleDraft {
     ms: 500,
     reply: '',
     alsoSend: false,
+    minMs: 0,
+    percent: 10,
+    seed: freshSeed(),
+    after: 'frames',
+    count: 10,
+    seconds: 10,
+    code: 1006,
+    reason: '',
+    downUntil: 0,
     ...patch,
   };
+}
+
+/** A draft's chaos fields, with newDraft's values for those a draft saved before chaos rules lacks. */
+export function chaosFields(d: RuleDraft) {
+  return {
+    minMs: d.minMs ?? 0,
+    percent: d.percent ?? 10,
+    seed: d.seed ?? 1,
+    after: d.after ?? 'frames',
+    count: d.count ?? 10,
+    seconds: d.seconds ?? 10,
+    code: d.code ?? 1006,
+    reason: d.reason ?? '',
+    downUntil: d.downUntil ?? 0,
+  };
+}
+
+/** A server-down draft's window starts now (on save, on restart). */
+export function startDown(d: RuleDraft, now = Date.now()): RuleDraft {
+  return d.action === 'server-down' ? { ...d, downUntil: now + chaosFields(d).seconds * 1000 } : d;
 }
 
 function checkRegex(source: string, flags: string): string | undefined {
@@ -133,6 +198,8 @@ export function parseTemplate(text: string): { parts?: TemplatePart[]; error?: s
 
 /** The rule the page can run, or what is wrong with the draft. */
 export function compileRule(d: RuleDraft): { rule?: Rule; error?: string } {
+  // a rule of sockets (server down, a timed disconnect) looks at no frame: its frame fields, hidden, mean nothing
+  if (actsOnSockets(d)) d = { ...d, direction: 'both', matchType: 'any' };
   const urlRe = splitRegex(d.url);
   if (urlRe) {
     const e = checkRegex(urlRe.source, '');
@@ -203,6 +270,17 @@ export function compileRule(d: RuleDraft): { rule?: Rule; error?: string } {
       action = { type: 'mock', reply: t.parts!, send: d.alsoSend, ms: d.ms >= 0 ? Math.round(d.ms) : 0 };
       break;
     }
+    case 'jitter':
+    case 'loss':
+    case 'duplicate':
+    case 'disconnect':
+    case 'server-down': {
+      const c = chaosFields(d);
+      const chaos = compileChaos(d.action, c, d.ms);
+      if (typeof chaos === 'string') return { error: chaos };
+      action = chaos;
+      break;
+    }
   }
   return {
     rule: {
@@ -216,6 +294,35 @@ export function compileRule(d: RuleDraft): { rule?: Rule; error?: string } {
       action,
     },
   };
+}
+
+function compileChaos(type: 'jitter' | 'loss' | 'duplicate' | 'disconnect' | 'server-down', c: ReturnType<typeof chaosFields>, ms: number): RuleAction | string {
+  const seedError = !Number.isInteger(c.seed) || c.seed < 0 || c.seed > 0xffffffff ? 'The seed must be a whole number from 0 to 4294967295.' : undefined;
+  switch (type) {
+    case 'jitter':
+      if (!(c.minMs >= 0 && ms <= 600_000 && c.minMs <= ms)) return 'Jitter: the delay runs from a least to a most, 0 to 600,000 ms, least first.';
+      if (seedError) return seedError;
+      return { type, min: Math.round(c.minMs), max: Math.round(ms), seed: c.seed };
+    case 'loss':
+    case 'duplicate':
+      if (!(c.percent >= 0 && c.percent <= 100)) return 'The share of frames must be between 0 and 100 %.';
+      if (seedError) return seedError;
+      return { type, percent: c.percent, seed: c.seed };
+    case 'disconnect': {
+      const codeError = closeCodeError(c.code);
+      if (codeError) return codeError;
+      if (new TextEncoder().encode(c.reason).length > 123) return 'The close reason must be at most 123 bytes of UTF-8.';
+      if (c.after === 'frames') {
+        if (!(Number.isInteger(c.count) && c.count >= 1)) return 'Disconnect after how many frames? A whole number, 1 or more.';
+        return { type, after: 'frames', n: c.count, code: c.code, reason: c.code === 1006 || c.code === 1005 ? '' : c.reason };
+      }
+      if (!(c.seconds > 0 && c.seconds <= 86_400)) return 'Disconnect after how many seconds? More than 0, at most a day.';
+      return { type, after: 'ms', n: Math.round(c.seconds * 1000), code: c.code, reason: c.code === 1006 || c.code === 1005 ? '' : c.reason };
+    }
+    case 'server-down':
+      if (!(c.seconds > 0 && c.seconds <= 86_400)) return 'Server down for how many seconds? More than 0, at most a day.';
+      return { type, until: c.downUntil };
+  }
 }
 
 /** One line that says what a rule does, for the list and the log. */
@@ -236,8 +343,27 @@ export function describeDraft(d: RuleDraft): string {
           ? `set ${d.find} = ${d.replace}`
           : d.action === 'mock'
             ? `reply ${d.reply.length > 30 ? d.reply.slice(0, 30) + '…' : d.reply}${d.alsoSend ? ' (and send)' : ''}`
-            : d.action;
+            : isChaos(d.action)
+              ? describeChaos(d)
+              : d.action;
+  if (actsOnSockets(d)) return `${act}${d.url ? ` on ${d.url}` : ' on every socket'}`;
   return `${act}: ${what}${d.url ? ` on ${d.url}` : ''}`;
+}
+
+function describeChaos(d: RuleDraft): string {
+  const c = chaosFields(d);
+  switch (d.action) {
+    case 'jitter':
+      return `jitter ${c.minMs}-${d.ms} ms (seed ${c.seed})`;
+    case 'loss':
+      return `lose ${c.percent} % (seed ${c.seed})`;
+    case 'duplicate':
+      return `duplicate ${c.percent} % (seed ${c.seed})`;
+    case 'disconnect':
+      return `disconnect ${c.code}${c.reason && c.code !== 1006 ? ` "${c.reason}"` : ''} after ${c.after === 'frames' ? `${c.count} frames` : `${c.seconds} s`}`;
+    default:
+      return `server down for ${c.seconds} s`;
+  }
 }
 
 /** What the pages get: the valid rules, in order (disabled ones too, so their ids stay stable). */

@@ -177,9 +177,9 @@ function trim(s: Log, atLeast: number): void {
 /** what every row of one event shares: its socket, document and timing */
 type RowBase = Pick<Frame, 'socketKey' | 'docId' | 'frameId' | 'seq' | 'time' | 'mono'>;
 
-/** A lifecycle row (created, open, error, closing, close) or a page-dispatched event's. */
-function addEventRow(s: Log, base: RowBase, label: string, preview: string, kind: 'event' | 'page' = 'event'): void {
-  addFrame(s, row(base, 'event', kind, preview, undefined, label));
+/** A lifecycle row (created, open, error, closing, close) or a page-dispatched event's; `rule`: a chaos mark. */
+function addEventRow(s: Log, base: RowBase, label: string, preview: string, kind: 'event' | 'page' = 'event', rule?: Frame['rule']): void {
+  addFrame(s, row(base, 'event', kind, preview, undefined, label, undefined, undefined, undefined, rule));
 }
 
 /** A row with every field in place, always in this order (see addFrame). */
@@ -226,7 +226,8 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
   const base: RowBase = { socketKey: key, docId: doc.docId, frameId: doc.frameId, seq: e.seq, time: e.time, mono: e.mono };
   switch (e.kind) {
     case 'created':
-      addEventRow(s, base, 'created', `new ${sock.kind === 'stream' ? 'WebSocketStream' : 'WebSocket'}(${e.url})`);
+      if (e.rule) sock.chaos = e.rule;
+      addEventRow(s, base, 'created', `new ${sock.kind === 'stream' ? 'WebSocketStream' : 'WebSocket'}(${e.url})`, 'event', e.rule);
       detectByHandshake(s, sock);
       return;
     case 'open':
@@ -291,7 +292,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       return;
     case 'error':
       sock.errored = true;
-      addEventRow(s, base, 'error', 'error');
+      addEventRow(s, base, 'error', 'error', 'event', e.rule);
       return;
     case 'state':
       if (e.state === 'closing' && sock.state !== 'closed') sock.state = 'closing';
@@ -303,7 +304,15 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       sock.code = e.code;
       sock.reason = e.reason;
       sock.wasClean = e.wasClean;
-      addEventRow(s, base, 'close', `close ${e.code}${e.reason ? ` "${e.reason}"` : ''}${e.wasClean ? '' : ' (not clean)'}`);
+      if (e.rule && !sock.chaos) sock.chaos = e.rule;
+      addEventRow(
+        s,
+        base,
+        'close',
+        `close ${e.code}${e.reason ? ` "${e.reason}"` : ''}${e.wasClean ? '' : ' (not clean)'}${e.rule && sock.openedAt !== undefined ? ` (the real socket closed by WS Lens${e.wire !== undefined ? ` with ${e.wire}` : ', no code'})` : ''}`,
+        'event',
+        e.rule,
+      );
       return;
   }
 }

@@ -75,6 +75,8 @@ export interface Socket {
   reason?: string;
   wasClean?: boolean;
   errored: boolean;
+  /** a chaos rule (or the offline switch) refused the socket (created) or closed it (close) */
+  chaos?: RuleMark;
   stack: string;
   framesIn: number;
   framesOut: number;

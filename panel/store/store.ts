@@ -84,6 +84,8 @@ export class Store implements Panel {
   ruleDrafts: readonly RuleDraft[] = [];
   /** the master switch: off sends no rule to the page */
   rulesOn = true;
+  /** chaos: every socket of the inspected tab offline (never stored: it ends with the panel) */
+  offline = false;
   holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** origin of the inspected top document; rules are kept per origin */
   rulesOrigin: string | undefined;
@@ -153,7 +155,7 @@ export class Store implements Panel {
       const to = { frameId: msg.frameId, docId: subscribe.docId };
       this.client.post(to, { cmd: 'subscribe', since: subscribe.since });
       // rules apply only while a panel is subscribed, so every (re)subscription carries them
-      if (this.ruleDrafts.length && this.rulesOn) this.pushRulesTo(to);
+      if ((this.ruleDrafts.length && this.rulesOn) || this.offline) this.pushRulesTo(to);
     }
     this.afterApply(before, base);
   }
@@ -598,9 +600,10 @@ export class Store implements Panel {
 
   // ------------------------------------------------------------------ traffic control
   /** Replace the rules (or switch them all on or off) and tell every live document. */
-  setRules(drafts: readonly RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number } = {}): void {
+  setRules(drafts: readonly RuleDraft[], patch: { on?: boolean; holdTimeoutMs?: number; offline?: boolean } = {}): void {
     this.ruleDrafts = drafts;
     if (patch.on !== undefined) this.rulesOn = patch.on;
+    if (patch.offline !== undefined) this.offline = patch.offline;
     if (patch.holdTimeoutMs !== undefined) this.holdTimeoutMs = patch.holdTimeoutMs;
     for (const d of this.liveDocs()) this.pushRulesTo(d);
     this.changed();
@@ -608,7 +611,9 @@ export class Store implements Panel {
 
   private pushRulesTo(to: Addressee): void {
     const rules = compileAll(this.ruleDrafts, this.rulesOn);
-    void this.client.request(addressOf(to), { cmd: 'rules', rules, holdTimeoutMs: this.holdTimeoutMs }).then(({ error }) => {
+    // the master switch is everything WS Lens does to traffic: off, the page is not offline either
+    const offline = this.offline && this.rulesOn;
+    void this.client.request(addressOf(to), { cmd: 'rules', rules, holdTimeoutMs: this.holdTimeoutMs, offline }).then(({ error }) => {
       if (error) return this.notify('error', error);
       this.rulesAcks++;
       this.changed();

@@ -98,6 +98,8 @@ export interface PanelView {
   // ---- traffic rules, for the inspected page's origin
   readonly ruleDrafts: readonly RuleDraft[];
   readonly rulesOn: boolean;
+  /** chaos: the offline switch */
+  readonly offline: boolean;
   readonly holdTimeoutMs: number;
   readonly rulesOrigin: string | undefined;
   /** rules commands the pages confirmed */
@@ -133,7 +135,7 @@ export interface PanelActions {
   decide(rowId: number, verdict: 'forward' | 'drop', payload?: OutgoingPayload): Promise<string | undefined>;
   resumeAll(): void;
   replay(items: { frame: Frame; payload: OutgoingPayload }[], timing: ReplayTiming): Promise<string | undefined>;
-  setRules(drafts: readonly RuleDraft[], patch?: { on?: boolean; holdTimeoutMs?: number }): void;
+  setRules(drafts: readonly RuleDraft[], patch?: { on?: boolean; holdTimeoutMs?: number; offline?: boolean }): void;
   exportHar(): Promise<SavedFile>;
   exportJsonLines(): SavedFile;
   exportScript(choices: ExportChoices): Promise<SavedFile>;

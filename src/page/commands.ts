@@ -71,7 +71,7 @@ export function createCommands(ctx: CommandContext): (msg: unknown) => void {
       recorder.payload(reqIdOf(m), typeof m.seq === 'number' ? m.seq : -1);
     },
     rules(m) {
-      const error = control.setRules(N.isArray(m.rules) ? (m.rules as Rule[]) : [], typeof m.holdTimeoutMs === 'number' ? m.holdTimeoutMs : 0);
+      const error = control.setRules(N.isArray(m.rules) ? (m.rules as Rule[]) : [], typeof m.holdTimeoutMs === 'number' ? m.holdTimeoutMs : 0, m.offline === true);
       ctx.rulesUsed();
       result(reqIdOf(m), error);
     },

@@ -8,11 +8,18 @@
  * that wait are taken from the page (their event is stopped before any page listener) and given back later as
  * a fresh MessageEvent; a close or error event behind them waits too, so the page sees what the server sent, in order.
  *
- * With no rule enabled and no frame waiting, none of this runs: the hook checks `engaged()` first.
+ * Chaos rules run on the same lanes: jitter is a delay drawn per frame, loss a drop, a duplicate a second copy that
+ * waits its turn like any frame; their draws come from a seeded stream per socket and direction (src/shared/prng.ts),
+ * so a run can be repeated. A chaos rule that lets a frame through untouched (loss kept it, no copy was drawn, a
+ * disconnect still counting) hands it to the rules after it. Disconnects, refused connections (server down) and the
+ * offline switch act on sockets through `LensSocket.closeAs` and the adapters' constructors (`refusal`).
+ *
+ * With no rule enabled, no frame waiting and not offline, none of this runs: the hook checks `engaged()` first.
  */
 import { natives as N, nullArray, describeError } from './natives';
-import { findRule, renderTemplate, rewrite, compileRules, type CompiledRule } from './rules';
-import { DEFAULT_HOLD_TIMEOUT_MS, TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleMark } from '../shared/protocol';
+import { findRule, renderTemplate, rewrite, compileRules, urlMatches, FrameView, type CompiledRule } from './rules';
+import { rngNext, rngStart } from '../shared/prng';
+import { DEFAULT_HOLD_TIMEOUT_MS, TEXT_PREVIEW_CHARS, type Outcome, type Rule, type RuleAction, type RuleMark } from '../shared/protocol';
 import type { RawData } from './encode';
 import { draft, type Draft } from './recorder';
 import type { LensSocket } from './socket';
@@ -22,9 +29,13 @@ export interface ControlDeps {
   record(sid: number, event: Draft, raw?: RawData): number;
   /** the socket, while it can still carry a frame */
   socket(sid: number): LensSocket | undefined;
+  /** every socket that can still carry a frame */
+  each(fn: (socket: LensSocket) => void): void;
   /** put a frame on the wire (the native send, and what follows it: bufferedAmount is watched) */
   send(socket: LensSocket, data: RawData): void;
   now(): number;
+  /** the wall clock, ms since epoch (a server-down rule's end is the panel's wall-clock time) */
+  wall(): number;
 }
 
 interface Entry {
@@ -45,6 +56,32 @@ interface Lane {
   sent: boolean;
   entries: Entry[];
   timer: boolean;
+  /** the seeded stream of each chaos rule that drew for this lane (restarted when its seed changes) */
+  draws: Draw[];
+}
+
+interface Draw {
+  id: string;
+  seed: number;
+  s: number;
+}
+
+/** A disconnect rule's count of a socket's matching frames, or its timer. */
+interface Count {
+  sid: number;
+  id: string;
+  n: number;
+}
+
+/** What a frame became: the caller passes it on and records it; the hook took it over; or recorded it, the caller passes it. */
+export const FRAME_PASS = 0;
+export const FRAME_TAKEN = 1;
+export const FRAME_RECORDED = 2;
+export type FrameFate = typeof FRAME_PASS | typeof FRAME_TAKEN | typeof FRAME_RECORDED;
+
+/** How the offline switch marks what it touched (it is no rule of the list). */
+function offlineMark(): RuleMark {
+  return { __proto__: null, id: 'offline', name: 'Offline', action: 'offline', code: 1006 } as RuleMark;
 }
 
 const SWEEP_MS = 250;
@@ -68,11 +105,17 @@ export function createControl(deps: ControlDeps) {
   let heldCount = 0;
   let sweeping = false;
   let everUsed = false;
+  let offline = false;
+  /** disconnect rules' frame counts per socket, and the timed ones' timers */
+  const counts = nullArray<Count>();
+  const timers = nullArray<Count>();
+  /** sockets a disconnect rule has cut off: closing, their frames go nowhere (as with a server that closed, a dead link) */
+  const cut = nullArray<RuleMark | undefined>();
 
   function lane(sid: number, sent: boolean): Lane {
     const key = sid * 2 + (sent ? 1 : 0);
     let l = lanes[key];
-    if (!l) l = lanes[key] = { __proto__: null, sid, sent, entries: nullArray<Entry>(), timer: false } as Lane;
+    if (!l) l = lanes[key] = { __proto__: null, sid, sent, entries: nullArray<Entry>(), timer: false, draws: nullArray<Draw>() } as Lane;
     return l;
   }
 
@@ -81,7 +124,72 @@ export function createControl(deps: ControlDeps) {
     const mark = { __proto__: null, id: c.rule.id, name: c.rule.name, action: a.type } as RuleMark;
     if (a.type === 'delay') mark.ms = a.ms;
     if (a.type === 'mock') mark.sent = a.send;
+    if (a.type === 'disconnect') mark.code = a.code;
     return mark;
+  }
+
+  /** The next number of this rule's seeded stream for this lane, in [0, 1). */
+  function draw(l: Lane, c: CompiledRule, seed: number): number {
+    let d: Draw | undefined;
+    for (let i = 0; i < l.draws.length; i++) if (l.draws[i].id === c.rule.id) d = l.draws[i];
+    if (!d) d = l.draws[l.draws.length] = { __proto__: null, id: c.rule.id, seed, s: 0 } as Draw;
+    if (d.seed !== seed || d.s === 0) {
+      d.seed = seed;
+      d.s = rngStart(seed, l.sid, l.sent) || 1;
+    }
+    return rngNext(d);
+  }
+
+  /** A disconnect rule's count of this socket's matching frames, this one included. */
+  function count(sid: number, c: CompiledRule): number {
+    for (let i = 0; i < counts.length; i++) if (counts[i].sid === sid && counts[i].id === c.rule.id) return ++counts[i].n;
+    counts[counts.length] = { __proto__: null, sid, id: c.rule.id, n: 1 } as Count;
+    return 1;
+  }
+
+  /** The rule's chaos decides this frame (true), or lets it through to the rules after it (false). */
+  function fires(l: Lane, c: CompiledRule): boolean {
+    const a = c.rule.action;
+    if (a.type === 'loss' || a.type === 'duplicate') return draw(l, c, a.seed) < a.percent / 100;
+    if (a.type === 'disconnect') return count(l.sid, c) === a.n;
+    return true;
+  }
+
+  /** Close a socket as a server or the network would (only an OPEN or CONNECTING one; once). */
+  function closeAs(sid: number, code: number, reason: string, mark: RuleMark): void {
+    const socket = deps.socket(sid);
+    if (socket && socket.closeAs && socket.readyState() <= 1) socket.closeAs(code, reason, mark);
+  }
+
+  /** Timed disconnects: each socket gets its timer when it opens or when the rule comes, whichever is later. */
+  function armTimers(socket: LensSocket): void {
+    if (rules === null || socket.readyState() !== 1) return;
+    for (let i = 0; i < rules.length; i++) {
+      const c = rules[i];
+      const a = c.rule.action;
+      if (a.type !== 'disconnect' || a.after !== 'ms' || !urlMatches(c, socket.url())) continue;
+      let armed = false;
+      for (let j = 0; j < timers.length; j++) if (timers[j].sid === socket.sid && timers[j].id === c.rule.id && timers[j].n === a.n) armed = true;
+      if (armed) continue;
+      const t = { __proto__: null, sid: socket.sid, id: c.rule.id, n: a.n } as Count;
+      timers[timers.length] = t;
+      N.setTimeout(() => timerFired(t), a.n);
+    }
+  }
+  function timerFired(t: Count): void {
+    let keep = 0;
+    for (let j = 0; j < timers.length; j++) if (timers[j] !== t) timers[keep++] = timers[j];
+    timers.length = keep;
+    if (rules === null) return;
+    for (let i = 0; i < rules.length; i++) {
+      const c = rules[i];
+      const a = c.rule.action;
+      // the rule as it is now: edited since (another time) or gone, it no longer closes this socket
+      if (c.rule.id !== t.id || a.type !== 'disconnect' || a.after !== 'ms' || a.n !== t.n) continue;
+      const socket = deps.socket(t.sid);
+      if (socket && socket.readyState() === 1 && urlMatches(c, socket.url())) closeAs(t.sid, a.code, a.reason, markOf(c));
+      return;
+    }
   }
 
   /** the socket is OPEN (a held send can still go, a mock can still answer) */
@@ -192,37 +300,82 @@ export function createControl(deps: ControlDeps) {
    * A frame the page sends (`sent`) or the server sent. Returns false when no rule applies and nothing waits
    * ahead of it: the caller then passes it on as usual (and records it). Otherwise the frame is taken over here.
    */
-  function frame(sid: number, sent: boolean, raw: RawData): boolean {
+  function frame(sid: number, sent: boolean, raw: RawData): FrameFate {
     const l = lane(sid, sent);
-    let c = rules === null ? undefined : findRule(rules, deps.socket(sid)?.url() ?? '', sent, raw);
+    const cutBy = cut[sid];
+    if (cutBy) {
+      const mark = { __proto__: null, id: cutBy.id, name: cutBy.name, action: cutBy.action, code: cutBy.code, cut: true } as RuleMark;
+      recordFrame(sid, sent, raw, { rule: mark });
+      return FRAME_TAKEN;
+    }
+    let c: CompiledRule | undefined;
+    if (rules !== null) {
+      const url = deps.socket(sid)?.url() ?? '';
+      const view = new FrameView(typeof raw === 'string' ? raw : undefined);
+      for (let from = 0; ; from = c.index + 1) {
+        c = findRule(rules, url, sent, raw, from, view);
+        if (!c || fires(l, c)) break;
+      }
+    }
     // a mock answers what the page sends; on a received frame it means nothing
     if (c && !sent && c.rule.action.type === 'mock') c = undefined;
     const now = deps.now();
     if (!c) {
-      if (!l.entries.length) return false;
+      if (!l.entries.length) return FRAME_PASS;
       const seq = recordFrame(sid, sent, raw, { queued: true });
       enqueue(l, entry(seq, raw, false, 0, now));
-      return true;
+      return FRAME_TAKEN;
     }
     const a = c.rule.action;
     const rule = markOf(c);
     switch (a.type) {
       case 'drop':
+      case 'loss':
         recordFrame(sid, sent, raw, { rule });
-        return true;
+        return FRAME_TAKEN;
       case 'pause': {
         const seq = recordFrame(sid, sent, raw, { rule, queued: true });
         enqueue(l, entry(seq, raw, true, 0, now));
-        return true;
+        return FRAME_TAKEN;
       }
-      case 'delay': {
+      case 'delay':
+      case 'jitter': {
+        const ms = a.type === 'delay' ? a.ms : a.min + ((draw(l, c, a.seed) * (a.max - a.min + 1)) | 0);
+        rule.ms = ms;
         const last = l.entries.length ? l.entries[l.entries.length - 1].due : 0;
-        const due = now + a.ms > last ? now + a.ms : last;
+        const due = now + ms > last ? now + ms : last;
         const seq = recordFrame(sid, sent, raw, { rule, queued: true });
         enqueue(l, entry(seq, raw, false, due, now));
         pump(l);
-        return true;
+        return FRAME_TAKEN;
       }
+      case 'duplicate': {
+        const copy = markOf(c);
+        copy.copy = true;
+        if (sent || l.entries.length) {
+          pass(l, raw, { rule }, now);
+          pass(l, raw, { rule: copy }, now);
+          return FRAME_TAKEN;
+        }
+        // the original is the browser's own event; the copy follows it as a frame of its own, in a later task (a
+        // page listener must see the original before the copy), and frames after it wait behind it
+        recordFrame(sid, sent, raw, { rule });
+        const seq = recordFrame(sid, sent, raw, { rule: copy, queued: true });
+        enqueue(l, entry(seq, raw, false, now + 1, now));
+        pump(l);
+        return FRAME_RECORDED;
+      }
+      case 'disconnect': {
+        const fate = passOn(l, raw, { rule }, now);
+        // as a server or the network would: after this frame has gone on, never inside the page's send or handler;
+        // what comes after it meanwhile goes nowhere
+        cut[sid] = rule;
+        N.setTimeout(() => closeAs(sid, a.code, a.reason, rule), 0);
+        return fate;
+      }
+      case 'server-down':
+        // never matches a frame (findRule skips socket rules)
+        return FRAME_PASS;
       case 'rewrite':
       case 'rewrite-json': {
         let data: RawData = raw;
@@ -233,7 +386,7 @@ export function createControl(deps: ControlDeps) {
         }
         const original = typeof raw === 'string' && data !== raw ? N.stringSlice(raw, 0, TEXT_PREVIEW_CHARS) : undefined;
         pass(l, data, { rule, original }, now);
-        return true;
+        return FRAME_TAKEN;
       }
       case 'mock': {
         if (a.send) pass(l, raw, { rule }, now);
@@ -241,9 +394,24 @@ export function createControl(deps: ControlDeps) {
         const reply = renderTemplate(a.reply, raw);
         // like a server's answer: after the send returns, never inside it
         N.setTimeout(() => mockReply(sid, reply, rule), a.ms > 0 ? a.ms : 0);
-        return true;
+        return FRAME_TAKEN;
       }
     }
+  }
+
+  /** `pass`, but a received frame with nothing ahead of it stays the browser's own event (recorded here). */
+  function passOn(l: Lane, data: RawData, extra: FrameExtra, now: number): FrameFate {
+    if (l.sent || l.entries.length) {
+      pass(l, data, extra, now);
+      return FRAME_TAKEN;
+    }
+    recordFrame(l.sid, l.sent, data, extra);
+    return FRAME_RECORDED;
+  }
+
+  /** Offline: every open socket drops as the network would (1006), every connecting one fails. */
+  function goOffline(): void {
+    deps.each((socket) => closeAs(socket.sid, 1006, '', offlineMark()));
   }
 
   /** A frame that may go now unless something waits ahead of it. */
@@ -315,8 +483,31 @@ export function createControl(deps: ControlDeps) {
     },
     frame,
     socketEvent,
-    /** Replace the rule list. Returns an error text when a rule cannot be compiled (nothing changes then). */
-    setRules(list: Rule[], timeoutMs: number): string | undefined {
+    /** A socket opened (while engaged): timed disconnects start counting. */
+    opened(socket: LensSocket): void {
+      armTimers(socket);
+    },
+    /** true when a new socket may have to be refused: the adapters then work out its url and ask `refusal` */
+    refusing(): boolean {
+      if (offline) return true;
+      if (rules === null) return false;
+      for (let i = 0; i < rules.length; i++) if (rules[i].rule.action.type === 'server-down') return true;
+      return false;
+    },
+    /** The mark of what refuses a new socket to `url` (offline, or a server-down rule whose time runs), if anything. */
+    refusal(url: string): RuleMark | undefined {
+      if (offline) return offlineMark();
+      if (rules === null) return undefined;
+      const wall = deps.wall();
+      for (let i = 0; i < rules.length; i++) {
+        const c = rules[i];
+        const a: RuleAction = c.rule.action;
+        if (a.type === 'server-down' && wall < a.until && urlMatches(c, url)) return markOf(c);
+      }
+      return undefined;
+    },
+    /** Replace the rule list and the offline switch. Returns an error text when a rule cannot be compiled (nothing changes then). */
+    setRules(list: Rule[], timeoutMs: number, goesOffline = false): string | undefined {
       let compiled: CompiledRule[];
       try {
         compiled = compileRules(list);
@@ -325,14 +516,19 @@ export function createControl(deps: ControlDeps) {
       }
       holdTimeoutMs = timeoutMs > 0 ? timeoutMs : DEFAULT_HOLD_TIMEOUT_MS;
       rules = compiled.length ? compiled : null;
-      if (rules) everUsed = true;
+      if (rules || goesOffline) everUsed = true;
       // nothing should stay held by rules that are all off
       if (rules === null) releaseAll('released');
+      const wasOffline = offline;
+      offline = goesOffline;
+      if (offline && !wasOffline) goOffline();
+      if (rules !== null) deps.each(armTimers);
       return undefined;
     },
     /** Rules stop applying (the panel went away, the page is leaving): everything waiting goes on as it was. */
     stop(): void {
       rules = null;
+      offline = false;
       releaseAll('released');
     },
     /** Let everything waiting go now, as it was, keeping the rules (a navigation the user may still cancel). */

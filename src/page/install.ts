@@ -30,11 +30,13 @@ export function install(g: HookGlobal, link?: Link, options?: InstallOptions): v
   const control = createControl({
     record: recorder.record,
     socket: (sid) => sockets.get(sid),
+    each: (fn) => sockets.each(fn),
     send: (socket, data) => {
       socket.send(data);
       recorder.watchSent(socket);
     },
     now: N.perfNow,
+    wall: () => N.timeOrigin + N.perfNow(),
   });
 
   const adapterContext = { dom, sockets, recorder, control, mask: maskToString(), realmKey: options?.realmKey };

@@ -24,6 +24,11 @@ export function getter(proto: object | undefined, name: string): (self: unknown)
   if (!d || !d.get) throw new Error('ws-lens: no getter ' + name);
   return uncurry(d.get);
 }
+export function setter(proto: object, name: string): (self: unknown, value: unknown) => void {
+  const d = Object.getOwnPropertyDescriptor(proto, name);
+  if (!d || !d.set) throw new Error('ws-lens: no setter ' + name);
+  return uncurry(d.set);
+}
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
 const setPrototypeOf = Object.setPrototypeOf;
 const hasOwnProperty = Object.prototype.hasOwnProperty;
@@ -94,6 +99,12 @@ export const natives = {
   arrayShift: Array.prototype.shift,
   arraySplice: Array.prototype.splice,
   domExceptionMessage: getter(DOMException.prototype, 'message') as (e: unknown) => string,
+  /** a socket's url as the browser parses it (chaos: a refused connection's url) */
+  URL: g.URL,
+  urlHref: getter(URL.prototype, 'href') as (u: URL) => string,
+  urlProtocol: getter(URL.prototype, 'protocol') as (u: URL) => string,
+  urlSetProtocol: setter(URL.prototype, 'protocol') as (u: URL, v: string) => void,
+  urlSetPort: setter(URL.prototype, 'port') as (u: URL, v: string) => void,
   Promise: g.Promise,
   promiseThen: uncurry(Promise.prototype.then) as <T, R>(p: Promise<T>, onFulfilled?: (v: T) => R | PromiseLike<R>, onRejected?: (e: unknown) => R | PromiseLike<R>) => Promise<R>,
 };

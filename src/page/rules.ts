@@ -12,6 +12,10 @@ const regexpExec = N.regexpExec;
 
 export interface CompiledRule {
   rule: Rule;
+  /** its place in the compiled list: a chaos rule that lets a frame through hands it to the rules after it */
+  index: number;
+  /** false for rules that act on sockets, not frames (server down, a timed disconnect) */
+  frames: boolean;
   url: RegExp | string;
   sent: boolean;
   received: boolean;
@@ -95,10 +99,13 @@ export function compileRules(rules: Rule[]): CompiledRule[] {
   for (let i = 0; i < rules.length; i++) {
     const rule = rules[i];
     if (!rule.enabled) continue;
+    const a = rule.action;
     const c = {
       __proto__: null,
       find: undefined,
       rule,
+      index: out.length,
+      frames: a.type !== 'server-down' && !(a.type === 'disconnect' && a.after === 'ms'),
       url: rule.urlRegex ? regex(rule.url, '') : rule.url,
       sent: rule.direction !== 'received',
       received: rule.direction !== 'sent',
@@ -110,16 +117,16 @@ export function compileRules(rules: Rule[]): CompiledRule[] {
   return out;
 }
 
-function urlMatches(c: CompiledRule, url: string): boolean {
+export function urlMatches(c: CompiledRule, url: string): boolean {
   return typeof c.url === 'string' ? c.url === '' || N.stringIndexOf(url, c.url) >= 0 : regexpExec(c.url, url) !== null;
 }
 
-/** The first enabled rule that matches this frame, in list order. */
-export function findRule(rules: CompiledRule[], url: string, sent: boolean, raw: RawData): CompiledRule | undefined {
-  const frame = new FrameView(typeof raw === 'string' ? raw : undefined);
-  for (let i = 0; i < rules.length; i++) {
+/** The first enabled rule from `from` on that matches this frame, in list order (rules of sockets never do). */
+export function findRule(rules: CompiledRule[], url: string, sent: boolean, raw: RawData, from = 0, view?: FrameView): CompiledRule | undefined {
+  const frame = view ?? new FrameView(typeof raw === 'string' ? raw : undefined);
+  for (let i = from; i < rules.length; i++) {
     const c = rules[i];
-    if ((sent ? c.sent : c.received) && urlMatches(c, url) && c.test(frame)) return c;
+    if (c.frames && (sent ? c.sent : c.received) && urlMatches(c, url) && c.test(frame)) return c;
   }
   return undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { nullArray } from './natives';
 import type { RawData } from './encode';
+import type { RuleMark } from '../shared/protocol';
 
 /** How the hook hands the page a frame it did not receive from the wire just now: see `LensSocket.deliver`. */
 export type Delivery = 'injected' | 'replay' | 'given-back';
@@ -30,6 +31,12 @@ export interface LensSocket {
   deliverEvent(type: 'close' | 'error', init?: CloseEventInit): void;
   /** the native close; records nothing (the caller does) */
   close(code?: number, reason?: string): void;
+  /**
+   * Chaos: close the socket as a server or the network would. An OPEN socket's page hears `code` and `reason`
+   * (wasClean false for 1006) once the real socket has closed; a CONNECTING one fails as a connection does (error,
+   * close 1006). Absent where the kind of socket cannot do it yet (WebSocketStream).
+   */
+  closeAs?(code: number, reason: string, mark: RuleMark): void;
 }
 
 /** The document's sockets by sid, while they can still carry a frame. */
@@ -49,6 +56,14 @@ export class SocketTable {
 
   get(sid: number): LensSocket | undefined {
     return typeof sid === 'number' && sid > 0 ? this.bySid[sid] : undefined;
+  }
+
+  /** every socket that can still carry a frame, in the order they were made */
+  each(fn: (socket: LensSocket) => void): void {
+    for (let sid = 1; sid < this.nextSid; sid++) {
+      const socket = this.bySid[sid];
+      if (socket) fn(socket);
+    }
   }
 
   /** the socket closed: the panel can no longer act on it */

@@ -50,6 +50,8 @@ export interface CreatedEvent extends EventBase {
   stack: string;
   /** a `WebSocketStream` (Chromium); absent for a `WebSocket` */
   socketKind?: 'stream';
+  /** a chaos rule (server down) or the offline switch refused it: it fails as a refused connection, never connecting */
+  rule?: RuleMark;
 }
 export interface OpenEvent extends EventBase {
   kind: 'open';
@@ -89,6 +91,8 @@ export interface VerdictEvent extends EventBase {
 }
 export interface SocketErrorEvent extends EventBase {
   kind: 'error';
+  /** the error of a connection a chaos rule refused */
+  rule?: RuleMark;
 }
 export interface StateEvent extends EventBase {
   kind: 'state';
@@ -99,6 +103,12 @@ export interface SocketCloseEvent extends EventBase {
   code: number;
   reason: string;
   wasClean: boolean;
+  /**
+   * a chaos rule closed the socket (disconnect, offline) or refused it (server down): code, reason and wasClean are
+   * what the page saw; `wire` is the code WS Lens closed the real socket with (absent: none, the server saw 1005)
+   */
+  rule?: RuleMark;
+  wire?: number;
 }
 /** An open, error or close event the page dispatched on its socket itself (`isTrusted` false): not the socket's. */
 export interface DispatchedEvent extends EventBase {
@@ -210,7 +220,22 @@ export type RuleAction =
   | { type: 'rewrite-json'; path: JsonPath; value: string }
   | { type: 'delay'; ms: number }
   /** an outgoing frame that matches gets `reply` injected as if the server answered; `send` also sends it */
-  | { type: 'mock'; reply: TemplatePart[]; send: boolean; ms: number };
+  | { type: 'mock'; reply: TemplatePart[]; send: boolean; ms: number }
+  // Chaos. `seed` makes a run repeatable: the k-th matching frame of a socket and direction draws the same number
+  // (src/shared/prng.ts) in every run with that seed.
+  /** a random delay from `min` to `max` ms per frame, order kept */
+  | { type: 'jitter'; min: number; max: number; seed: number }
+  /** drop `percent` % of the matching frames */
+  | { type: 'loss'; percent: number; seed: number }
+  /** send (or deliver) `percent` % of the matching frames twice */
+  | { type: 'duplicate'; percent: number; seed: number }
+  /**
+   * close the socket as a server or the network would: after `n` matching frames (`after` 'frames'), or `n` ms
+   * after it opened or the rule came (`after` 'ms'). The page sees `code` and `reason` (1006: wasClean false).
+   */
+  | { type: 'disconnect'; after: 'frames' | 'ms'; n: number; code: number; reason: string }
+  /** new sockets to matching urls fail as a refused connection does, until `until` (wall clock, ms since epoch) */
+  | { type: 'server-down'; until: number };
 
 export interface Rule {
   id: string;
@@ -228,10 +253,17 @@ export interface Rule {
 export interface RuleMark {
   id: string;
   name: string;
-  action: RuleAction['type'];
-  /** delay: the rule's ms; mock: whether the original was sent too */
+  /** `offline`: the panel's offline switch (id `offline`), not a rule */
+  action: RuleAction['type'] | 'offline';
+  /** delay: the rule's ms; jitter: the ms drawn for this frame; mock: whether the original was sent too */
   ms?: number;
   sent?: boolean;
+  /** duplicate: this frame is the copy */
+  copy?: boolean;
+  /** disconnect: the close code the page saw */
+  code?: number;
+  /** disconnect: the frame came while the rule was closing the socket, and went nowhere */
+  cut?: boolean;
 }
 
 /**
@@ -255,8 +287,11 @@ export type PageCommand =
   | { cmd: 'inject'; reqId: number; sid: number; payload: OutgoingPayload }
   | { cmd: 'close'; reqId: number; sid: number; code?: number; reason?: string }
   | { cmd: 'payload'; reqId: number; seq: number }
-  /** the whole rule list (enabled or not) and the hold timeout; rules apply only while a panel is subscribed */
-  | { cmd: 'rules'; reqId: number; rules: Rule[]; holdTimeoutMs: number }
+  /**
+   * the whole rule list (enabled or not) and the hold timeout; rules apply only while a panel is subscribed.
+   * `offline`: every open socket drops and new ones fail, until a rules command without it (or the panel goes).
+   */
+  | { cmd: 'rules'; reqId: number; rules: Rule[]; holdTimeoutMs: number; offline?: boolean }
   /** decide on a held frame (by the seq of its message event) */
   | { cmd: 'decide'; reqId: number; seq: number; verdict: 'forward' | 'drop'; payload?: OutgoingPayload }
   | { cmd: 'resume-all'; reqId: number }

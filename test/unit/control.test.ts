@@ -40,8 +40,10 @@ function setup(rules: Rule[], holdTimeoutMs = 30_000) {
       return events.length - 1;
     },
     socket: () => socket,
+    each: (fn) => fn(socket),
     send: (s, d) => s.send(d),
     now: () => Date.now(),
+    wall: () => Date.now(),
   });
   expect(c.setRules(rules, holdTimeoutMs)).toBeUndefined();
   const verdicts = () => events.filter((e) => e.kind === 'verdict').map((e) => `${(events[e.ref as number] as { raw: string }).raw}:${e.outcome}`);
@@ -52,16 +54,16 @@ describe('traffic control lanes', () => {
   it('stays out of the way with no rule and nothing waiting', () => {
     const { c, events } = setup([]);
     expect(c.engaged()).toBe(false);
-    expect(c.frame(1, true, 'x')).toBe(false);
+    expect(c.frame(1, true, 'x')).toBe(0);
     expect(events).toEqual([]);
   });
 
   it('holds, keeps order behind a held frame, forwards edited, drops', () => {
     const { c, wire, events, verdicts } = setup([rule({ direction: 'sent', matchType: 'text', match: 'hold', action: 'pause' })]);
-    expect(c.frame(1, true, 'hold-1')).toBe(true);
-    expect(c.frame(1, true, 'plain')).toBe(true); // taken: it must wait behind hold-1
-    expect(c.frame(1, true, 'hold-2')).toBe(true);
-    expect(c.frame(2, true, 'other-socket')).toBe(false); // another socket's lane is free
+    expect(c.frame(1, true, 'hold-1')).toBe(1);
+    expect(c.frame(1, true, 'plain')).toBe(1); // taken: it must wait behind hold-1
+    expect(c.frame(1, true, 'hold-2')).toBe(1);
+    expect(c.frame(2, true, 'other-socket')).toBe(0); // another socket's lane is free
     expect(wire).toEqual([]);
     expect(events.map((e) => [e.raw, e.queued, (e.rule as { action?: string } | undefined)?.action])).toEqual([
       ['hold-1', true, 'pause'],

@@ -9,7 +9,8 @@ import { copyBinary, copyBytes, snapshot, type RawData } from '../encode';
 import { asNative, creationStack, wrap } from '../disguise';
 import { isObjectLike, readProtocols, readSendData } from '../read-once';
 import { closingState, draft, receivedDraft, type Recorder } from '../recorder';
-import type { Control } from '../control';
+import { FRAME_PASS, FRAME_TAKEN, type Control } from '../control';
+import type { RuleMark } from '../../shared/protocol';
 import type { Dom, HookGlobal } from '../dom';
 import type { Delivery, LensSocket, SocketTable } from '../socket';
 
@@ -28,10 +29,40 @@ export interface AdapterContext {
   realmKey?: string;
 }
 
+/** What the base URL of a relative socket url is: the document's base URL, or a worker's location. */
+function captureBase(g: HookGlobal): () => string | undefined {
+  const doc = (g as { document?: Document }).document;
+  const NodeCtor = (g as { Node?: typeof Node }).Node;
+  if (doc && NodeCtor) {
+    const baseURI = getter(NodeCtor.prototype, 'baseURI') as (n: Node) => string;
+    return () => baseURI(doc);
+  }
+  const WorkerLocationCtor = (g as { WorkerLocation?: { prototype: object } }).WorkerLocation;
+  const where = (g as { location?: object }).location;
+  if (WorkerLocationCtor && where) {
+    const href = getter(WorkerLocationCtor.prototype, 'href') as (l: object) => string;
+    return () => href(where);
+  }
+  return () => undefined;
+}
+
+/** A chaos close under way: what the page will hear once the real socket has closed. */
+interface Chaos {
+  code: number;
+  reason: string;
+  wasClean: boolean;
+  mark: RuleMark;
+  /** the socket was OPEN: the native close event is replaced by this one (a CONNECTING one fails natively) */
+  replace: boolean;
+  /** the code the real socket was closed with, when one was sent */
+  wire: number | undefined;
+}
+
 function captureWebSocket(g: HookGlobal) {
   const NativeWebSocket = g.WebSocket;
   const proto = NativeWebSocket.prototype;
   return {
+    base: captureBase(g),
     NativeWebSocket,
     send: proto.send,
     close: proto.close,
@@ -84,12 +115,17 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
 
   /** The LensSocket of one WebSocket. */
   class WebSocketAdapter implements LensSocket {
+    /** set once a chaos rule closes the socket */
+    chaos: Chaos | undefined = undefined;
     constructor(
       readonly sid: number,
       private readonly ws: WebSocket,
+      /** a refused socket: the url the page asked for (the native one has another port), and what refused it */
+      private readonly realUrl: string | undefined,
+      readonly refusedBy: RuleMark | undefined,
     ) {}
     url(): string {
-      return W.url(this.ws);
+      return this.realUrl !== undefined ? this.realUrl : W.url(this.ws);
     }
     readyState(): number {
       return W.readyState(this.ws);
@@ -112,6 +148,21 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     }
     close(code?: number, reason?: string): void {
       N.reflectApply(W.close, this.ws, code === undefined ? [] : [code, reason]);
+    }
+    closeAs(code: number, reason: string, mark: RuleMark): void {
+      try {
+        const state = W.readyState(this.ws);
+        if (this.chaos || state > 1) return;
+        // The real socket is closed for real. A code the page could send itself goes to the server too; the
+        // server's own codes (1001, 1011, …) and the network's 1006 cannot be sent from a browser: the server then
+        // sees a close without a code (1005). The page hears the rule's code once the closing handshake is done
+        // (readyState CLOSED, as for a server's close); a CONNECTING socket fails as a connection does.
+        const wire = state === 1 && (code === 1000 || (code >= 3000 && code <= 4999)) ? code : undefined;
+        this.chaos = { __proto__: null, code, reason: code === 1006 || code === 1005 ? '' : reason, wasClean: code !== 1006, mark, replace: state === 1, wire } as Chaos;
+        N.reflectApply(W.close, this.ws, wire === undefined ? [] : [wire, reason]);
+      } catch (err) {
+        fault(err);
+      }
     }
   }
   // the adapter's own methods are found on its prototype; nothing it reads is ever looked up further
@@ -145,15 +196,16 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     record(sid, event);
   }
 
-  function track(ws: WebSocket, protocols: string[], stack: string): void {
+  function track(ws: WebSocket, protocols: string[], stack: string, refused?: Refused): void {
     const sid = sockets.allocate();
-    const socket = new WebSocketAdapter(sid, ws);
+    const socket = new WebSocketAdapter(sid, ws, refused?.real, refused?.mark);
     N.weakMapSet(adapters, ws, socket);
     sockets.add(socket);
     const created = draft('created');
-    created.url = W.url(ws);
+    created.url = socket.url();
     created.protocols = protocols;
     created.stack = stack;
+    if (refused) created.rule = refused.mark;
     record(sid, created);
     // The hook's listeners are added at construction, before any page listener: they see every event first and
     // cannot be removed by the page (it has no reference to them). Each catches what it could throw.
@@ -164,6 +216,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         open.protocol = W.protocol(ws);
         open.extensions = W.extensions(ws);
         record(sid, open);
+        if (control.engaged()) control.opened(socket);
       } catch (err) {
         fault(err);
       }
@@ -177,11 +230,13 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
         const raw = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : (data as RawData);
         // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
-        if (control.engaged() && control.frame(sid, false, raw)) {
+        const fate = control.engaged() ? control.frame(sid, false, raw) : FRAME_PASS;
+        if (fate === FRAME_TAKEN) {
           dom.stopImmediatePropagation(e);
           return;
         }
-        record(sid, receivedDraft(), raw);
+        // (recorded with a chaos mark: the page still gets the browser's own event)
+        if (fate === FRAME_PASS) record(sid, receivedDraft(), raw);
       } catch (err) {
         fault(err);
       }
@@ -190,7 +245,12 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
       try {
         if (delivering !== undefined) return;
         if (!e.isTrusted) return recordDispatched(sid, e);
-        record(sid, draft('error'));
+        // a socket a chaos rule is closing as a server would: the page hears that close, and no error
+        if (socket.chaos?.replace) return dom.stopImmediatePropagation(e);
+        const error = draft('error');
+        const mark = socket.refusedBy ?? socket.chaos?.mark;
+        if (mark) error.rule = mark;
+        record(sid, error);
         if (control.engaged() && control.socketEvent(sid, 'error')) dom.stopImmediatePropagation(e);
       } catch (err) {
         fault(err);
@@ -200,11 +260,28 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
       try {
         if (delivering !== undefined) return;
         if (!e.isTrusted) return recordDispatched(sid, e);
+        const chaos = socket.chaos;
+        if (chaos?.replace) {
+          // the real socket has closed (a chaos rule closed it): the page hears the close the rule chose instead
+          dom.stopImmediatePropagation(e);
+          const init = { __proto__: null, code: chaos.code, reason: chaos.reason, wasClean: chaos.wasClean } as CloseEventInit;
+          const close = draft('close');
+          close.code = chaos.code;
+          close.reason = chaos.reason;
+          close.wasClean = chaos.wasClean;
+          close.rule = chaos.mark;
+          if (chaos.wire !== undefined) close.wire = chaos.wire;
+          record(sid, close);
+          if (!control.socketEvent(sid, 'close', init)) socket.deliverEvent('close', init);
+          return;
+        }
         const init = { __proto__: null, code: dom.closeEventCode(e), reason: dom.closeEventReason(e), wasClean: dom.closeEventWasClean(e) } as CloseEventInit;
         const close = draft('close');
         close.code = init.code!;
         close.reason = init.reason!;
         close.wasClean = init.wasClean!;
+        const mark = socket.refusedBy ?? chaos?.mark;
+        if (mark) close.rule = mark;
         record(sid, close);
         // received frames still waiting reach the page before it hears of the close
         if (control.engaged() && control.socketEvent(sid, 'close', init)) dom.stopImmediatePropagation(e);
@@ -213,6 +290,79 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         fault(err);
       }
     });
+  }
+
+  // ---------------------------------------------------------------- refused connections (chaos)
+  /**
+   * A socket that a server-down rule or the offline switch refuses is a native WebSocket to the page's url with its
+   * port changed to 1, a port both browsers block before any connection is attempted (measured: nothing listening
+   * on 127.0.0.1:1 is ever reached). The browser fails it exactly as it fails a refused connection: readyState
+   * CONNECTING, then a trusted `error` and a `close` 1006 (wasClean false) a few ms later, with Firefox's growing
+   * delay between failed reconnects. Only the port is changed, so mixed-content and local-network checks see the
+   * same scheme and host; the `url` getter answers with the page's url for these sockets (see hookUrlGetter).
+   */
+  interface Refused {
+    real: string;
+    fake: string;
+    mark: RuleMark;
+  }
+  /** The page's url as the native constructor parses it, and the url to fail it with; undefined: the native throws. */
+  function refusedTarget(input: unknown): { real: string; fake: string } | undefined {
+    if (typeof input === 'symbol') return undefined;
+    const text = typeof input === 'string' ? input : N.String(input);
+    // any fragment is a SyntaxError for the native: let it throw it
+    if (N.stringIndexOf(text, '#') >= 0) return undefined;
+    let u: URL;
+    try {
+      u = new N.URL(text, W.base());
+    } catch {
+      return undefined;
+    }
+    const scheme = N.urlProtocol(u);
+    if (scheme === 'http:') N.urlSetProtocol(u, 'ws:');
+    else if (scheme === 'https:') N.urlSetProtocol(u, 'wss:');
+    else if (scheme !== 'ws:' && scheme !== 'wss:') return undefined;
+    const real = N.urlHref(u);
+    N.urlSetPort(u, '1');
+    return { real, fake: N.urlHref(u) };
+  }
+  function refusalFor(input: unknown): Refused | undefined {
+    const target = refusedTarget(input);
+    if (!target) return undefined;
+    const mark = control.refusal(target.real);
+    if (!mark) return undefined;
+    hookUrlGetter();
+    return { __proto__: null, real: target.real, fake: target.fake, mark } as Refused;
+  }
+
+  /** refused sockets' urls as the page asked for them */
+  const realUrls = new N.WeakMap<object, string>();
+  let urlHooked = false;
+  /**
+   * `url` of a refused socket must read as the page's url. Wrapped (a disguised Proxy, as send and close) only once
+   * a socket was refused: a page where chaos never refused anything keeps the native getter.
+   */
+  function hookUrlGetter(): void {
+    if (urlHooked) return;
+    urlHooked = true;
+    const d = N.getOwnPropertyDescriptor(proto, 'url');
+    if (!d || typeof d.get !== 'function') return;
+    const nativeUrl = d.get;
+    function url(target: () => string, self: unknown, args: unknown[]): unknown {
+      if (typeof self === 'object' && self !== null) {
+        const real = N.weakMapGet(realUrls, self);
+        if (real !== undefined) return real;
+      }
+      try {
+        return N.reflectApply(target, self, args);
+      } catch (err) {
+        throw asNative(err, url);
+      }
+    }
+    const wrapped = wrap(nativeUrl, { apply: url } as ProxyHandler<() => string>);
+    ctx.mask(wrapped, nativeUrl);
+    // a descriptor with no prototype: the page may have planted `value` or `writable` on Object.prototype by now
+    N.defineProperty(proto, 'url', { __proto__: null, get: wrapped, set: d.set, enumerable: d.enumerable, configurable: d.configurable } as PropertyDescriptor);
   }
 
   // ---------------------------------------------------------------- the wrappers
@@ -232,6 +382,16 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         list = p.list;
       } else callArgs = [url];
     }
+    // server down or offline: the socket fails as a refused connection does, and never connects
+    let refused: Refused | undefined;
+    if (args.length > 0 && control.refusing()) {
+      try {
+        refused = refusalFor(callArgs[0]);
+        if (refused) callArgs = callArgs.length > 1 ? [refused.fake, callArgs[1]] : [refused.fake];
+      } catch (err) {
+        fault(err);
+      }
+    }
     let ws: WebSocket;
     try {
       ws = N.reflectConstruct(target, callArgs, newTarget === Hooked ? target : (newTarget as typeof WebSocket)) as WebSocket;
@@ -239,7 +399,8 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
       throw asNative(err, construct);
     }
     try {
-      track(ws, list, creationStack(construct));
+      if (refused) N.weakMapSet(realUrls, ws, refused.real);
+      track(ws, list, creationStack(construct), refused);
     } catch (err) {
       fault(err);
     }

@@ -15,6 +15,7 @@ import { copyBinary, type RawData } from '../encode';
 import { asNative, creationStack, withoutHookFrames, wrap } from '../disguise';
 import { isObjectLike, readProtocols } from '../read-once';
 import { closingState, draft, receivedDraft } from '../recorder';
+import { FRAME_PASS, FRAME_TAKEN } from '../control';
 import type { HookGlobal } from '../dom';
 import type { Delivery, LensSocket } from '../socket';
 import type { AdapterContext } from './websocket';
@@ -184,8 +185,9 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
             fault(new N.Error('the page defined Object.prototype.then: its stream frames are shown as the page\'s'));
             record(sid, receivedDraft('page'), raw);
           } else {
-            if (control.engaged() && control.frame(sid, false, raw)) return false;
-            record(sid, receivedDraft(), raw);
+            const fate = control.engaged() ? control.frame(sid, false, raw) : FRAME_PASS;
+            if (fate === FRAME_TAKEN) return false;
+            if (fate === FRAME_PASS) record(sid, receivedDraft(), raw);
           }
         }
       } catch (err) {

@@ -307,8 +307,10 @@ export class PanelPage {
     // selects first: they decide which inputs exist
     for (const k of ['direction', 'match-type', 'action']) if (fields[k] !== undefined) await this.type(`rule-${k}`, fields[k], 'change');
     if (fields.direction !== undefined) await this.type('rule-direction', fields.direction, 'change');
+    // (a disconnect's "after" decides which of its inputs exist)
+    if (fields.after !== undefined) await this.type('rule-after', fields.after, 'change');
     for (const [k, v] of Object.entries(fields)) {
-      if (['direction', 'match-type', 'action'].includes(k)) continue;
+      if (['direction', 'match-type', 'action', 'after'].includes(k)) continue;
       if (k === 'also-send') {
         if (v) await this.click('rule-also-send');
         continue;

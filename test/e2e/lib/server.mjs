@@ -18,6 +18,8 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
   const received = new Map();
   /** /fuzz connections by query string: each frame as { binary, text | hex }, then { close, reason } */
   const fuzzWire = new Map();
+  /** every connection the WebSocket server accepted, by path: when, its query, and how it closed (chaos tests) */
+  const conns = new Map();
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
     if (serveVendor(u.pathname, res)) return;
@@ -60,6 +62,10 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
       const where = new URL(req.url, 'http://x').pathname;
       if (!received.has(where)) received.set(where, []);
       const log = received.get(where);
+      if (!conns.has(where)) conns.set(where, []);
+      const conn = { at: Date.now(), query: new URL(req.url, 'http://x').search, close: null };
+      conns.get(where).push(conn);
+      ws.on('close', (code, reason) => (conn.close = { code, reason: reason.toString(), at: Date.now() }));
       if (where === '/fuzz') {
         const query = new URL(req.url, 'http://x').search;
         if (!fuzzWire.has(query)) fuzzWire.set(query, []);
@@ -96,6 +102,8 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
         received: (where) => received.get(where) ?? [],
         /** what one /fuzz connection carried to the server, by its query string ('?run=…&k=…') */
         fuzzWire: (query) => fuzzWire.get(query) ?? [],
+        /** the connections accepted on a path: [{ at, query, close: { code, reason, at } | null }] */
+        connections: (where) => conns.get(where) ?? [],
         close: () =>
           new Promise((r) => {
             void libs.close();
