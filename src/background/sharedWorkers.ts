@@ -8,7 +8,8 @@
  * origin under a frame id of that tab's own; what it says goes to all of them (the panels drop what they already
  * have by seq), and it is unsubscribed only when the last of them lets go.
  */
-import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
+import { envelope, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
+import { originOf, readWorkerCall, toWorkerHook } from './workerLink';
 
 interface DebuggerTarget {
   targetId?: string;
@@ -54,14 +55,6 @@ export function createSharedWorkerCapture(api: SharedDebuggerApi, host: SharedWo
   let timer: ReturnType<typeof setInterval> | undefined;
 
   const send = (s: Shared, method: string, params?: object) => api.sendCommand({ targetId: s.targetId }, method, params);
-
-  function originOf(url: string): string {
-    try {
-      return new URL(url).origin;
-    } catch {
-      return 'null';
-    }
-  }
 
   async function poll(): Promise<void> {
     const captured = host.tabs();
@@ -123,20 +116,10 @@ export function createSharedWorkerCapture(api: SharedDebuggerApi, host: SharedWo
   }
 
   function onBinding(s: Shared, payload: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (!s.docId) {
-      if (!isWorkerLinkOpen(msg)) return;
-      s.docId = msg.docId;
-      // the tabs it is shown in are decided once its hook is in (adopt), or at the next poll
-      return;
-    }
-    if (!isPageToPanel(msg) || msg.type === 'hello' || msg.docId !== s.docId) return;
-    for (const [tabId, frameId] of s.frames) host.toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message: msg }));
+    const { opened, message } = readWorkerCall(payload, s.docId);
+    // the tabs it is shown in are decided once its hook is in (adopt), or at the next poll
+    if (opened !== undefined) s.docId = opened;
+    else if (message) for (const [tabId, frameId] of s.frames) host.toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message }));
   }
 
   function forget(s: Shared): void {
@@ -156,12 +139,7 @@ export function createSharedWorkerCapture(api: SharedDebuggerApi, host: SharedWo
   });
 
   function post(s: Shared, message: PanelToPage): Promise<unknown> {
-    return send(s, 'Runtime.callFunctionOn', {
-      objectId: s.receiver,
-      functionDeclaration: 'function (json) { this(json); }',
-      arguments: [{ value: JSON.stringify(message) }],
-      silent: true,
-    }).catch(() => {});
+    return toWorkerHook((method, params) => send(s, method, params), s.receiver, message);
   }
 
   return {

@@ -17,6 +17,7 @@
  * later message must carry that id.
  */
 import browser, { type Runtime, type WebRequest } from 'webextension-polyfill';
+import { originOf } from './workerLink';
 import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
 import type { WorkerCapture } from './worker-capture';
 
@@ -174,13 +175,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
   });
 
   const hello = (w: FirefoxWorker) => {
-    let origin = 'null';
-    try {
-      origin = new URL(w.url).origin;
-    } catch {
-      // checked at link-open: cannot happen
-    }
-    const doc = { docId: w.docId, url: w.url, origin, context: 'worker' as const };
+    const doc = { docId: w.docId, url: w.url, origin: originOf(w.url), context: 'worker' as const };
     deps.toPanel(w.tabId, envelope({ type: 'from-frame' as const, frameId: w.frameId, message: envelope({ type: 'hello' as const, doc }) }));
   };
 

@@ -12,7 +12,8 @@
  * and up), so the panel's routing, answers and rules work as for frames. What a worker says is checked as a bridge's
  * messages are: its first message names its document id, and every later one must carry it.
  */
-import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToPanel, type DocContext, type PanelToPage } from '../shared/protocol';
+import { envelope, type BackgroundToPanel, type DocContext, type PanelToPage } from '../shared/protocol';
+import { originOf, readWorkerCall, toWorkerHook } from './workerLink';
 import { createSharedWorkerCapture, type SharedDebuggerApi } from './sharedWorkers';
 
 interface Target {
@@ -142,37 +143,16 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
   }
 
   function post(tab: TabCapture, worker: Worker, message: PanelToPage): Promise<unknown> {
-    return send(tab, worker.sessionId, 'Runtime.callFunctionOn', {
-      objectId: worker.receiver,
-      functionDeclaration: 'function (json) { this(json); }',
-      arguments: [{ value: JSON.stringify(message) }],
-      silent: true,
-    }).catch(() => {});
+    return toWorkerHook((method, params) => send(tab, worker.sessionId, method, params), worker.receiver, message);
   }
 
   function onBinding(tab: TabCapture, worker: Worker, payload: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(payload);
-    } catch {
-      return;
-    }
-    if (!worker.docId) {
-      if (!isWorkerLinkOpen(msg)) return;
-      worker.docId = msg.docId;
-      let origin = 'null';
-      try {
-        origin = new URL(worker.url).origin;
-      } catch {
-        // data: workers have an opaque origin
-      }
-      const hello = envelope({ type: 'hello' as const, doc: { docId: worker.docId, url: worker.url, origin, context: worker.context } });
+    const { opened, message } = readWorkerCall(payload, worker.docId);
+    if (opened !== undefined) {
+      worker.docId = opened;
+      const hello = envelope({ type: 'hello' as const, doc: { docId: opened, url: worker.url, origin: originOf(worker.url), context: worker.context } });
       toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message: hello }));
-      return;
-    }
-    // as from a bridge: the hook speaks for its own document only, and never introduces one
-    if (isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === worker.docId)
-      toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message: msg }));
+    } else if (message) toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message }));
   }
 
   function forget(tab: TabCapture, worker: Worker): void {
