@@ -19,7 +19,7 @@ export function captureDom(g: HookGlobal) {
   const eventTarget = g.EventTarget.prototype;
   const event = g.Event.prototype;
   return {
-    addEventListener: uncurry(eventTarget.addEventListener) as (t: EventTarget, type: string, fn: (e: never) => void) => void,
+    addEventListener: uncurry(eventTarget.addEventListener) as (t: EventTarget, type: string, fn: (e: never) => void, capture?: boolean) => void,
     dispatchEvent: uncurry(eventTarget.dispatchEvent) as (t: EventTarget, e: Event) => boolean,
     stopImmediatePropagation: uncurry(event.stopImmediatePropagation) as (e: Event) => void,
     eventType: getter(event, 'type') as (e: Event) => string,

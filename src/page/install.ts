@@ -59,12 +59,12 @@ export function install(g: HookGlobal, link?: Link, options?: InstallOptions): v
       recorder.fault(err);
     }
   };
-  dom.addEventListener(g, 'pagehide', guarded(() => control.stop()));
+  dom.addEventListener(g, 'pagehide', guarded(() => control.stop()), true);
   let unloadHooked = false;
   function rulesUsed(): void {
     if (unloadHooked || !control.used) return;
     unloadHooked = true;
-    dom.addEventListener(g, 'beforeunload', guarded(() => control.releaseAll()));
+    dom.addEventListener(g, 'beforeunload', guarded(() => control.releaseAll()), true);
   }
 
   const onCommand = createCommands({ docId, post: (msg) => toPanel(msg), sockets, recorder, control, rulesUsed });

@@ -287,3 +287,25 @@ scenario('trust: send(object) converts it once', async (s, panel, { origin, serv
   const sent = await panel.eval(`(w) => w.__wsLens.store.log.frames.filter((f) => f.direction === 'sent').map((f) => f.payload.data)`);
   assert.deepEqual(sent, ['v1'], 'the panel shows the frame that went out');
 });
+
+/**
+ * 10. A page's capturing listeners on its socket run before any other in Firefox (the DOM standard's order at the
+ * target) and stop every event: the hook still records each one, and a frame a rule drops never reaches them.
+ */
+scenario("trust: a page's capturing listener neither blinds the hook nor gets a dropped frame", async (s, panel, { origin, server }) => {
+  const got = wireFrom(server);
+  await s.goto(`${origin}/trust-capture-listener.html`);
+  await s.openPanel();
+  await panel.waitRow('blind-me', 'received');
+  await panel.waitRow('open', 'event');
+  await panel.addRule({ direction: 'received', 'match-type': 'text', match: 'dropped-here', action: 'drop' });
+  await s.pageEval(`() => { window.__ws.send('dropped-here'); window.__ws.send('after-drop'); return true; }`);
+  await s.waitForPage(`() => window.__seen.includes('message after-drop')`);
+  await panel.waitRowRule('dropped-here', 'received', 'dropped');
+  await panel.waitRow('after-drop', 'received');
+  await s.pageEval(`() => { window.__ws.close(4001, 'bye'); return true; }`);
+  await s.waitForPage(`() => window.__seen.includes('close 4001')`);
+  await panel.waitRow('close 4001', 'event');
+  assert.deepEqual(got(''), ['blind-me', 'dropped-here', 'after-drop']);
+  assert.deepEqual(await s.pageEval(`() => window.__seen`), ['open', 'message blind-me', 'message after-drop', 'close 4001'], 'the page saw every event but the dropped frame');
+});

@@ -207,9 +207,13 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     created.stack = stack;
     if (refused) created.rule = refused.mark;
     record(sid, created);
-    // The hook's listeners are added at construction, before any page listener: they see every event first and
-    // cannot be removed by the page (it has no reference to them). Each catches what it could throw.
-    dom.addEventListener(ws, 'open', (e: Event) => {
+    // The hook's listeners are added at construction, before any page listener, and as capturing listeners: at the
+    // target Firefox runs every capturing listener before any other (the DOM standard's order; Chromium 156 keeps
+    // registration order, measured), so a page's `addEventListener('message', fn, true)` ran before a bubbling hook
+    // listener there and could stop the hook from ever seeing the frame. They see every event first and cannot be
+    // removed by the page (it has no reference to them). Each catches what it could throw.
+    const listen = <E extends Event>(type: string, fn: (e: E) => void) => dom.addEventListener(ws, type, fn as (e: never) => void, true);
+    listen('open', (e: Event) => {
       try {
         if (!e.isTrusted) return recordDispatched(sid, e);
         const open = draft('open');
@@ -221,7 +225,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         fault(err);
       }
     });
-    dom.addEventListener(ws, 'message', (e: MessageEvent) => {
+    listen('message', (e: MessageEvent) => {
       try {
         if (delivering === 'given-back') return;
         const data = dom.messageEventData(e);
@@ -241,7 +245,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         fault(err);
       }
     });
-    dom.addEventListener(ws, 'error', (e: Event) => {
+    listen('error', (e: Event) => {
       try {
         if (delivering !== undefined) return;
         if (!e.isTrusted) return recordDispatched(sid, e);
@@ -256,7 +260,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
         fault(err);
       }
     });
-    dom.addEventListener(ws, 'close', (e: CloseEvent) => {
+    listen('close', (e: CloseEvent) => {
       try {
         if (delivering !== undefined) return;
         if (!e.isTrusted) return recordDispatched(sid, e);
