@@ -161,6 +161,14 @@ export function DetailPane() {
             </div>
           )}
           {body}
+          {f.stack !== undefined && (
+            <div class="detail-original">
+              <div class="dim">Sent from:</div>
+              <pre class="detail-text mono" data-testid="detail-stack">
+                {f.stack}
+              </pre>
+            </div>
+          )}
           {f.edited && (
             <div class="detail-original">
               <div class="dim">{f.direction === 'sent' ? 'Edited in the panel, and sent as:' : 'Edited in the panel; the page got:'}</div>

@@ -217,6 +217,7 @@ function row(
     original,
     queued,
     decoded: undefined,
+    stack: undefined,
   };
 }
 
@@ -259,6 +260,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       }
       const kind = e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary';
       const frame = addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, e.bufferedAmount, undefined, e.rule, e.original, e.queued));
+      if (sent && typeof e.stack === 'string' && e.stack) frame.stack = e.stack;
       if (e.queued) {
         s.queued.set(`${doc.docId}#${e.seq}`, frame);
         s.revisions.queued++;

@@ -44,6 +44,8 @@ export interface Frame {
   edited?: Payload;
   /** what the socket's protocol decoder made of it (Socket.IO event, GraphQL operation, MQTT packet…) */
   decoded?: Decoded;
+  /** a page's send while send stacks were on: where the page called send() */
+  stack?: string;
 }
 
 export interface BufferedSample {

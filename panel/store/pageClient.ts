@@ -42,6 +42,7 @@ export interface Results {
   rules: Done;
   decide: Done;
   'resume-all': Done;
+  'page-options': Done;
   replay: Done;
   payload: Fetched;
 }

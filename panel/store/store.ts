@@ -156,6 +156,8 @@ export class Store implements Panel {
       this.client.post(to, { cmd: 'subscribe', since: subscribe.since });
       // rules apply only while a panel is subscribed, so every (re)subscription carries them
       if ((this.ruleDrafts.length && this.rulesOn) || this.offline) this.pushRulesTo(to);
+      // and the page forgets its options when a panel goes (see recorder.unsubscribe)
+      if (this.settings.sendStacks) this.pushPageOptionsTo(to);
     }
     this.afterApply(before, base);
   }
@@ -487,6 +489,16 @@ export class Store implements Panel {
     this.settings = { ...this.settings, captureWorkers: v };
     this.transport.captureWorkers?.(v);
     this.changed();
+  }
+
+  setSendStacks(v: boolean): void {
+    this.settings = { ...this.settings, sendStacks: v };
+    for (const d of this.liveDocs()) this.pushPageOptionsTo(d);
+    this.changed();
+  }
+
+  private pushPageOptionsTo(to: Addressee): void {
+    void this.client.request(addressOf(to), { cmd: 'page-options', sendStacks: this.settings.sendStacks === true }).then(({ error }) => this.failed(error));
   }
 
   setMaxFrames(n: number): void {

@@ -26,6 +26,8 @@ export interface Settings {
   maxFrames: number;
   /** capture the sockets of the page's workers (Chromium: the debugger, and Chrome's "started debugging" bar) */
   captureWorkers?: boolean;
+  /** record where the page called send() for each frame it sends (a stack per send: off unless asked) */
+  sendStacks?: boolean;
   filter: FilterSpec;
 }
 
@@ -126,6 +128,7 @@ export interface PanelActions {
   clear(): void;
   setPreserveLog(v: boolean): void;
   setCaptureWorkers(v: boolean): void;
+  setSendStacks(v: boolean): void;
   setMaxFrames(n: number): void;
   notify(level: Notice['level'], text: string): void;
   dismiss(id: number): void;

@@ -90,6 +90,10 @@ export function createCommands(ctx: CommandContext): (msg: unknown) => void {
       control.resumeAll();
       result(reqIdOf(m));
     },
+    'page-options'(m) {
+      recorder.options.sendStacks = m.sendStacks === true;
+      result(reqIdOf(m));
+    },
     send(m) {
       onSocket(m, (socket, reqId) => {
         const state = socket.readyState();

@@ -75,14 +75,22 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
     return seq;
   }
 
-  /** A frame the native send just took (from the page, the panel or a replay), with bufferedAmount after it. */
-  function recordSent(socket: LensSocket, raw: RawData, origin?: 'panel' | 'replay', discarded?: boolean): void {
+  /** What the panel asked the page to record beyond the frames (`page-options`); reset when it unsubscribes. */
+  const options = bare<{ sendStacks: boolean }>();
+  options.sendStacks = false;
+
+  /**
+   * A frame the native send just took (from the page, the panel or a replay), with bufferedAmount after it, and
+   * where the page called send() when the panel asked for send stacks.
+   */
+  function recordSent(socket: LensSocket, raw: RawData, origin?: 'panel' | 'replay', discarded?: boolean, stack?: string): void {
     const amount = socket.bufferedAmount();
     const event = draft('message');
     event.direction = 'sent';
     event.bufferedAmount = amount;
     if (origin) event.origin = origin;
     if (discarded) event.discarded = true;
+    if (stack) event.stack = stack;
     record(socket.sid, event, raw);
     if (amount > 0) watchDrain(socket.sid, amount);
   }
@@ -240,6 +248,7 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
   return {
     record,
     recordSent,
+    options,
     watchSent,
     fault,
     /** A panel watches from `since` (the last seq it has; -1 for all): replay what the ring still holds, then go live. */
@@ -256,6 +265,8 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
     },
     unsubscribe(): void {
       subscribed = false;
+      // a stack per send costs the page: only while someone looks
+      options.sendStacks = false;
     },
     /** The full payload of the frame event `seq`, while the ring holds it. */
     payload(reqId: number, seq: number): void {

@@ -78,6 +78,8 @@ export interface FrameEvent extends EventBase {
   original?: string;
   /** the frame waits in its socket's queue (held by a rule, delayed, or behind one); a `verdict` event ends it */
   queued?: boolean;
+  /** a page's send, while the panel asks for send stacks: where in the page `send()` was called (its frames only) */
+  stack?: string;
 }
 /** How a queued frame left its queue: `seq` of the message event it ends. */
 export interface VerdictEvent extends EventBase {
@@ -295,6 +297,8 @@ export type PageCommand =
   /** decide on a held frame (by the seq of its message event) */
   | { cmd: 'decide'; reqId: number; seq: number; verdict: 'forward' | 'drop'; payload?: OutgoingPayload }
   | { cmd: 'resume-all'; reqId: number }
+  /** what the page records beyond the frames: the stack of each send() (off unless asked; it costs the page a stack per send) */
+  | { cmd: 'page-options'; reqId: number; sendStacks: boolean }
   | { cmd: 'replay'; reqId: number; sid: number; items: ReplayItem[] };
 
 /** A frame the panel wants sent or injected: text, or bytes in base64. */
@@ -424,6 +428,7 @@ const COMMAND_NAMES: Record<PageCommand['cmd'], true> = {
   decide: true,
   'resume-all': true,
   replay: true,
+  'page-options': true,
 };
 const COMMANDS = new Set(Object.keys(COMMAND_NAMES));
 

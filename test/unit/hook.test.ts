@@ -135,6 +135,33 @@ describe('the hook in a DOM of its own', () => {
     expect(h.faults).toEqual([]);
   });
 
+  it('records where the page called send() only while the panel asks, and forgets it when the panel goes', async () => {
+    const h = hooked();
+    const ws = new h.window.WebSocket(url);
+    await new Promise((r) => (ws.onopen = r));
+    h.command({ cmd: 'subscribe', since: -1 });
+    function pageSendsFromHere(text: string) {
+      ws.send(text);
+    }
+    const sent = (text: string) => h.events().find((e) => e.kind === 'message' && e.direction === 'sent' && e.payload.data === text) as Extract<CaptureEvent, { kind: 'message' }> | undefined;
+    pageSendsFromHere('off');
+    h.command({ cmd: 'page-options', reqId: 1, sendStacks: true });
+    pageSendsFromHere('on');
+    h.command({ cmd: 'send', reqId: 2, sid: 1, payload: { type: 'text', data: 'from the panel' } });
+    h.command({ cmd: 'unsubscribe' });
+    h.command({ cmd: 'subscribe', since: -1 });
+    pageSendsFromHere('after a new panel');
+    await until(() => sent('after a new panel') !== undefined);
+    expect(h.results().find((r) => r.reqId === 1)).toMatchObject({ ok: true });
+    expect(sent('off')!.stack).toBeUndefined();
+    const stack = sent('on')!.stack!;
+    expect(stack.split('\n')[0]).toMatch(/pageSendsFromHere/);
+    expect(stack).not.toMatch(/src\/page\//);
+    expect(sent('from the panel')!.stack).toBeUndefined();
+    expect(sent('after a new panel')!.stack).toBeUndefined();
+    ws.close();
+  });
+
   it('holds a frame by a rule and lets the panel decide, in order', async () => {
     const h = hooked();
     const ws = new h.window.WebSocket(url);

@@ -430,6 +430,15 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     const data = readSendData(args[0]);
     const callArgs = data === args[0] ? args : [data];
     const state = W.readyState(self as WebSocket);
+    // taken here, in the trap, so the stack starts at the page's call (a frame of the hook's above would be cut anyway)
+    let stack: string | undefined;
+    if (recorder.options.sendStacks) {
+      try {
+        stack = creationStack(send);
+      } catch (err) {
+        fault(err);
+      }
+    }
     let raw: RawData | undefined;
     // only an OPEN socket's frames can be held: a CONNECTING one must throw, natively, right now
     if (control.engaged() && state === 1) {
@@ -446,13 +455,13 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
       throw asNative(err, send);
     }
     // on a CLOSING or CLOSED socket send() does not throw, but nothing goes out: say so, never log it as sent
-    afterSend(socket, raw, data, state >= 2);
+    afterSend(socket, raw, data, state >= 2, stack);
     return undefined;
   }
   /** Record a frame the native just took; never throws (the page's send has already happened). */
-  function afterSend(socket: LensSocket, raw: RawData | undefined, data: unknown, discarded: boolean): void {
+  function afterSend(socket: LensSocket, raw: RawData | undefined, data: unknown, discarded: boolean, stack: string | undefined): void {
     try {
-      recorder.recordSent(socket, raw ?? snapshot(data), undefined, discarded);
+      recorder.recordSent(socket, raw ?? snapshot(data), undefined, discarded, stack);
     } catch (err) {
       fault(err);
     }
