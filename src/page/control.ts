@@ -206,9 +206,12 @@ export function createControl(deps: ControlDeps) {
     if (socket) socket.deliver(data, 'given-back');
   }
 
+  /** the send stack of the page's send() being taken over now (see `frame`), for the frame events it records */
+  let sendStack: string | undefined;
   function recordFrame(sid: number, sent: boolean, raw: RawData, extra: FrameExtra): number {
     const event = draft('message') as Draft<'message'> & Record<string, unknown>;
     event.direction = sent ? 'sent' : 'received';
+    if (sent && sendStack !== undefined) event.stack = sendStack;
     // own keys only: a page may add enumerable properties to Object.prototype
     const keys = N.objectKeys(extra);
     for (let i = 0; i < keys.length; i++) {
@@ -300,7 +303,16 @@ export function createControl(deps: ControlDeps) {
    * A frame the page sends (`sent`) or the server sent. Returns false when no rule applies and nothing waits
    * ahead of it: the caller then passes it on as usual (and records it). Otherwise the frame is taken over here.
    */
-  function frame(sid: number, sent: boolean, raw: RawData): FrameFate {
+  function frame(sid: number, sent: boolean, raw: RawData, stack?: string): FrameFate {
+    // a held, delayed or dropped send keeps the stack of the page's send() on the frame events recorded for it now
+    sendStack = stack;
+    try {
+      return frameFate(sid, sent, raw);
+    } finally {
+      sendStack = undefined;
+    }
+  }
+  function frameFate(sid: number, sent: boolean, raw: RawData): FrameFate {
     const l = lane(sid, sent);
     const cutBy = cut[sid];
     if (cutBy) {

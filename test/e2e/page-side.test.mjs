@@ -33,4 +33,10 @@ scenario('page side: a send stack points at the page line that called send()', a
   // the received echo has no send stack
   const echo = await panel.eval(`(w) => w.__wsLens.store.log.frames.find((f) => f.direction === 'received' && f.preview === 'with-stack-${n}')?.stack ?? null`);
   assert.equal(echo, null);
+  // a send a rule holds keeps its stack on the held row
+  await panel.addRule({ direction: 'sent', 'match-type': 'text', match: 'held-by-rule', action: 'pause' });
+  await s.pageEval(`() => { window.__queue.push('held-by-rule'); return true; }`);
+  await panel.waitHeld(1);
+  const held = await panel.eval(`(w) => w.__wsLens.store.log.frames.find((f) => f.preview === 'held-by-rule')?.stack ?? null`);
+  assert.match(held ?? '', /sendGreeting.*send-stack\.html:\d+/, `the held send's stack: ${held}`);
 });

@@ -444,7 +444,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     if (control.engaged() && state === 1) {
       try {
         raw = snapshot(data);
-        if (control.frame(socket.sid, true, raw)) return undefined;
+        if (control.frame(socket.sid, true, raw, stack)) return undefined;
       } catch (err) {
         fault(err);
       }
