@@ -140,6 +140,21 @@ async function stageShortcuts(s) {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** Send stacks on: a JSON frame the page sent from its own functions, its stack under *Sent from*. */
+async function stageSendStack(s) {
+  const { PanelPage } = await import('../test/e2e/lib/panel.mjs');
+  const panel = new PanelPage(s);
+  await s.goto(`${server.origin}/send-stack.html`);
+  await s.openPanel();
+  await panel.click('send-stacks');
+  await new Promise((r) => setTimeout(r, 500));
+  await s.pageEval(`() => { window.__queue.push(JSON.stringify({ type: 'greeting', to: 'world', n: 1 })); return true; }`);
+  await panel.waitRow('greeting', 'sent');
+  await panel.clickRow('greeting', 'sent');
+  await s.waitForPanel(`(w) => !!w.document.querySelector('[data-testid=detail-stack]')`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
 // SCREENSHOTS_ONLY=panel-types,panel-shortcuts takes only those
 const only = process.env.SCREENSHOTS_ONLY?.split(',');
@@ -167,6 +182,7 @@ try {
   await shoot(() => launchSession('firefox', { extDir: ext('firefox') }), stage, 'panel-firefox');
   await shoot(() => launchChromium({ extDir: ext('chrome') }), stageTypes, 'panel-types');
   await shoot(() => launchChromium({ extDir: ext('chrome') }), stageShortcuts, 'panel-shortcuts');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageSendStack, 'panel-send-stack');
 } finally {
   await server.close();
 }
