@@ -127,7 +127,7 @@ export function Toolbar() {
         <input type="checkbox" data-testid="preserve-log" checked={preserveLog} onChange={(e) => panel.setPreserveLog(e.currentTarget.checked)} />
         Preserve log
       </label>
-      <label class="check" title="Record where the page called send() for every frame it sends, shown in the frame's detail. Off by default: it takes a stack per send, which a busy socket's page pays for (see README Performance).">
+      <label class="check" title="Record where the page called send() for every frame it sends, shown in the frame's detail. Off by default: it takes a stack per send, which a busy socket's page pays for.">
         <input type="checkbox" data-testid="send-stacks" checked={settings.sendStacks === true} onChange={(e) => panel.setSendStacks(e.currentTarget.checked)} />
         Send stacks
       </label>
