@@ -1,7 +1,6 @@
 /**
  * Firefox, a worker the document hook re-made from a blob: or data: URL (worker-wrap-firefox.ts): its real URL is the
- * re-made one, so `self.location` (each getter of WorkerLocation.prototype that names a part of the URL, and its
- * `toString`) answers for the worker's own location with the URL the page gave, and for anything else as the native
+ * re-made one, so `self.location` (its `href` getter and `toString`) answers for the worker's own location with the URL the page gave, and for anything else as the native
  * does. The origin is the same either way (the page's for blob:, opaque for data:) and stays native. The wrappers
  * look native (disguise.ts: a Proxy keeps name and length, `mask` makes toString answer with the native's text).
  * What still names the re-made URL: stacks, `import.meta.url`, an uncaught error's `filename` (README, Known limits).
@@ -9,7 +8,13 @@
 import { natives as N, getter } from './natives';
 import { asNative, wrap, type Trap } from './disguise';
 
-const PARTS = ['href', 'protocol', 'host', 'hostname', 'port', 'pathname', 'search', 'hash'];
+/**
+ * Only `href` (and `toString`) name the whole URL. Firefox's other parts of a blob: or data: worker's location are
+ * the same for any URL of that scheme (measured: protocol `blob:`/`data:`, host, pathname, search empty; the
+ * URL parser's pathname of a blob: URL is not what WorkerLocation says), and the re-made URL keeps the page's
+ * fragment, so the natives answer those as they would.
+ */
+const PARTS = ['href'];
 
 export function disguiseLocation(g: typeof globalThis, href: string, mask: (wrapper: object, native: object) => void): void {
   const WL = (g as { WorkerLocation?: { prototype: object } }).WorkerLocation;
@@ -26,7 +31,7 @@ export function disguiseLocation(g: typeof globalThis, href: string, mask: (wrap
     const name = PARTS[i] as string;
     const d = N.getOwnPropertyDescriptor(proto, name);
     if (!d || typeof d.get !== 'function') continue;
-    const value = getter(N.URL.prototype, name)(url);
+    const value = name === 'href' ? N.urlHref(url) : getter(N.URL.prototype, name)(url);
     const native = d.get;
     const apply = function locationGet(target: () => unknown, self: unknown, args: unknown[]): unknown {
       if (self === where) return value;

@@ -184,16 +184,21 @@ export function wrapWorkers(g: G, deps: WorkerWrapDeps): void {
   }
 
   /** the same worker at a new URL of the same scheme, its hook in front; undefined if it cannot be re-made */
-  function remake(url: string, scheme: string, key: string): { url: string; revoke: boolean } | undefined {
+  function remake(url: string, scheme: string, key: string): { url: string; blob?: string } | undefined {
+    // the fragment is no part of what is fetched; the re-made URL keeps it, so the location's `hash` is the page's
+    const at = N.stringIndexOf(url, '#');
+    const fragment = at < 0 ? '' : N.stringSlice(url, at);
+    const fetched = at < 0 ? url : N.stringSlice(url, 0, at);
     if (scheme === 'blob:') {
-      const read = readBlob(url);
+      const read = readBlob(fetched);
       if (!read) return undefined;
       const blob = new N.Blob([hooked(read.text, url, key)], { __proto__: null, type: read.type } as BlobPropertyBag);
-      return { url: N.reflectApply(createObjectURL, URLCtor, [blob]) as string, revoke: true };
+      const made = N.reflectApply(createObjectURL, URLCtor, [blob]) as string;
+      return { url: made + fragment, blob: made };
     }
-    const read = readData(url);
+    const read = readData(fetched);
     if (!read) return undefined;
-    return { url: 'data:' + read.meta + ',' + encodeURIComponent(hooked(read.text, url, key)), revoke: false };
+    return { url: 'data:' + read.meta + ',' + encodeURIComponent(hooked(read.text, url, key)) + fragment };
   }
 
   const Wrapped = wrap(NativeWorker, {
@@ -240,11 +245,14 @@ export function wrapWorkers(g: G, deps: WorkerWrapDeps): void {
         worker = construct(target, withFirst(args, tt ? tt.forWorker(pending) : made.url), newTarget) as Worker;
       } catch {
         // refused as the page's own URL may not be (a Trusted Types policy that rewrites it): the native decides
-        if (made.revoke) N.reflectApply(revokeObjectURL, URLCtor, [made.url]);
+        if (made.blob) N.reflectApply(revokeObjectURL, URLCtor, [made.blob]);
         return native(trusted ? given : theirs);
       } finally {
         if (tt) tt.done();
       }
+      // the worker holds its script from here (the constructor took the blob URL's entry: measured, a worker whose URL is
+      // revoked right after it is constructed runs): the copy is not kept for the page's lifetime
+      if (made.blob) N.reflectApply(revokeObjectURL, URLCtor, [made.blob]);
       // the link: the first message the worker gets, before anything the page posts (link.ts, portLink)
       try {
         const channel = new Channel();

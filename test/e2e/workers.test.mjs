@@ -137,10 +137,11 @@ for (const [label, query] of [
     const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
     const native = await plain(`${origin}/workers-conformance.html${query}`);
     // Firefox (a known limit, README): an error the browser throws through the hook's WebSocket wrapper has one more
-    // frame, the wrapper's, at line 1 of the worker's own script, where the filter wrote the hook (SpiderMonkey cannot
-    // leave a frame out without giving the error an own `stack`). Exactly one, then the rest must be the same.
+    // frame, the wrapper's, at line 1 of the worker's own script, where the filter (or, for the data: worker, the
+    // document hook) wrote the hook (SpiderMonkey cannot leave a frame out without giving the error an own `stack`).
+    // Exactly one, then the rest must be the same. (The blob: worker's frames name a blob: URL: none is counted.)
     if (browserName === 'firefox')
-      for (const k of ['classic', 'module'])
+      for (const k of ['classic', 'module', 'data'])
         if (typeof withExt[k] === 'object' && typeof native[k] === 'object') {
           assert.equal(withExt[k].stackDepth, native[k].stackDepth + 1, `${k}: the wrapper's one frame`);
           withExt[k].stackDepth = native[k].stackDepth;
