@@ -277,8 +277,10 @@ export async function launchFirefox({ extDir, headless = true, theme } = {}) {
      */
     async openTab(url) {
       await setContext('content');
-      const home = (await send('WebDriver:GetWindowHandle')).value;
-      const { handle } = (await send('WebDriver:NewWindow', { type: 'tab', focus: false })).value;
+      // Marionette answers some commands with `{ value }`, others with the object itself
+      const unwrap = (r) => (r && typeof r === 'object' && 'value' in r ? r.value : r);
+      const home = unwrap(await send('WebDriver:GetWindowHandle'));
+      const { handle } = unwrap(await send('WebDriver:NewWindow', { type: 'tab', focus: false }));
       const inOther = async (fn) => {
         await setContext('content');
         await send('WebDriver:SwitchToWindow', { handle, focus: false });
