@@ -25,23 +25,32 @@ const noProtobufCodegen = {
  * webRequest.filterResponseData: it must be one line (the worker's own line numbers stay as they are), so it is
  * always minified and the build fails if a line break is left in it.
  */
+let workerHookCode: Promise<string> | undefined;
+/** the worker hook's bundle, built once per build (the Firefox document hook carries it for blob:/data: workers) */
+function buildWorkerHook(): Promise<string> {
+  return (workerHookCode ??= (async () => {
+    const { build } = await import('rolldown');
+    const name = browser === 'firefox' ? 'worker-hook-firefox' : 'worker-hook';
+    const out = await build({
+      input: fileURLToPath(new URL(`./src/page/${name}.ts`, import.meta.url)),
+      output: { format: 'iife', minify: browser === 'firefox' || !process.env.WS_LENS_NOMINIFY },
+      write: false,
+      logLevel: 'warn',
+    });
+    let code = out.output[0].code.replace(/\n+$/, '');
+    if (browser === 'firefox') {
+      code = await oneLine(code);
+      if (/[\n\r\u2028\u2029]/.test(code)) throw new Error(`${name}.js has a line break: it would move the worker's own lines`);
+    }
+    return code;
+  })());
+}
 const workerHook = {
   name: 'ws-lens:worker-hook',
   async closeBundle() {
-    const { build } = await import('rolldown');
+    const fs = await import('node:fs');
     const name = browser === 'firefox' ? 'worker-hook-firefox' : 'worker-hook';
-    const file = fileURLToPath(new URL(`./dist/${browser}/${name}.js`, import.meta.url));
-    await build({
-      input: fileURLToPath(new URL(`./src/page/${name}.ts`, import.meta.url)),
-      output: { file, format: 'iife', minify: browser === 'firefox' || !process.env.WS_LENS_NOMINIFY },
-      logLevel: 'warn',
-    });
-    if (browser === 'firefox') {
-      const fs = await import('node:fs');
-      const code = await oneLine(fs.readFileSync(file, 'utf8').replace(/\n+$/, ''));
-      if (/[\n\r\u2028\u2029]/.test(code)) throw new Error(`${name}.js has a line break: it would move the worker's own lines`);
-      fs.writeFileSync(file, code);
-    }
+    fs.writeFileSync(fileURLToPath(new URL(`./dist/${browser}/${name}.js`, import.meta.url)), await buildWorkerHook());
   },
 };
 
@@ -78,7 +87,12 @@ async function oneLine(code: string): Promise<string> {
   return out;
 }
 
-export default defineConfig({
+// Firefox: the document hook (src/page/worker-wrap-firefox.ts) writes the same worker hook bundle in front of the
+// workers the page builds from blob: and data: URLs, which webRequest never sees; it gets it as a constant. A
+// `define`, not a virtual module: crxjs builds the standalone content scripts with none of these plugins, but with
+// this config's `define` (Chromium's debugger covers blob:/data: workers itself, so its constant is empty)
+export default defineConfig(async () => ({
+  define: { __WS_LENS_WORKER_HOOK__: JSON.stringify(browser === 'firefox' ? await buildWorkerHook() : '') },
   plugins: [
     noProtobufCodegen,
     workerHook,
@@ -104,4 +118,4 @@ export default defineConfig({
   },
   // the crxjs dev server is Chrome-only; Firefox uses `vite build --watch` with web-ext run
   server: { port: 5173, strictPort: true },
-});
+}));

@@ -14,6 +14,7 @@ import {
   isPageToPanel,
   isPanelToBackground,
   type BackgroundToBridge,
+  type BridgeHelloReply,
   type BackgroundToPanel,
 } from '../shared/protocol';
 import { createWorkerCapture } from './workers';
@@ -35,7 +36,7 @@ function toPanel(tabId: number, message: BackgroundToPanel): void {
 // Workers: Firefox filters their scripts and their traffic comes through their frame's bridge (workers-firefox.ts);
 // Chromium's reach the panel through the debugger while a panel is open (workers.ts)
 const workers: WorkerCapture =
-  createFirefoxWorkerCapture({ toPanel, bridgePort: (tabId, frameId) => bridges.get(tabId)?.get(frameId) }) ?? createWorkerCapture(toPanel);
+  createFirefoxWorkerCapture({ toPanel, hasPanel: (tabId) => panels.has(tabId), bridgePort: (tabId, frameId) => bridges.get(tabId)?.get(frameId) }) ?? createWorkerCapture(toPanel);
 
 function onPanel(port: Runtime.Port): void {
   let tabId: number | undefined;
@@ -129,7 +130,10 @@ browser.runtime.onConnect.addListener((port) => {
 // A bridge starting up asks whether anyone is listening to its tab; the answer is the only thing it acts on.
 browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender) => {
   if (!isLensMessage(msg) || msg.type !== 'bridge-hello' || sender.tab?.id === undefined) return undefined;
-  return Promise.resolve({ panel: panels.has(sender.tab.id) });
+  const reply: BridgeHelloReply = { panel: panels.has(sender.tab.id) };
+  const shared = workers.sharedChannelsOf?.(senderOrigin(sender));
+  if (shared?.length) reply.shared = shared;
+  return Promise.resolve(reply);
 });
 
 browser.tabs.onRemoved.addListener((tabId) => {

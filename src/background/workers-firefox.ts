@@ -18,6 +18,7 @@
  */
 import browser, { type Runtime, type WebRequest } from 'webextension-polyfill';
 import { originOf } from './workerLink';
+import { hookOffset } from '../shared/hook-offset';
 import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
 import type { WorkerCapture } from './worker-capture';
 
@@ -29,17 +30,20 @@ interface FirefoxWorker {
   frameId: number;
   docId: string;
   url: string;
+  context: 'worker' | 'shared_worker';
 }
 
 interface Deps {
   toPanel(tabId: number, message: BackgroundToPanel): void;
+  /** whether a panel is open on the tab */
+  hasPanel(tabId: number): boolean;
   /** the runtime port of a frame's content bridge */
   bridgePort(tabId: number, frameId: number): Runtime.Port | undefined;
 }
 
 type Filtering = Pick<WebRequest.Static, 'filterResponseData' | 'onBeforeSendHeaders'>;
 
-const DESTS = new Set(['worker']);
+const DESTS = new Set(['worker', 'sharedworker']);
 /** how much of a script is read before the hook is placed (a BOM, a `#!` line and a directive prologue fit) */
 const HEAD_BYTES = 2048;
 
@@ -48,26 +52,7 @@ function secret(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/**
- * Where in the text at the start of a script the hook goes: after a BOM, a `#!` line and the directive prologue
- * (each directive ended by `;` or a line break), and before anything else. Comments and white space before a
- * directive stay where they are.
- */
-export function hookOffset(head: string): number {
-  let i = 0;
-  if (head.charCodeAt(0) === 0xfeff) i = 1;
-  if (head.startsWith('#!', i)) {
-    const nl = head.slice(i).search(/\r\n|[\n\r\u2028\u2029]/);
-    if (nl < 0) return head.length;
-    i += nl + (head.startsWith('\r\n', i + nl) ? 2 : 1);
-  }
-  const directive = /^(?:\s|\/\/[^\n\r\u2028\u2029]*|\/\*[\s\S]*?\*\/)*(?:'[^'\\\n\r]*'|"[^"\\\n\r]*")[ \t]*(?:;|(?=\r|\n|\u2028|\u2029))/;
-  for (;;) {
-    const m = directive.exec(head.slice(i));
-    if (!m) return i;
-    i += m[0].length;
-  }
-}
+export { hookOffset };
 
 export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefined {
   const webRequest = (browser as unknown as { webRequest?: Partial<Filtering> }).webRequest;
@@ -76,6 +61,11 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
 
   /** the discovery channel's name of each frame (`tabId:frameId`): made up when its first worker starts */
   const channels = new Map<string, string>();
+  /**
+   * the SharedWorker channel of each origin: a SharedWorker serves every tab of its origin, and its script's request
+   * names no tab (`tabId -1`), so every bridge of a frame of that origin listens on it (told now, and at its start)
+   */
+  const sharedChannels = new Map<string, string>();
   /**
    * asks a realm whether the hook is in (worker-hook-firefox.ts); the page never sees a filtered script. A URL of a
    * scheme no WebSocket takes: the native throws a SyntaxError at once, opening nothing (a relative one would be
@@ -150,12 +140,26 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
   webRequest.onBeforeSendHeaders.addListener(
     (d) => {
       const dest = d.requestHeaders?.find((h) => h.name.toLowerCase() === 'sec-fetch-dest')?.value;
-      if (!dest || !DESTS.has(dest) || d.tabId < 0 || off.has(d.tabId)) return undefined;
-      const key = `${d.tabId}:${d.frameId}`;
-      let name = channels.get(key);
-      if (!name) channels.set(key, (name = 'wslens-' + secret()));
-      const message: BackgroundToBridge = envelope({ type: 'worker-channel' as const, name });
-      browser.tabs.sendMessage(d.tabId, message, { frameId: d.frameId }).catch(() => {});
+      if (!dest || !DESTS.has(dest)) return undefined;
+      let name: string | undefined;
+      if (dest === 'sharedworker') {
+        const origin = originOf(d.url);
+        if (origin === 'null') return undefined;
+        name = sharedChannels.get(origin);
+        if (!name) sharedChannels.set(origin, (name = 'wslens-' + secret()));
+        const message: BackgroundToBridge = envelope({ type: 'worker-channel' as const, name, shared: origin });
+        // every tab: a bridge of another origin leaves it (the Workers switch is per tab; a SharedWorker is no tab's)
+        void browser.tabs.query({}).then((all) => {
+          for (const t of all) if (t.id !== undefined) browser.tabs.sendMessage(t.id, message).catch(() => {});
+        });
+      } else {
+        if (d.tabId < 0 || off.has(d.tabId)) return undefined;
+        const key = `${d.tabId}:${d.frameId}`;
+        name = channels.get(key);
+        if (!name) channels.set(key, (name = 'wslens-' + secret()));
+        const message: BackgroundToBridge = envelope({ type: 'worker-channel' as const, name });
+        browser.tabs.sendMessage(d.tabId, message, { frameId: d.frameId }).catch(() => {});
+      }
       const config = JSON.stringify({ channel: name, realm });
       // an arrow function of its own: the worker's top-level declarations, `this` and module code stay the worker's
       filter(
@@ -175,7 +179,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
   });
 
   const hello = (w: FirefoxWorker) => {
-    const doc = { docId: w.docId, url: w.url, origin: originOf(w.url), context: 'worker' as const };
+    const doc = { docId: w.docId, url: w.url, origin: originOf(w.url), context: w.context };
     deps.toPanel(w.tabId, envelope({ type: 'from-frame' as const, frameId: w.frameId, message: envelope({ type: 'hello' as const, doc }) }));
   };
 
@@ -183,6 +187,19 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
     if (typeof docId !== 'string') return undefined;
     for (const w of tabs.get(tabId)?.byFrame.values() ?? []) if (w.bridgeFrameId === bridgeFrameId && w.bridgeDocId === bridgeDocId && w.docId === docId) return w;
     return undefined;
+  };
+
+  /**
+   * The tab's panel went away: a SharedWorker it showed is unsubscribed (through this tab's bridge) only if no other
+   * tab's panel shows it (the bridge leaves shared ones subscribed when its panel goes)
+   */
+  const release = (tabId: number) => {
+    for (const w of tabs.get(tabId)?.byFrame.values() ?? []) {
+      if (w.context !== 'shared_worker') continue;
+      let watched = false;
+      for (const [other, t] of tabs) if (other !== tabId && deps.hasPanel(other)) for (const x of t.byFrame.values()) if (x.docId === w.docId) watched = true;
+      if (!watched) browser.tabs.sendMessage(tabId, envelope({ type: 'worker-release' as const, docId: w.docId }), { frameId: w.bridgeFrameId }).catch(() => {});
+    }
   };
 
   const status = (tabId: number, on: boolean) =>
@@ -196,7 +213,10 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
       status(tabId, true);
     },
     stop(tabId, tell = false) {
-      if (!tell) return void off.delete(tabId);
+      if (!tell) {
+        release(tabId);
+        return void off.delete(tabId);
+      }
       off.add(tabId);
       status(tabId, false);
     },
@@ -205,6 +225,10 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
       status(tabId, false);
     },
     isWorkerFrame: (frameId) => frameId < 0,
+    sharedChannelsOf: (origin) => {
+      const name = sharedChannels.get(origin);
+      return name ? [name] : [];
+    },
     defaultOn: true,
     deliver(tabId, frameId, message: PanelToPage) {
       const w = tabs.get(tabId)?.byFrame.get(frameId);
@@ -223,11 +247,14 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
         } catch {
           origin = undefined;
         }
-        if (!origin || origin !== bridgeOrigin || !bridgeDocId || msg.docId === bridgeDocId) return true;
+        // a data: worker (its origin is opaque) can only have come through its document hook's port (a BroadcastChannel
+        // of the page's origin does not reach it): the page's own data: URL, like a blob: one, is of the bridge's frame
+        const opaque = origin === 'null' && msg.url !== undefined && msg.url.slice(0, 5).toLowerCase() === 'data:';
+        if (!origin || (origin !== bridgeOrigin && !opaque) || !bridgeDocId || msg.docId === bridgeDocId) return true;
         let w = ofBridge(tabId, bridgeFrameId, bridgeDocId, msg.docId);
         if (!w) {
           const t = tab(tabId);
-          w = { tabId, bridgeFrameId, bridgeDocId, frameId: t.next--, docId: msg.docId, url: msg.url! };
+          w = { tabId, bridgeFrameId, bridgeDocId, frameId: t.next--, docId: msg.docId, url: msg.url!, context: msg.context === 'shared_worker' ? 'shared_worker' : 'worker' };
           t.byFrame.set(w.frameId, w);
         }
         hello(w);

@@ -12,7 +12,9 @@ import {
   isPageToPanel,
   isPanelToPage,
   isWorkerLinkOpen,
+  isWorkerPortHandOver,
   workerChannel,
+  type BridgeHelloReply,
   type PageToPanel,
   type PanelToPage,
   type WorkerLinkOpen,
@@ -39,12 +41,16 @@ window.addEventListener(
     hookPort.onmessage = (m) => {
       // The hook speaks for its own document only, and never introduces one: `hello` is the bridge's alone.
       const msg: unknown = m.data;
+      if (isWorkerPortHandOver(msg) && m.ports[0]) return adoptWorkerPort(m.ports[0]);
       if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === docId) bg.postMessage(msg);
     };
     void browser.runtime
       .sendMessage(envelope({ type: 'bridge-hello' }))
       .then((reply) => {
-        if ((reply as { panel?: boolean } | undefined)?.panel) attach();
+        const r = reply as BridgeHelloReply | undefined;
+        // Firefox: the SharedWorkers of this origin running already (a tab that connects later to one still sees it)
+        for (const name of Array.isArray(r?.shared) ? r.shared : []) if (typeof name === 'string') listenForWorkers(name, true);
+        if (r?.panel) attach();
       })
       .catch(() => {});
   },
@@ -62,9 +68,33 @@ function toHook(message: PanelToPage): void {
 // Only the hooks know the names, and a hook speaks for its own document only: what it says on its channel is
 // relayed if it carries that document's id, and a `hello` never is.
 const discovery = new Map<string, BroadcastChannel>();
-const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel }>();
+const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel | MessagePort; shared?: boolean }>();
 
-function listenForWorkers(name: string): void {
+// Firefox: a worker the page built from a blob: or data: URL, hooked by this frame's document hook, which hands this
+// bridge the worker's port (src/page/worker-wrap-firefox.ts). Its first word is `link-open`; after that only messages
+// of that document pass, as on a channel.
+function adoptWorkerPort(port: MessagePort): void {
+  let id: string | undefined;
+  port.onmessage = (m) => {
+    const msg: unknown = m.data;
+    if (id === undefined) {
+      if (!isWorkerLinkOpen(msg) || typeof msg.url !== 'string' || msg.docId === docId || workers.has(msg.docId)) return;
+      id = msg.docId;
+      workers.set(id, { open: envelope({ type: 'link-open' as const, docId: id, url: msg.url }), traffic: port });
+      if (bg) bg.postMessage(workers.get(id)!.open);
+      return;
+    }
+    if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === id) bg.postMessage(msg);
+  };
+}
+
+/**
+ * `shared`: a SharedWorker's channel (the background names one per origin and tells every bridge of that origin). A
+ * SharedWorker serves every tab of its origin: each bridge listening relays it to its own tab's panel, and the
+ * background says when the last panel showing it let go (`worker-release`), so one tab's panel closing does not
+ * unsubscribe it for the others.
+ */
+function listenForWorkers(name: string, shared = false): void {
   if (discovery.has(name)) return;
   const channel = new BroadcastChannel(name);
   discovery.set(name, channel);
@@ -78,7 +108,9 @@ function listenForWorkers(name: string): void {
         const msg: unknown = m.data;
         if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === id) bg.postMessage(msg);
       };
-      workers.set(id, { open: envelope({ type: 'link-open' as const, docId: id, url: open.url }), traffic });
+      const said: WorkerLinkOpen = envelope({ type: 'link-open' as const, docId: id, url: open.url });
+      if (shared) said.context = 'shared_worker';
+      workers.set(id, { open: said, traffic, shared });
       if (bg) bg.postMessage(workers.get(id)!.open);
     }
   };
@@ -102,7 +134,11 @@ function attach(): void {
 
 browser.runtime.onMessage.addListener((msg: unknown) => {
   if (!isBackgroundToBridge(msg)) return;
-  if (msg.type === 'worker-channel') listenForWorkers(msg.name);
+  if (msg.type === 'worker-channel') {
+    if (msg.shared === undefined || msg.shared === location.origin) listenForWorkers(msg.name, msg.shared !== undefined);
+  } else if (msg.type === 'worker-release') {
+    if (workers.get(msg.docId)?.shared) toHook(envelope({ type: 'command' as const, docId: msg.docId, cmd: 'unsubscribe' as const }));
+  }
   else if (msg.type === 'panel-present') attach();
   else detach();
 });
@@ -116,5 +152,6 @@ function detach(): void {
   }
   bg = undefined;
   toHook(envelope({ type: 'command' as const, docId, cmd: 'unsubscribe' as const }));
-  for (const id of workers.keys()) toHook(envelope({ type: 'command' as const, docId: id, cmd: 'unsubscribe' as const }));
+  // a SharedWorker may still be watched from another tab: the background releases it when the last panel goes
+  for (const [id, w] of workers) if (!w.shared) toHook(envelope({ type: 'command' as const, docId: id, cmd: 'unsubscribe' as const }));
 }

@@ -18,6 +18,10 @@ import { windowLink, type Link } from './link';
 export interface InstallOptions {
   /** Firefox workers: see AdapterContext.realmKey */
   realmKey?: string;
+  /** the toString disguise to use, when the caller wraps more of the global with it (worker-hook-firefox.ts) */
+  mask?: ReturnType<typeof maskToString>;
+  /** more wrappers of the global, given the disguise and the link (Firefox: worker-wrap-firefox.ts) */
+  extend?: (mask: ReturnType<typeof maskToString>, post: (msg: unknown, transfer: Transferable[]) => void) => void;
 }
 
 export function install(g: HookGlobal, link?: Link, options?: InstallOptions): void {
@@ -39,7 +43,7 @@ export function install(g: HookGlobal, link?: Link, options?: InstallOptions): v
     wall: () => N.timeOrigin + N.perfNow(),
   });
 
-  const adapterContext = { dom, sockets, recorder, control, mask: maskToString(), realmKey: options?.realmKey };
+  const adapterContext = { dom, sockets, recorder, control, mask: options?.mask ?? maskToString(), realmKey: options?.realmKey };
   hookWebSocket(g, adapterContext);
   try {
     hookWebSocketStream(g, adapterContext);
@@ -69,4 +73,5 @@ export function install(g: HookGlobal, link?: Link, options?: InstallOptions): v
 
   const onCommand = createCommands({ docId, post: (msg) => toPanel(msg), sockets, recorder, control, rulesUsed });
   toPanel = (link ?? windowLink(g, dom))(docId, (data) => onCommand(clean(data)), recorder.fault);
+  options?.extend?.(adapterContext.mask, (msg, transfer) => (toPanel as (m: unknown, t: Transferable[]) => void)(msg, transfer));
 }

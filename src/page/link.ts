@@ -16,7 +16,7 @@ import { HANDSHAKE_KEY, PROTOCOL_VERSION, SOURCE, workerChannel } from '../share
 export type Link = (docId: string, receive: (data: unknown) => void, fault: (err: unknown) => void) => Post;
 
 export function windowLink(g: typeof globalThis, dom: Dom): Link {
-  const portPostMessage = uncurry(g.MessagePort.prototype.postMessage);
+  const portPostMessage = uncurry(g.MessagePort.prototype.postMessage) as (p: MessagePort, msg: unknown, transfer: Transferable[]) => void;
   const portStart = uncurry(g.MessagePort.prototype.start);
   const windowPostMessage = uncurry(g.postMessage) as (w: unknown, msg: unknown, origin: string, transfer: Transferable[]) => void;
   const Channel = g.MessageChannel;
@@ -32,7 +32,8 @@ export function windowLink(g: typeof globalThis, dom: Dom): Link {
     });
     portStart(port);
     windowPostMessage(g, { [HANDSHAKE_KEY]: true, source: SOURCE, v: PROTOCOL_VERSION, docId }, '*', [channel.port2]);
-    return (msg) => portPostMessage(port, msg);
+    // Firefox: a blob:/data: worker's port goes to the bridge this way too (worker-wrap-firefox.ts, handOver)
+    return ((msg: unknown, transfer?: Transferable[]) => portPostMessage(port, msg, transfer ?? [])) as Post;
   };
 }
 
@@ -101,5 +102,53 @@ export function broadcastLink(g: typeof globalThis, name: string): Link {
     });
     hello();
     return (msg) => post(traffic, msg);
+  };
+}
+
+/**
+ * A worker's link (Firefox, a worker the page built from a blob: or data: URL): a MessagePort the document hook's
+ * Worker wrapper posts to the worker right after constructing it, before the page can post anything
+ * (worker-wrap-firefox.ts); its other end is the frame's content bridge. A data: worker's origin is opaque, so no
+ * BroadcastChannel of the page's origin reaches it: the port does, for both. The hook listens on the worker's global
+ * before any of the worker's code, and takes the first trusted message that is `key` with a port, stopping it there:
+ * the worker's own listeners never see it (measured, docs/reach-findings.md §9 (b)). `url` is the URL the page gave
+ * (the worker's own is the re-made one).
+ */
+export function portLink(g: typeof globalThis, key: string, url: string): Link {
+  const dom = captureDom(g as HookGlobal);
+  const portPost = uncurry(g.MessagePort.prototype.postMessage) as (p: MessagePort, msg: unknown) => void;
+  const portStart = uncurry(g.MessagePort.prototype.start);
+  const removeEventListener = uncurry(g.EventTarget.prototype.removeEventListener) as (t: EventTarget, type: string, fn: (e: never) => void) => void;
+  const ports = getter(g.MessageEvent.prototype, 'ports') as (e: MessageEvent) => readonly MessagePort[];
+  let port: MessagePort | undefined;
+  let opened: ((p: MessagePort) => void) | undefined;
+  const take = (e: MessageEvent) => {
+    if (port) return;
+    const p = ports(e)[0];
+    // isTrusted is an own, unforgeable property of each event
+    if (!p || e.isTrusted !== true || dom.messageEventData(e) !== key) return;
+    dom.stopImmediatePropagation(e);
+    removeEventListener(g, 'message', take);
+    port = p;
+    opened?.(p);
+  };
+  dom.addEventListener(g, 'message', take);
+  return (docId, receive, fault) => {
+    opened = (p) => {
+      dom.addEventListener(p, 'message', (e: MessageEvent) => {
+        try {
+          receive(dom.messageEventData(e));
+        } catch (err) {
+          fault(err);
+        }
+      });
+      portStart(p);
+      portPost(p, { __proto__: null, source: SOURCE, v: PROTOCOL_VERSION, type: 'link-open', docId, url });
+    };
+    if (port) opened(port);
+    // the recorder posts only once a panel subscribed, which comes over the port
+    return (msg) => {
+      if (port) portPost(port, msg);
+    };
   };
 }

@@ -349,6 +349,8 @@ export type WorkerLinkOpen = {
    * filtered script's first statement). The background checks that it is of the bridge's frame's origin.
    */
   url?: string;
+  /** Firefox: set by the content bridge (never taken from the hook) when it heard the worker on a SharedWorker's channel */
+  context?: 'shared_worker';
 };
 
 export function isWorkerLinkOpen(x: unknown): x is WorkerLinkOpen {
@@ -377,14 +379,39 @@ export function workerChannel(name: string, docId: string): string {
   return name + '/' + docId;
 }
 
+/**
+ * Firefox, document hook -> its content bridge, over the hook's own port, with a MessagePort transferred: the link
+ * of a worker the page built from a blob: or data: URL (src/page/worker-wrap-firefox.ts). The worker's hook says
+ * `link-open` on that port, then carries its traffic on it.
+ */
+export type WorkerPortHandOver = { source: typeof SOURCE; v: number; type: 'worker-port' };
+
+export function isWorkerPortHandOver(x: unknown): x is WorkerPortHandOver {
+  return isLensMessage(x) && x.type === 'worker-port';
+}
+
 /** Background -> content bridges of a tab, by tabs.sendMessage: a panel came or went; a worker channel to listen on. */
 export type BackgroundToBridge =
   | { source: typeof SOURCE; v: number; type: 'panel-present' }
   | { source: typeof SOURCE; v: number; type: 'panel-gone' }
-  | { source: typeof SOURCE; v: number; type: 'worker-channel'; name: string };
+  | {
+      source: typeof SOURCE;
+      v: number;
+      type: 'worker-channel';
+      name: string;
+      /**
+       * a SharedWorker's channel: the origin it serves (every bridge of a frame of that origin listens; a SharedWorker
+       * belongs to no tab, webRequest says `tabId -1` of its script)
+       */
+      shared?: string;
+    }
+  /** Firefox: no panel of this tab shows that SharedWorker's document any more (the last one let go): unsubscribe it */
+  | { source: typeof SOURCE; v: number; type: 'worker-release'; docId: string };
 
 /** Content bridge -> background over runtime.sendMessage at start-up: is a panel listening to my tab? */
 export type BridgeToBackground = { source: typeof SOURCE; v: number; type: 'bridge-hello' };
+/** Background -> content bridge, the answer to `bridge-hello`: Firefox adds the SharedWorker channels of its origin. */
+export type BridgeHelloReply = { panel: boolean; shared?: string[] };
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -456,7 +483,9 @@ export function isBackgroundToPanel(x: unknown): x is BackgroundToPanel {
 
 export function isBackgroundToBridge(x: unknown): x is BackgroundToBridge {
   if (!isLensMessage(x)) return false;
-  if (x.type === 'worker-channel') return typeof (x as Record<string, unknown>).name === 'string';
+  const m = x as Record<string, unknown>;
+  if (x.type === 'worker-channel') return typeof m.name === 'string' && (m.shared === undefined || typeof m.shared === 'string');
+  if (x.type === 'worker-release') return typeof m.docId === 'string';
   return x.type === 'panel-present' || x.type === 'panel-gone';
 }
 

@@ -111,6 +111,12 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
     pageEval(src, ...args) {
       return page.evaluate(`(${src})(...${JSON.stringify(args)})`);
     },
+    /** a second tab (a page of its own, no DevTools): `eval(src)` runs `src` (a function's text) there */
+    async openTab(url) {
+      const other = await browser.newPage();
+      await other.goto(url, { waitUntil: 'load', timeout: 20000 });
+      return { eval: (src) => other.evaluate(`(${src})()`), close: () => other.close() };
+    },
     async openPanel() {
       // DevTools auto-opens for the tab; its frontend is ES modules with no UI global: import the legacy UI
       // module inside the DevTools page, and poll, because InspectorView.instance() throws until it has booted.
@@ -264,6 +270,40 @@ export async function launchFirefox({ extDir, headless = true, theme } = {}) {
       });
       if (r.value.e) throw new Error(r.value.e);
       return r.value.v;
+    },
+    /**
+     * A second tab, opened in the background (the toolbox's tab stays the selected one): `eval(src)` runs `src` (a
+     * function's text, may return a promise) there, with Marionette switched to it only for that call.
+     */
+    async openTab(url) {
+      await setContext('content');
+      // Marionette answers some commands with `{ value }`, others with the object itself
+      const unwrap = (r) => (r && typeof r === 'object' && 'value' in r ? r.value : r);
+      const home = unwrap(await send('WebDriver:GetWindowHandle'));
+      const { handle } = unwrap(await send('WebDriver:NewWindow', { type: 'tab', focus: false }));
+      const inOther = async (fn) => {
+        await setContext('content');
+        await send('WebDriver:SwitchToWindow', { handle, focus: false });
+        try {
+          return await fn();
+        } finally {
+          await send('WebDriver:SwitchToWindow', { handle: home, focus: false });
+        }
+      };
+      await inOther(() => send('WebDriver:Navigate', { url }));
+      return {
+        eval: (src) =>
+          inOther(async () => {
+            const r = await send('WebDriver:ExecuteAsyncScript', {
+              script: `const done = arguments[arguments.length - 1];
+                Promise.resolve().then(() => (${src})()).then((v) => done({ v }), (e) => done({ e: String(e && e.stack || e) }));`,
+              args: [],
+            });
+            if (r.value.e) throw new Error(r.value.e);
+            return r.value.v;
+          }),
+        close: () => inOther(() => send('WebDriver:CloseWindow')),
+      };
     },
     async openPanel() {
       const r = await chromeEval(

@@ -9,7 +9,13 @@
       r[k] = `threw ${e.name}: ${e.message}`;
     }
   };
-  q('href', () => self.location.href.replace(/^blob:.*$/, 'blob:(url)'));
+  // a blob: URL is new each run, a data: one is long: the page checks that the worker's location is the URL it gave
+  q('href', () => self.location.href.replace(/^blob:.*$/, 'blob:(url)').replace(/^data:.*$/s, 'data:(url)'));
+  q('rawHref', () => self.location.href);
+  // (Chromium's pathname of a blob: worker holds the blob's UUID, new each run)
+  q('locationParts', () => ['protocol', 'host', 'pathname', 'search', 'hash'].map((k) => self.location[k].replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/g, '(uuid)').slice(0, 40)).join('|'));
+  q('locationString', () => String(self.location) === self.location.href);
+  q('locationLook', () => [String(Object.getOwnPropertyDescriptor(WorkerLocation.prototype, 'href').get), Object.getOwnPropertyDescriptor(WorkerLocation.prototype, 'href').get.name, String(WorkerLocation.prototype.toString)]);
   q('origin', () => self.origin);
   q('isolated', () => self.crossOriginIsolated);
   q('globals', () => Object.getOwnPropertyNames(self).sort().join(','));
