@@ -46,4 +46,9 @@ const digest = 'artifacts/e2e-failures.txt';
 if (results.some((r) => r.name === 'end-to-end' && !r.ok) && fs.existsSync(digest)) {
   console.log(`\n=== failed scenarios\n${fs.readFileSync(digest, 'utf8').split('\n').slice(0, 40).join('\n')}`);
 }
+// scenarios that failed once and passed when run again (CI re-runs a failure once): never silent
+const flaky = 'artifacts/e2e-flaky.txt';
+if (results.some((r) => r.name === 'end-to-end') && fs.existsSync(flaky) && fs.readFileSync(flaky, 'utf8').trim()) {
+  console.log(`\n=== flaky scenarios (failed once, passed when run again)\n${fs.readFileSync(flaky, 'utf8').split('\n').slice(0, 20).join('\n')}`);
+}
 process.exit(failed || results.length < steps.length ? 1 : 0);

@@ -44,7 +44,14 @@ export function FrameTable() {
     sockets: v.revisions.sockets,
   }));
   const scroller = useRef<HTMLDivElement>(null);
-  const [follow, setFollow] = useState(true);
+  const [follow, setFollowState] = useState(true);
+  // The effect below runs after paint, so a render committed before the user scrolled up would scroll back down
+  // and its scroll event would turn following on again: the effect and onScroll read this ref, never a closure.
+  const following = useRef(true);
+  const setFollow = (on: boolean) => {
+    following.current = on;
+    setFollowState(on);
+  };
   const { shown: count, total } = panel.counts();
   // the column headers are the grid's first row, sticky at the top of the scroller: the rows start one row down
   const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: 12, scrollMargin: ROW, getScrollElement: () => scroller.current });
@@ -53,12 +60,12 @@ export function FrameTable() {
   // virtualiser's known total size (the browser clamps it): scrollToIndex measures and re-measures, forcing a
   // layout per render, which made the longest tasks under a flood.
   useEffect(() => {
-    if (follow && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize() + ROW;
+    if (following.current && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize() + ROW;
   });
   const onScroll = () => {
     const el = scroller.current!;
     const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - ROW * 1.5;
-    if (atEnd !== follow) setFollow(atEnd);
+    if (atEnd !== following.current) setFollow(atEnd);
   };
 
   const select = (idx: number) => {

@@ -55,11 +55,8 @@ function failuresIn(tap, browser) {
   });
   return found;
 }
-const t0 = Date.now();
-for (const browser of browsers) {
-  console.log(`\n--- ${browser}`);
-  // the spec reporter for people, TAP to a file for the counts below
-  const tap = path.join(artifacts, `e2e-${browser}.tap`);
+/** One run of node:test in one browser; resolves to the TAP report's text and the runner's exit status. */
+async function runTests(browser, pattern, tap) {
   const child = spawn(
     process.execPath,
     [
@@ -69,26 +66,58 @@ for (const browser of browsers) {
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
       `--test-reporter-destination=${tap}`,
-      ...(only ? [`--test-name-pattern=${escapeRegExp(only)}`] : []),
+      ...(pattern ? [`--test-name-pattern=${pattern}`] : []),
       ...testFiles,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, WS_LENS_BROWSER: browser } },
   );
-  // with --only, the scenarios left out are reported as skipped: not worth a line each
+  // with a pattern, the scenarios left out are reported as skipped: not worth a line each
   readline.createInterface({ input: child.stdout }).on('line', (line) => {
     if (!line.endsWith(NOT_CHOSEN)) console.log(line);
   });
   const status = await new Promise((resolve) => child.on('close', resolve));
-  const counts = fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '';
+  return { status, counts: fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '' };
+}
+const failedNames = (tap) =>
+  tap
+    .split('\n')
+    .map((l) => /^\s*not ok \d+ - (.*)$/.exec(l)?.[1])
+    .filter((n) => n && !n.endsWith(NOT_CHOSEN));
+
+// CI=true: a scenario that failed is run once more, alone, in a fresh browser. One that passes then is counted as
+// passed and listed as flaky, loudly, at the end; one that fails again fails the suite. Only the exact names that
+// failed are re-run, so a scenario that always fails still fails.
+const RETRY = process.env.CI === 'true' || process.env.WS_LENS_E2E_RETRY === '1';
+const flaky = [];
+const t0 = Date.now();
+for (const browser of browsers) {
+  console.log(`\n--- ${browser}`);
+  // the spec reporter for people, TAP to a file for the counts below
+  const tap = path.join(artifacts, `e2e-${browser}.tap`);
+  const { status, counts } = await runTests(browser, only && escapeRegExp(only), tap);
   for (const k of Object.keys(totals)) totals[k] += Number(new RegExp(`^# ${k} (\\d+)$`, 'm').exec(counts)?.[1] ?? 0);
   totals.skipped -= counts.split('\n').filter((l) => l.endsWith(NOT_CHOSEN)).length;
   if (status !== 0 && !/^# fail [1-9]/m.test(counts)) totals.fail++; // the runner itself failed (no counts)
-  failures.push(...failuresIn(counts, browser));
+  let failed = failuresIn(counts, browser);
+  const names = failedNames(counts);
+  if (RETRY && names.length && names.length <= 5) {
+    console.log(`\n--- ${browser}, once more: ${names.join('; ')}`);
+    const again = await runTests(browser, `^(${names.map(escapeRegExp).join('|')})$`, path.join(artifacts, `e2e-${browser}-retry.tap`));
+    const still = new Set(failedNames(again.counts));
+    const passedNow = names.filter((n) => !still.has(n) && new RegExp(`^ok \\d+ - ${escapeRegExp(n)}$`, 'm').test(again.counts));
+    for (const n of passedNow) flaky.push(`${browser}: ${n}\n    first run: ${failed.find((f) => f.startsWith(`${browser}: ${n}\n`) || f === `${browser}: ${n}`)?.split('\n').slice(1, 2).join('').trim()}`);
+    failed = failed.filter((f) => !passedNow.some((n) => f === `${browser}: ${n}` || f.startsWith(`${browser}: ${n}\n`)));
+    totals.fail -= passedNow.length;
+    totals.pass += passedNow.length;
+  }
+  failures.push(...failed);
 }
+fs.writeFileSync(path.join(artifacts, 'e2e-flaky.txt'), flaky.join('\n'));
+if (flaky.length) console.log(`\nFLAKY: failed once, passed when run again alone (look into these):\n${flaky.join('\n')}`);
 // what failed, short, last: CI keeps only the tail of the output (scripts/test.mjs prints this file again at the end)
 const digest = path.join(artifacts, 'e2e-failures.txt');
 fs.writeFileSync(digest, failures.join('\n'));
 if (failures.length) console.log(`\nfailed:\n${failures.join('\n')}`);
 console.log(`\nend-to-end in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-console.log(`e2e: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}`);
+console.log(`e2e: ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${flaky.length ? `, ${flaky.length} flaky (passed when run again)` : ''}${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}`);
 process.exit(totals.fail || totals.cancelled ? 1 : 0);

@@ -19,8 +19,17 @@ const FIXED_UUID = '5c0a1d7e-7e57-4a11-9e00-000000000001';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How much slower than a developer's machine the one running the suite may be: every wait's timeout is multiplied
+ * by it. CI's machines have run the suite three times slower than ours (1,840 s against 615 s for the same commit),
+ * and a wait that takes 4 s here timed out at 10 s there. It only lengthens how long a wait may take: a condition
+ * that never holds still fails.
+ */
+export const SLOWDOWN = Number(process.env.WS_LENS_E2E_SLOWDOWN || (process.env.CI ? 3 : 1));
+
 /** Poll `fn` until it returns something truthy; on timeout say what was last seen. */
 export async function waitFor(fn, { timeout = 10000, interval = 100, message = 'condition' } = {}) {
+  timeout *= SLOWDOWN;
   const end = Date.now() + timeout;
   let last;
   let lastError;

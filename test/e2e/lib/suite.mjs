@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { root } from '../../../scripts/env.mjs';
 import { PanelPage } from './panel.mjs';
 import { startServer } from './server.mjs';
-import { launchSession } from './sessions.mjs';
+import { SLOWDOWN, launchSession } from './sessions.mjs';
 
 export const browserName = process.env.WS_LENS_BROWSER || 'chromium';
 // WS_LENS_DIST points the suite at another build (say, the last release's, to show a new test fails there)
@@ -47,7 +47,7 @@ async function plain(url) {
 /** `session` is handed to launchSession (say { theme: 'dark' }). */
 export function scenario(name, run, { timeout = SCENARIO_TIMEOUT_MS, session = {} } = {}) {
   serveThisFile();
-  test(name, { timeout }, async (t) => {
+  test(name, { timeout: timeout * SLOWDOWN }, async (t) => {
     const s = await launchSession(browserName, { ...session, extDir });
     if (s.version && !versionShown) t.diagnostic(`${browserName} ${s.version}`);
     versionShown = true;
