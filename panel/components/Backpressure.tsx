@@ -1,21 +1,17 @@
 import { usePanel, useView } from './hooks/usePanel';
 import { rate } from '../store/log';
 import { formatBytes } from '../lib/format';
+import { stepPath } from '../lib/stepChart';
 import type { Socket } from '../store/model';
 
 const W = 220;
 const H = 44;
 
-/** bufferedAmount over the last samples: sends as ticks, the drain as the falling line. */
+/** bufferedAmount over the last samples, as steps (each value holds until the next sample); sends as ticks. */
 function Chart({ s }: { s: Socket }) {
   const pts = s.buffered;
   if (pts.length < 2) return <svg class="chart" width={W} height={H} aria-hidden="true" />;
-  const t0 = pts[0].time;
-  const span = Math.max(1, pts[pts.length - 1].time - t0);
-  const max = Math.max(1, ...pts.map((p) => p.amount));
-  const x = (t: number) => ((t - t0) / span) * (W - 2) + 1;
-  const y = (a: number) => H - 2 - (a / max) * (H - 6);
-  const line = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.time).toFixed(1)},${y(p.amount).toFixed(1)}`).join('');
+  const { d: line, max, x } = stepPath(pts, W, H);
   return (
     <svg class="chart" width={W} height={H} role="img" aria-label={`bufferedAmount over time, peak ${formatBytes(max)}`}>
       <path d={line} class="chart-line" />

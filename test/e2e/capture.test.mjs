@@ -158,7 +158,11 @@ scenario('bufferedAmount is sampled after a send until it drains', async (s, pan
   assert.equal(shown, after, `the panel shows the bufferedAmount the page saw right after send (${after})`);
   // it drains to 0, and the readout says so
   await panel.waitFor(`(w) => w.document.querySelector('[data-testid=buffered-amount]').textContent === '0'`, { timeout: 20000 });
-  if (after > 0) await panel.waitFor(`(w) => w.document.querySelector('.chart path') !== null`);
+  if (after > 0) {
+    // drawn as steps: each sample holds until the next (a ramp would show bytes queued that never were)
+    const d = await panel.waitFor(`(w) => w.document.querySelector('.chart path')?.getAttribute('d')`);
+    assert.match(d, /^M[\d.]+,[\d.]+(H[\d.]+V[\d.]+)+$/, `the chart's line is level runs and vertical steps: ${d}`);
+  }
 });
 
 /** A 10 MB frame: a preview at once, the whole payload on demand. */
