@@ -7,6 +7,7 @@
 //   devtools          no extension, DevTools open (its default panel): what DevTools itself costs the page, since
 //                     it instruments every WebSocket frame whichever panel is shown
 //   devtools-network  no extension, DevTools open on Chrome's own Network panel (the reference row)
+//   stacks            as `open`, with *Send stacks* on (a stack taken per send()); only in the scenarios that send
 // Page-side time is the page's own measure: from asking the server for the traffic to its handler seeing the last
 // frame. Ratios are medians against `none`. Panel figures come from the live store in the panel.
 import fs from 'node:fs';
@@ -19,7 +20,9 @@ import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 const smoke = process.argv.includes('--smoke');
 const RUNS = smoke ? 1 : Number(process.env.RUNS || 5);
 const WARMUP = smoke ? 0 : 1;
-const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-network'];
+const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-network', 'stacks'];
+/** the variants a scenario runs in unless it names its own: `stacks` differs from `open` only when the page sends */
+const RECEIVING = VARIANTS.filter((v) => v !== 'stacks');
 const SCENARIOS = smoke
   ? [
       { id: 'burst20k', label: '2,000 small frames (smoke)', q: 'mode=text&n=2000', frames: 2000 },
@@ -28,6 +31,7 @@ const SCENARIOS = smoke
       { id: 'big10mb', label: 'one 1 MB frame (smoke)', q: 'mode=big&bytes=1048576', frames: 1 },
       { id: 'socketio20k', label: '2,000 Socket.IO events (smoke)', q: 'mode=sio&n=2000', frames: 2001 },
       { id: 'phoenix20k', label: '2,000 Phoenix broadcasts (smoke)', q: 'mode=phx&n=2000', frames: 2001 },
+      { id: 'send20k', label: 'the page sends 2,000 (smoke)', q: 'mode=send&n=2000', frames: 2001, variants: VARIANTS },
     ]
   : [
       { id: 'burst20k', label: '20,000 small frames', q: 'mode=text&n=20000', frames: 20000 },
@@ -38,6 +42,8 @@ const SCENARIOS = smoke
       { id: 'socketio20k', label: '20,000 Socket.IO events', q: 'mode=sio&n=20000', frames: 20001 },
       // and in Phoenix's (serializer v2 arrays, detected from the join reply): a decoder added with the decoders issue
       { id: 'phoenix20k', label: '20,000 Phoenix broadcasts', q: 'mode=phx&n=20000', frames: 20001 },
+      // the page's own send() in a loop, to the server's count of them: what a stack per send costs (issue 17)
+      { id: 'send20k', label: 'the page sends 20,000', q: 'mode=send&n=20000', frames: 20001, variants: VARIANTS },
     ];
 // BENCH_ONLY=phoenix20k,socketio20k runs only those scenarios (then the memory and latency runs): a partial result
 const ONLY = process.env.BENCH_ONLY?.split(',');
@@ -136,7 +142,7 @@ const PANEL_PROBE = `(w) => {
   return true;
 }`;
 // \`decoded\`: frames a protocol decoder read (the Socket.IO scenario must have all of them decoded to mean anything)
-const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length }; }`;
+const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length }; }`;
 const PANEL_HEAP = `(w) => { if (w.gc) { w.gc(); w.gc(); } return w.performance.memory.usedJSHeapSize; }`;
 
 /**
@@ -162,7 +168,8 @@ const SET_TEN_RULES = `(w) => {
 }`;
 
 async function launch(variant) {
-  const ext = variant === 'closed' || variant === 'open' || variant === 'rules';
+  const withPanel = variant === 'open' || variant === 'rules' || variant === 'stacks';
+  const ext = variant === 'closed' || withPanel;
   const devtools = variant !== 'none' && variant !== 'closed';
   const s = await launchChromium({
     extDir: ext ? extDir : undefined,
@@ -170,8 +177,9 @@ async function launch(variant) {
     extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'],
   });
   await s.goto(`${server.origin}/blank.html`);
-  if (variant === 'open' || variant === 'rules') await s.openPanel();
+  if (withPanel) await s.openPanel();
   if (variant === 'rules') await s.panelEval(SET_TEN_RULES);
+  if (variant === 'stacks') await s.panelEval(`(w) => { w.__wsLens.store.setSendStacks(true); return true; }`);
   if (variant === 'devtools-network') {
     // Chrome's own inspector, recording: the Network panel shown in DevTools with no extension
     const dt = await (await s.browser.waitForTarget((t) => t.url().startsWith('devtools://'))).asPage();
@@ -200,11 +208,12 @@ async function pageHeapMB(s) {
 }
 
 async function oneRun(v, sc) {
-  if (v.variant === 'open') await v.s.panelEval(PANEL_PROBE);
+  const reads = v.variant === 'open' || v.variant === 'stacks';
+  if (reads) await v.s.panelEval(PANEL_PROBE);
   await v.s.page.goto(`${server.origin}/burst.html?${sc.q}`, { waitUntil: 'load' });
   const ms = await v.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 50 }).then((h) => h.jsonValue());
   const out = { ms };
-  if (v.variant === 'open') {
+  if (reads) {
     // created + open + the request + the frames
     const want = sc.frames + 3;
     await waitFor(async () => (await v.s.panelEval(PANEL_READ)).ingested >= want, { timeout: 120000, interval: 50, message: `${sc.id}: the panel to ingest ${want}` }).catch(() => {});
@@ -221,9 +230,11 @@ const results = { scenarios: {} };
 try {
   for (const sc of CHOSEN) {
     const runs = sc.runs ?? RUNS;
-    const per = Object.fromEntries(VARIANTS.map((v) => [v, []]));
+    const variants = sc.variants ?? RECEIVING;
+    const per = Object.fromEntries(variants.map((v) => [v, []]));
+    const taking = browsers.filter((b) => variants.includes(b.variant));
     for (let r = 0; r < runs + WARMUP; r++) {
-      const order = r % 2 ? [...browsers].reverse() : browsers;
+      const order = r % 2 ? [...taking].reverse() : taking;
       for (const v of order) {
         await waitQuiet(browsers.map((b) => b.s.browser.process().pid));
         const out = await oneRun(v, sc);
@@ -237,8 +248,8 @@ try {
     results.scenarios[sc.id] = {
       label: sc.label,
       runs,
-      page_ms: Object.fromEntries(VARIANTS.map((v) => [v, round(med(v, (o) => o.ms), 1)])),
-      runs_ms: Object.fromEntries(VARIANTS.map((v) => [v, per[v].map((o) => Math.round(o.ms))])),
+      page_ms: Object.fromEntries(variants.map((v) => [v, round(med(v, (o) => o.ms), 1)])),
+      runs_ms: Object.fromEntries(variants.map((v) => [v, per[v].map((o) => Math.round(o.ms))])),
       ratio_closed: round(med('closed', (o) => o.ms) / base),
       ratio_open: round(med('open', (o) => o.ms) / base),
       // panel open with ten enabled rules that match nothing: the cost of traffic control when it does not act
@@ -248,6 +259,10 @@ try {
       ratio_devtools_network: round(med('devtools-network', (o) => o.ms) / base),
       // WS Lens's own share with DevTools open: the open panel against DevTools open without the extension
       ratio_open_vs_devtools: round(med('open', (o) => o.ms) / med('devtools', (o) => o.ms)),
+      // Send stacks on against off, both with the panel open (null where the scenario does not run `stacks`)
+      ratio_stacks_vs_open: per.stacks ? round(med('stacks', (o) => o.ms) / med('open', (o) => o.ms)) : null,
+      // the sends that got a stack in the stacks variant: all of them, or the ratio above measured nothing
+      stacks_taken: per.stacks ? Math.min(...per.stacks.map((o) => o.panel.stacked)) : null,
       panel_frames: ingested,
       panel_decoded_frames: median(panel.map((p) => p.decoded)),
       panel_ingest_per_s: round(median(panel.map((p) => (p.ingested / p.busy) * 1000)), 0),
@@ -311,6 +326,8 @@ console.log(`${'scenario'.padEnd(28)}${pad('none ms', 9)}${pad('closed', 8)}${pa
 for (const s of Object.values(results.scenarios))
   console.log(`${s.label.padEnd(28)}${pad(s.page_ms.none, 9)}${pad(s.ratio_closed, 8)}${pad(s.ratio_open, 7)}${pad(s.ratio_rules, 7)}${pad(s.ratio_devtools, 6)}${pad(s.ratio_devtools_network, 8)}${pad(s.ratio_open_vs_devtools, 9)}${pad(s.panel_ingest_per_s, 10)}${pad(s.panel_long_task_ms, 9)}${pad(`${s.page_heap_mb.closed}/${s.page_heap_mb.none}`, 10)}`);
 console.log('heap MB: the page with WS Lens (panel closed) / without');
+for (const s of Object.values(results.scenarios).filter((x) => x.ratio_stacks_vs_open !== null))
+  console.log(`${s.label}: Send stacks on / off (panel open) ${s.ratio_stacks_vs_open}, stacks taken ${s.stacks_taken} (fewest in a run)`);
 console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel task ${results.sustained.panel_long_task_ms} ms`);
 console.log(`panel memory: ${results.panel_mb_per_100k_frames} MB per 100k small frames`);
 

@@ -1,6 +1,6 @@
 // The real other end: an HTTP server for the test pages and a `ws` WebSocket server, both on 127.0.0.1.
 //   /echo   echoes every frame exactly (text as text, binary as binary)
-//   /burst  "go:N" -> N small text frames m0..m{N-1}; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames;
+//   /burst  "go:N" -> N small text frames m0..m{N-1}; "sink:N" -> the next N frames counted, then "got:N"; "big:BYTES" -> one text frame; "bin:COUNT:BYTES" -> binary frames;
 //           "sio:N" -> an Engine.IO open packet, then N Socket.IO events; "phx:N" -> a Phoenix join reply, then N broadcasts
 //   /close  "close:CODE:REASON" -> the server closes with that code and reason
 //   /fuzz   echoes like /echo, and keeps every frame's content (binary as hex) and the close, per connection's query
@@ -78,7 +78,13 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
         log.push(isBinary ? `<binary ${data.length}>` : textData);
         if (where === '/burst') {
           let m;
-          if ((m = /^go:(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send('m' + i);
+          if (ws.sink) {
+            if (++ws.sink.got === ws.sink.want) {
+              ws.send(`got:${ws.sink.want}`);
+              ws.sink = undefined;
+            }
+          } else if ((m = /^sink:(\d+)$/.exec(textData ?? ''))) ws.sink = { want: Number(m[1]), got: 0 };
+          else if ((m = /^go:(\d+)$/.exec(textData ?? ''))) for (let i = 0; i < Number(m[1]); i++) ws.send('m' + i);
           else if ((m = /^big:(\d+)$/.exec(textData ?? ''))) ws.send('x'.repeat(Number(m[1])));
           else if ((m = /^sio:(\d+)$/.exec(textData ?? ''))) socketIoBurst(ws, Number(m[1]));
           else if ((m = /^phx:(\d+)$/.exec(textData ?? ''))) phoenixBurst(ws, Number(m[1]));
