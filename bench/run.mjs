@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke]: what WS Lens costs a busy page, and how the panel keeps up, in headless Chromium.
+// npm run bench [-- --smoke | --soak]: what WS Lens costs a busy page, and how the panel keeps up, in headless Chromium.
 // Variants, each its own browser, runs interleaved (A B C D, then D C B A, ...) so machine drift hits all alike:
 //   none              no extension, no DevTools                    (the baseline)
 //   closed            WS Lens loaded, DevTools closed
@@ -17,6 +17,11 @@ import { root, run } from '../scripts/env.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
+// --soak: the long sustained run instead (bench/soak.mjs)
+if (process.argv.includes('--soak')) {
+  await import('./soak.mjs');
+  process.exit(0);
+}
 const smoke = process.argv.includes('--smoke');
 const RUNS = smoke ? 1 : Number(process.env.RUNS || 5);
 const WARMUP = smoke ? 0 : 1;
