@@ -13,7 +13,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, run } from '../scripts/env.mjs';
+import { root } from '../scripts/env.mjs';
+import { chromeBuild, pageHeapMB } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -109,9 +110,7 @@ async function waitQuiet(roots, maxMs = 8000) {
 }
 
 // WS_LENS_DIST measures another build (the last release's, for a before/after); BENCH_OUT writes elsewhere
-const distDir = process.env.WS_LENS_DIST ? path.resolve(process.env.WS_LENS_DIST) : path.join(root, 'dist');
-if (!fs.existsSync(path.join(distDir, 'chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
-const extDir = path.join(distDir, 'chrome');
+const extDir = chromeBuild();
 const server = await startServer();
 
 // Installed in the panel before each run: time spent in the store's ingest, longest task, arrivals for latency.
@@ -199,17 +198,6 @@ async function launch(variant) {
     );
   }
   return { variant, s };
-}
-
-async function pageHeapMB(s) {
-  const cdp = await s.page.createCDPSession();
-  await cdp.send('HeapProfiler.collectGarbage');
-  await cdp.send('Performance.enable');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  // ArrayBuffer contents live outside the JS heap: a ring of binary frames would not show in JSHeapUsedSize
-  const usage = await cdp.send('Runtime.getHeapUsage').catch(() => ({}));
-  await cdp.detach();
-  return (metrics.find((m) => m.name === 'JSHeapUsedSize').value + (usage.backingStorageSize ?? 0)) / 1048576;
 }
 
 async function oneRun(v, sc) {

@@ -7,9 +7,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, run } from '../scripts/env.mjs';
+import { root } from '../scripts/env.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
+import { chromeBuild, pageHeapMB } from './lib.mjs';
 
 const SECONDS = Number(process.env.SOAK_SECONDS || 600);
 const RATE = Number(process.env.SOAK_RATE || 5000);
@@ -17,10 +18,9 @@ const SAMPLE_S = Number(process.env.SOAK_SAMPLE_SECONDS || 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const round = (x, d = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
 
-const distDir = process.env.WS_LENS_DIST ? path.resolve(process.env.WS_LENS_DIST) : path.join(root, 'dist');
-if (!fs.existsSync(path.join(distDir, 'chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
+const extDir = chromeBuild();
 const server = await startServer();
-const s = await launchChromium({ extDir: path.join(distDir, 'chrome'), devtools: true, extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const s = await launchChromium({ extDir, devtools: true, extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 
 // the panel's longest task since the last read, from a longtask observer installed once
 const PANEL_START = `(w) => {
@@ -37,12 +37,10 @@ const PANEL_SAMPLE = `(w) => {
   return out;
 }`;
 
-async function pageHeapMB() {
-  const cdp = await s.page.createCDPSession();
-  await cdp.send('HeapProfiler.collectGarbage');
-  const usage = await cdp.send('Runtime.getHeapUsage');
-  await cdp.detach();
-  return (usage.usedSize + (usage.backingStorageSize ?? 0)) / 1048576;
+/** One sample of the panel and the page, `started` being when the stream was asked for. */
+async function sample(started) {
+  const p = await s.panelEval(PANEL_SAMPLE);
+  return { at_s: Math.round((Date.now() - started) / 1000), panel_heap_mb: round(p.heap / 1048576), page_heap_mb: round(await pageHeapMB(s)), rows: p.rows, ingested: p.ingested, trimmed: p.trimmed, dropped_in_page: p.droppedInPage, longest_task_ms: Math.round(p.longest) };
 }
 
 const t0 = Date.now();
@@ -53,22 +51,19 @@ try {
   await s.openPanel();
   await waitFor(() => s.panelEval(`(w) => !!w.__wsLens?.store`), { message: 'the panel' });
   await s.panelEval(PANEL_START);
-  // the page counts what it got; the stream's last frame says how many the server sent
-  await s.pageEval(`(q) => { window.__soak = { got: 0, sent: undefined }; const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done:')) { window.__soak.sent = Number(e.data.slice(10)); ws.close(); } else window.__soak.got++; }; return true; }`, `rate:${RATE}:${SECONDS}`);
+  // the stream's last frame says how many the server sent
+  await s.pageEval(`(q) => { window.__soakSent = null; const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done:')) { window.__soakSent = Number(e.data.slice(10)); ws.close(); } }; return true; }`, `rate:${RATE}:${SECONDS}`);
   const started = Date.now();
   for (let at = SAMPLE_S; ; at += SAMPLE_S) {
     await sleep(Math.max(0, started + at * 1000 - Date.now()));
-    const p = await s.panelEval(PANEL_SAMPLE);
-    const sample = { at_s: Math.round((Date.now() - started) / 1000), panel_heap_mb: round(p.heap / 1048576), page_heap_mb: round(await pageHeapMB()), rows: p.rows, ingested: p.ingested, trimmed: p.trimmed, dropped_in_page: p.droppedInPage, longest_task_ms: Math.round(p.longest) };
-    samples.push(sample);
-    console.log(JSON.stringify(sample));
-    sent = await s.pageEval(`() => window.__soak.sent`);
-    if (sent !== undefined && sent !== null) break;
+    samples.push(await sample(started));
+    console.log(JSON.stringify(samples[samples.length - 1]));
+    sent = await s.pageEval(`() => window.__soakSent`);
+    if (sent !== null) break;
   }
   // the panel may still be taking the last batches
   await sleep(2000);
-  const last = await s.panelEval(PANEL_SAMPLE);
-  samples.push({ at_s: Math.round((Date.now() - started) / 1000), panel_heap_mb: round(last.heap / 1048576), page_heap_mb: round(await pageHeapMB()), rows: last.rows, ingested: last.ingested, trimmed: last.trimmed, dropped_in_page: last.droppedInPage, longest_task_ms: Math.round(last.longest) });
+  samples.push(await sample(started));
 } finally {
   await s.close().catch(() => {});
   await server.close();

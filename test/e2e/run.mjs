@@ -39,7 +39,10 @@ const NOT_CHOSEN = 'test name does not match pattern';
 const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0 };
 const failures = [];
 
-/** Each failed scenario in a TAP report: its name, the error's first lines and where in a test file it was thrown. */
+/**
+ * Each failed scenario in a TAP report: its name, and a digest of it (the name, the error's first lines and where in
+ * a test file it was thrown).
+ */
 function failuresIn(tap, browser) {
   const lines = tap.split('\n');
   const found = [];
@@ -51,7 +54,7 @@ function failuresIn(tap, browser) {
     const at = block.findIndex((l) => /^\s*error: /.test(l));
     const error = at < 0 ? [] : [block[at].replace(/^\s*error: \|?-?\s*/, '')].concat(block.slice(at + 1, at + 6).filter((l) => !/^\s*\w+: /.test(l)));
     const where = block.find((l) => /test\/e2e\/[\w.-]+\.test\.mjs:\d+/.test(l));
-    found.push([`${browser}: ${m[1]}`, ...error.map((l) => '    ' + l.trim()).filter((l) => l.trim()), ...(where ? ['    at ' + /test\/e2e\/[\w.-]+\.test\.mjs:\d+/.exec(where)[0]] : [])].join('\n'));
+    found.push({ name: m[1], digest: [`${browser}: ${m[1]}`, ...error.map((l) => '    ' + l.trim()).filter((l) => l.trim()), ...(where ? ['    at ' + /test\/e2e\/[\w.-]+\.test\.mjs:\d+/.exec(where)[0]] : [])].join('\n') });
   });
   return found;
 }
@@ -78,12 +81,6 @@ async function runTests(browser, pattern, tap) {
   const status = await new Promise((resolve) => child.on('close', resolve));
   return { status, counts: fs.existsSync(tap) ? fs.readFileSync(tap, 'utf8') : '' };
 }
-const failedNames = (tap) =>
-  tap
-    .split('\n')
-    .map((l) => /^\s*not ok \d+ - (.*)$/.exec(l)?.[1])
-    .filter((n) => n && !n.endsWith(NOT_CHOSEN));
-
 // CI=true: a scenario that failed is run once more, alone, in a fresh browser. One that passes then is counted as
 // passed and listed as flaky, loudly, at the end; one that fails again fails the suite. Only the exact names that
 // failed are re-run, so a scenario that always fails still fails.
@@ -99,18 +96,18 @@ for (const browser of browsers) {
   totals.skipped -= counts.split('\n').filter((l) => l.endsWith(NOT_CHOSEN)).length;
   if (status !== 0 && !/^# fail [1-9]/m.test(counts)) totals.fail++; // the runner itself failed (no counts)
   let failed = failuresIn(counts, browser);
-  const names = failedNames(counts);
-  if (RETRY && names.length && names.length <= 5) {
+  if (RETRY && failed.length && failed.length <= 5) {
+    const names = failed.map((f) => f.name);
     console.log(`\n--- ${browser}, once more: ${names.join('; ')}`);
     const again = await runTests(browser, `^(${names.map(escapeRegExp).join('|')})$`, path.join(artifacts, `e2e-${browser}-retry.tap`));
-    const still = new Set(failedNames(again.counts));
-    const passedNow = names.filter((n) => !still.has(n) && new RegExp(`^ok \\d+ - ${escapeRegExp(n)}$`, 'm').test(again.counts));
-    for (const n of passedNow) flaky.push(`${browser}: ${n}\n    first run: ${failed.find((f) => f.startsWith(`${browser}: ${n}\n`) || f === `${browser}: ${n}`)?.split('\n').slice(1, 2).join('').trim()}`);
-    failed = failed.filter((f) => !passedNow.some((n) => f === `${browser}: ${n}` || f.startsWith(`${browser}: ${n}\n`)));
-    totals.fail -= passedNow.length;
-    totals.pass += passedNow.length;
+    const passedNow = (f) => new RegExp(`^ok \\d+ - ${escapeRegExp(f.name)}$`, 'm').test(again.counts);
+    for (const f of failed.filter(passedNow)) flaky.push(`${browser}: ${f.name}\n    first run: ${f.digest.split('\n')[1]?.trim() ?? ''}`);
+    const before = failed.length;
+    failed = failed.filter((f) => !passedNow(f));
+    totals.fail -= before - failed.length;
+    totals.pass += before - failed.length;
   }
-  failures.push(...failed);
+  failures.push(...failed.map((f) => f.digest));
 }
 fs.writeFileSync(path.join(artifacts, 'e2e-flaky.txt'), flaky.join('\n'));
 if (flaky.length) console.log(`\nFLAKY: failed once, passed when run again alone (look into these):\n${flaky.join('\n')}`);
