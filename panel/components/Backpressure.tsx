@@ -1,6 +1,6 @@
 import { usePanel, useView } from './hooks/usePanel';
-import { rate } from '../store/log';
-import { formatBytes } from '../lib/format';
+import { handlerRate, rate } from '../store/log';
+import { formatBytes, formatMs } from '../lib/format';
 import { stepPath } from '../lib/stepChart';
 import type { Socket } from '../store/model';
 
@@ -46,6 +46,18 @@ export function Backpressure() {
         <span class="bp-label">frames/s</span>
         <span class="bp-value" data-testid="rate">
           ↓{s ? rate(s.recentIn, now) : 0} ↑{s ? rate(s.recentOut, now) : 0}
+        </span>
+      </div>
+      <div class="bp-stat" title="Time the page's message listeners took over the last second, for the frames this socket received (Handler timing)">
+        <span class="bp-label">handler ms/s</span>
+        <span class="bp-value" data-testid="handler-rate">
+          {s ? formatMs(handlerRate(s.recentHandler, now)).replace(' ms', '') : 0}
+          {s && s.threw > 0 && (
+            <span class="bp-threw" data-testid="handler-threw">
+              {' '}
+              · {s.threw} threw
+            </span>
+          )}
         </span>
       </div>
     </div>

@@ -1,3 +1,4 @@
+import { HandlerRuns } from './HandlerRuns';
 import { useMemo, useState } from 'preact/hooks';
 import { usePanel, useView } from './hooks/usePanel';
 import { JsonTree } from './JsonTree';
@@ -141,6 +142,7 @@ export function DetailPane() {
           {ruleSentence(f)}
         </div>
       )}
+      <HandlerRuns frame={f} />
       {/* whichever part scrolls is focusable, so the keyboard can scroll it */}
       <div class={`detail-body ${decoded ? 'split' : ''}`} tabIndex={decoded ? undefined : 0}>
         {decoded && <DecodedView frame={f} decoded={decoded} />}

@@ -2,14 +2,31 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { usePanel, useView } from './hooks/usePanel';
 import { useVirtualizer } from './hooks/useVirtualizer';
-import { formatBytes, formatClock, formatRelative } from '../lib/format';
+import { formatBytes, formatClock, formatMs, formatRelative, plural } from '../lib/format';
 import type { Frame } from '../store/model';
+import type { SortSpec } from '../store/sort';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
 import { decodedView } from '../store/decoding';
 import { focusPane } from './keys';
 
 const ROW = 21;
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
+
+/** The Handler cell's tooltip: how many listeners, which threw or stopped the others. */
+function handlerTitle(f: Frame): string | undefined {
+  const runs = f.handlers;
+  if (!runs) return undefined;
+  if (!runs.length) return 'no page listener ran for this frame';
+  const threw = runs.find((r) => r.threw);
+  const stopped = runs.find((r) => r.stopped);
+  return [
+    `${formatMs(f.handlerMs ?? 0)} in ${plural(runs.length, 'listener')}`,
+    threw ? `${threw.name} threw: ${threw.threw!.message}` : '',
+    stopped ? `${stopped.name} stopped the listeners after it` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
 
 /** Highlight filter matches in a preview (rendered as text nodes: page data is never HTML). */
 function highlight(text: string, re: RegExp | null): ComponentChildren {
@@ -94,8 +111,8 @@ export function FrameTable() {
     e.stopPropagation();
   };
 
-  const sortMark = (by: 'time' | 'size') => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
-  const ariaSort = (by: 'time' | 'size') => (sort.by === by ? (sort.desc ? 'descending' : 'ascending') : undefined);
+  const sortMark = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
+  const ariaSort = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? 'descending' : 'ascending') : undefined);
   const items = v.getVirtualItems();
   const first = items.length ? items[0].index : 0;
   const rows = panel.rowsInRange(first, items.length ? items[items.length - 1].index + 1 : 0);
@@ -134,6 +151,11 @@ export function FrameTable() {
               Size{sortMark('size')}
             </button>
           </span>
+          <span class="c-handler" role="columnheader" aria-sort={ariaSort('handler')}>
+            <button class="sort" data-testid="sort-handler" onClick={() => panel.setSort('handler')} title="Sort by the time the page's message listeners took for the frame (slowest first)">
+              Handler{sortMark('handler')}
+            </button>
+          </span>
           <span class="c-kind" role="columnheader">
             Kind
           </span>
@@ -168,6 +190,7 @@ export function FrameTable() {
                 data-rule={tag}
                 data-origin={f.origin}
                 data-marked={isMarked || undefined}
+                data-threw={f.threw || undefined}
                 style={{ transform: `translateY(${it.start - ROW}px)`, height: `${ROW}px` }}
                 onClick={(e) => {
                   // Ctrl/Cmd-click and Shift-click mark frames for replay; a plain click selects
@@ -183,6 +206,9 @@ export function FrameTable() {
                 </span>
                 <span class="c-size" role="gridcell">
                   {f.payload ? formatBytes(f.payload.size) : ''}
+                </span>
+                <span class="c-handler" role="gridcell" data-testid="frame-handler" title={handlerTitle(f)}>
+                  {f.handlerMs !== undefined ? formatMs(f.handlerMs) : ''}
                 </span>
                 <span
                   class="c-kind"

@@ -10,7 +10,7 @@ const LIMITS = [10_000, 50_000, DEFAULT_MAX_FRAMES, 1_000_000];
 const FILTER_HELP =
   'Terms, all of which must match: text, "a phrase", /regex/i, dir:sent, socket:/chat or socket:#3, kind:binary, ' +
   'type:"event: chat" (a message type), event:chat (a decoded field), $.user.id=7 (a JSON path and value), size>1k, ' +
-  'and -term for not. Press / to focus, Esc to clear.';
+  'handler>5 (the page\'s listeners took over 5 ms), threw (a listener threw), and -term for not. Press / to focus, Esc to clear.';
 
 const sameFilter = (a: FilterSpec, b: SavedFilter) =>
   a.text === b.text && a.direction === b.direction && a.invert === b.invert && a.hideHeartbeats === b.hideHeartbeats;
@@ -130,6 +130,10 @@ export function Toolbar() {
       <label class="check" title="Record where the page called send() for every frame it sends, shown in the frame's detail. Off by default: it takes a stack per send, which a busy socket's page pays for.">
         <input type="checkbox" data-testid="send-stacks" checked={settings.sendStacks === true} onChange={(e) => panel.setSendStacks(e.currentTarget.checked)} />
         Send stacks
+      </label>
+      <label class="check" title="Time the page’s own message listeners for every frame it receives: the Handler column, the frame’s detail (each listener, its time, what it threw) and handler ms/s. On by default; its cost to a busy page is in README Performance.">
+        <input type="checkbox" data-testid="handler-timing" checked={settings.handlerTiming !== false} onChange={(e) => panel.setHandlerTiming(e.currentTarget.checked)} />
+        Handler timing
       </label>
       {workerCapture && (
         <label

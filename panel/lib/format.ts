@@ -68,3 +68,9 @@ export function hostPath(url: string): string {
     return url;
   }
 }
+
+/** A handler time for a column: "<0.1 ms" under the timer's grain, one decimal below 10 ms, whole ms above. */
+export function formatMs(ms: number): string {
+  if (ms < 0.1) return '<0.1 ms';
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
+}

@@ -9,6 +9,8 @@
  *   event:chat                        a decoded field (its text contains the value); also matches the term as text
  *   $.user.name=Ada  $.items[0]       a JSON path in the frame (or its decoded fields), with a value or present at all
  *   size>1k  size<=512                the payload's size in bytes (k, kB, m, MB: 1024s)
+ *   handler>5  handler>=0.5ms         the page's message listeners' total time for the frame, in ms
+ *   threw                             a frame for which a page listener threw
  *   -term                             not this term
  *
  * A filter that is one `/regex/` as a whole is that regex, spaces and all (what the filter always was).
@@ -98,6 +100,7 @@ function textTest(f: Frame, test: (s: string) => boolean): boolean {
 }
 
 const SIZE = /^size(>=|<=|>|<|=)(\d+(?:\.\d+)?)(k|kb|m|mb|b)?$/i;
+const HANDLER = /^handler(>=|<=|>|<|=)(\d+(?:\.\d+)?)(?:ms)?$/i;
 const DIRECTIONS: Record<string, Frame['direction']> = { sent: 'sent', out: 'sent', up: 'sent', received: 'received', in: 'received', down: 'received', event: 'event', events: 'event' };
 
 function at(value: unknown, path: JsonPath): { found: boolean; value?: unknown } {
@@ -142,6 +145,17 @@ function sameValue(found: unknown, want: string): boolean {
 /** One term to a test, or an error; `texts` collects what to highlight. */
 function compileTerm(term: string, socket: SocketOf, texts: { source: string; i: boolean }[]): Test | string {
   const lower = term.toLowerCase();
+  if (lower === 'threw') return (f) => f.threw === true;
+  const handler = HANDLER.exec(term);
+  if (handler) {
+    const n = Number(handler[2]);
+    const op = handler[1];
+    return (f) => {
+      if (f.handlerMs === undefined) return false;
+      const ms = f.handlerMs;
+      return op === '>' ? ms > n : op === '<' ? ms < n : op === '>=' ? ms >= n : op === '<=' ? ms <= n : ms === n;
+    };
+  }
   const size = SIZE.exec(term);
   if (size) {
     const unit = (size[3] ?? 'b').toLowerCase();

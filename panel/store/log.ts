@@ -4,10 +4,11 @@
  * log it is given in place, because copying a 100,000-row array for every batch is exactly what makes other
  * inspectors freeze on busy sockets. What changed is counted in `revisions`, which is how a view knows to redraw.
  */
-import { decodeEvents, type CaptureEvent, type DocContext, type PageToPanel, type Payload } from '../../src/shared/protocol';
+import { decodeEvents, type CaptureEvent, type DocContext, type HandlerRun, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
 import { decodeNewFrame, detectByHandshake, undecided, type DecoderRun } from './decoding';
 import type { ImportedMessage, ImportedSocket } from '../lib/har';
+import { isRecord } from '../lib/isRecord';
 
 /** rows kept before the oldest are trimmed, until the user picks another limit */
 export const DEFAULT_MAX_FRAMES = 200_000;
@@ -126,6 +127,8 @@ function newSocket(s: Log, docId: string, frameId: number, e: CaptureEvent, cont
     bufferedAmount: 0,
     buffered: [],
     recentIn: [],
+    recentHandler: [],
+    threw: 0,
     recentOut: [],
     decoder: undecided(),
   };
@@ -138,6 +141,45 @@ function pushSample(sock: Socket, time: number, amount: number, send: boolean): 
   sock.bufferedAmount = amount;
   sock.buffered.push(send ? { time, amount, send } : { time, amount });
   if (sock.buffered.length > BUFFERED_SERIES_MAX) sock.buffered.splice(0, sock.buffered.length - BUFFERED_SERIES_MAX);
+}
+
+/** A received frame's handler runs, as the page measured them (handler-probes.ts); malformed runs are dropped. */
+function setHandlers(sock: Socket, frame: Frame, runs: unknown[], total: unknown): void {
+  const kept = runs.filter(isHandlerRun);
+  const ms = typeof total === 'number' && Number.isFinite(total) && total >= 0 ? total : kept.reduce((n, r) => n + (r.ms ?? 0), 0);
+  const threw = kept.some((r) => r.threw !== undefined);
+  frame.handlers = kept;
+  frame.handlerMs = ms;
+  frame.threw = threw || undefined;
+  if (threw) sock.threw++;
+  sock.recentHandler.push({ time: frame.time, ms });
+  if (sock.recentHandler.length > 4096 && frame.time - sock.recentHandler[2048].time > RATE_WINDOW_MS) sock.recentHandler.splice(0, 2048);
+}
+
+function isHandlerRun(r: unknown): r is HandlerRun {
+  if (!isRecord(r) || typeof r.name !== 'string') return false;
+  if (r.ms !== undefined && (typeof r.ms !== 'number' || !Number.isFinite(r.ms))) return false;
+  return r.threw === undefined || (isRecord(r.threw) && typeof r.threw.message === 'string');
+}
+
+/** handler ms per second over the last second before `now` */
+export function handlerRate(samples: { time: number; ms: number }[], now: number): number {
+  let ms = 0;
+  for (let i = samples.length - 1; i >= 0 && now - samples[i].time <= RATE_WINDOW_MS; i--) ms += samples[i].ms;
+  return ms;
+}
+
+/** The row of a document's event `seq`, among the latest rows (a `handled` event follows its frame closely). */
+const HANDLED_LOOKBACK_ROWS = 20_000;
+function findRecentRow(s: Log, docId: string, seq: number): Frame | undefined {
+  const frames = s.frames;
+  for (let i = frames.length - 1, n = 0; i >= 0 && n < HANDLED_LOOKBACK_ROWS; i--, n++) {
+    const f = frames[i];
+    if (f.docId !== docId) continue;
+    if (f.seq === seq) return f;
+    if (f.seq < seq) return undefined;
+  }
+  return undefined;
 }
 
 function pushRate(times: number[], time: number): void {
@@ -218,6 +260,9 @@ function row(
     queued,
     decoded: undefined,
     stack: undefined,
+    handlers: undefined,
+    handlerMs: undefined,
+    threw: undefined,
   };
 }
 
@@ -261,6 +306,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       const kind = e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary';
       const frame = addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, e.bufferedAmount, undefined, e.rule, e.original, e.queued));
       if (sent && typeof e.stack === 'string' && e.stack) frame.stack = e.stack;
+      if (!sent && Array.isArray(e.handlers)) setHandlers(sock, frame, e.handlers, e.handlerMs);
       if (e.queued) {
         s.queued.set(`${doc.docId}#${e.seq}`, frame);
         s.revisions.queued++;
@@ -278,6 +324,14 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       frame.outcome = e.outcome;
       frame.waited = e.waited;
       if (e.payload) frame.edited = e.payload;
+      return;
+    }
+    case 'handled': {
+      // runs that came after their frame had left the page (a held frame given back, a flood's early batch)
+      const frame = s.queued.get(`${doc.docId}#${e.ref}`) ?? findRecentRow(s, doc.docId, e.ref);
+      if (!frame || !Array.isArray(e.handlers)) return;
+      setHandlers(sock, frame, e.handlers, e.handlerMs);
+      s.revisions.rows++;
       return;
     }
     case 'buffered':

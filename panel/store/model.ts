@@ -1,4 +1,4 @@
-import type { DocContext, Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
+import type { DocContext, HandlerRun, Outcome, Payload, RuleMark, SocketState } from '../../src/shared/protocol';
 import type { Decoded, ProtocolId } from '../decoders/types';
 
 /** `page`: an event or frame the page dispatched on its socket itself, not the socket's */
@@ -46,6 +46,11 @@ export interface Frame {
   decoded?: Decoded;
   /** a page's send while send stacks were on: where the page called send() */
   stack?: string;
+  /** a received frame while handler timing was on: the page's listeners that ran for it, and their total ms */
+  handlers?: HandlerRun[];
+  handlerMs?: number;
+  /** one of them threw */
+  threw?: boolean;
 }
 
 export interface BufferedSample {
@@ -90,6 +95,10 @@ export interface Socket {
   /** times of recent messages, for the rate readout */
   recentIn: number[];
   recentOut: number[];
+  /** received frames' handler time (ms) at their times, for the handler ms/s readout */
+  recentHandler: { time: number; ms: number }[];
+  /** frames whose handler threw */
+  threw: number;
   /** the protocol its frames are decoded as, and how that was decided ('none': shown raw) */
   decoder: { id: ProtocolId | 'none'; how: 'handshake' | 'content' | 'manual' | 'undecided' };
 }

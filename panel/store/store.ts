@@ -157,7 +157,7 @@ export class Store implements Panel {
       // rules apply only while a panel is subscribed, so every (re)subscription carries them
       if ((this.ruleDrafts.length && this.rulesOn) || this.offline) this.pushRulesTo(to);
       // and the page forgets its options when a panel goes (see recorder.unsubscribe)
-      if (this.settings.sendStacks) this.pushPageOptionsTo(to);
+      if (this.settings.sendStacks || this.handlerTiming) this.pushPageOptionsTo(to);
     }
     this.afterApply(before, base);
   }
@@ -497,8 +497,20 @@ export class Store implements Panel {
     this.changed();
   }
 
+  setHandlerTiming(v: boolean): void {
+    this.settings = { ...this.settings, handlerTiming: v };
+    for (const d of this.liveDocs()) this.pushPageOptionsTo(d);
+    this.changed();
+  }
+
+  /** on unless the developer switched it off */
+  get handlerTiming(): boolean {
+    return this.settings.handlerTiming !== false;
+  }
+
   private pushPageOptionsTo(to: Addressee): void {
-    void this.client.request(addressOf(to), { cmd: 'page-options', sendStacks: this.settings.sendStacks === true }).then(({ error }) => this.failed(error));
+    const options = { cmd: 'page-options', sendStacks: this.settings.sendStacks === true, handlerTiming: this.handlerTiming } as const;
+    void this.client.request(addressOf(to), options).then(({ error }) => this.failed(error));
   }
 
   setMaxFrames(n: number): void {

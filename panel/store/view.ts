@@ -28,6 +28,8 @@ export interface Settings {
   captureWorkers?: boolean;
   /** record where the page called send() for each frame it sends (a stack per send: off unless asked) */
   sendStacks?: boolean;
+  /** time the page's message listeners for each received frame (on unless switched off: see README Performance) */
+  handlerTiming?: boolean;
   filter: FilterSpec;
 }
 
@@ -129,6 +131,7 @@ export interface PanelActions {
   setPreserveLog(v: boolean): void;
   setCaptureWorkers(v: boolean): void;
   setSendStacks(v: boolean): void;
+  setHandlerTiming(v: boolean): void;
   setMaxFrames(n: number): void;
   notify(level: Notice['level'], text: string): void;
   dismiss(id: number): void;

@@ -92,6 +92,7 @@ export function createCommands(ctx: CommandContext): (msg: unknown) => void {
     },
     'page-options'(m) {
       recorder.options.sendStacks = m.sendStacks === true;
+      recorder.options.handlerTiming = m.handlerTiming === true;
       result(reqIdOf(m));
     },
     send(m) {

@@ -201,9 +201,10 @@ export function createControl(deps: ControlDeps) {
     const socket = deps.socket(sid);
     if (socket) deps.send(socket, data);
   }
-  function deliver(sid: number, data: RawData): void {
+  /** `seq`: the frame's event, for the page's handler runs (handler-probes.ts) */
+  function deliver(sid: number, data: RawData, seq: number): void {
     const socket = deps.socket(sid);
-    if (socket) socket.deliver(data, 'given-back');
+    if (socket) socket.deliver(data, 'given-back', seq);
   }
 
   /** the send stack of the page's send() being taken over now (see `frame`), for the frame events it records */
@@ -263,7 +264,7 @@ export function createControl(deps: ControlDeps) {
       if (l.sent) {
         if (isOpen(l.sid)) send(l.sid, e.data);
         else out = 'socket-closed';
-      } else deliver(l.sid, e.data);
+      } else deliver(l.sid, e.data, e.seq);
     }
     const verdict = draft('verdict');
     verdict.ref = e.seq;
@@ -433,9 +434,9 @@ export function createControl(deps: ControlDeps) {
       enqueue(l, entry(seq, data, false, 0, now));
       return;
     }
-    recordFrame(l.sid, l.sent, data, extra);
+    const seq = recordFrame(l.sid, l.sent, data, extra);
     if (l.sent) send(l.sid, data);
-    else deliver(l.sid, data);
+    else deliver(l.sid, data, seq);
   }
 
   function mockReply(sid: number, reply: string, rule: RuleMark): void {

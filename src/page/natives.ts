@@ -36,7 +36,14 @@ const hasOwnProperty = Object.prototype.hasOwnProperty;
 const ErrorCtor = Error as ErrorConstructor & { captureStackTrace?: (e: object, fn: Fn) => void };
 const stackDescriptor = Object.getOwnPropertyDescriptor(Error.prototype, 'stack');
 
+/** the original, before the hook's toString disguise replaces it (disguise.ts) */
+const functionToString = uncurry(Function.prototype.toString) as (fn: unknown) => string;
+/** Error.isError (Chromium 134+, Firefox 138+, measured present in both test browsers): asks no trap of a Proxy */
+const isError = (Error as { isError?: (v: unknown) => boolean }).isError;
+
 export const natives = {
+  functionToString,
+  isError,
   reflectApply: Reflect.apply,
   reflectConstruct: Reflect.construct,
   defineProperty: Object.defineProperty,

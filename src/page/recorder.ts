@@ -6,7 +6,7 @@
 import { natives as N, bare, describeError, isArrayBuffer, nullArray } from './natives';
 import { Ring } from './ring';
 import { encodePayload, jsonText, rawSize, type RawData } from './encode';
-import { PROTOCOL_VERSION, SOURCE, TEXT_PREVIEW_CHARS, type CaptureEvent, type PageToPanel, type Payload } from '../shared/protocol';
+import { PROTOCOL_VERSION, SOURCE, TEXT_PREVIEW_CHARS, type CaptureEvent, type HandlerRun, type PageToPanel, type Payload } from '../shared/protocol';
 import type { LensSocket, SocketTable } from './socket';
 import type { Dom } from './dom';
 
@@ -76,8 +76,34 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
   }
 
   /** What the panel asked the page to record beyond the frames (`page-options`); reset when it unsubscribes. */
-  const options = bare<{ sendStacks: boolean }>();
+  const options = bare<{ sendStacks: boolean; handlerTiming: boolean }>();
   options.sendStacks = false;
+  options.handlerTiming = false;
+
+  /** what must end before each flush: the handler probes' open dispatches (handler-probes.ts `settleAll`) */
+  let beforeFlush: (() => void) | undefined;
+
+  /**
+   * A received frame's handler runs (handler-probes.ts): on the frame's own event while it has not left the page,
+   * else as a `handled` event after it.
+   */
+  function annotate(sid: number, seq: number, runs: HandlerRun[], total: number): void {
+    // not posted yet (an event the ring evicts unposted moves the cursor past it, see onEvict): set in place
+    const slot = seq >= cursor ? ring.slot(seq) : -1;
+    if (slot >= 0) {
+      const e = ring.events[slot] as Draft<'message'>;
+      e.handlers = runs;
+      e.handlerMs = total;
+      return;
+    }
+    if (!subscribed) return;
+    const handled = draft('handled');
+    handled.ref = seq;
+    handled.handlers = runs;
+    handled.handlerMs = total;
+    record(sid, handled);
+    record(sid, handled);
+  }
 
   /**
    * A frame the native send just took (from the page, the panel or a replay), with bufferedAmount after it, and
@@ -143,6 +169,7 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
     timer = false;
     try {
       if (draining.length) sampleDrains();
+      if (beforeFlush) beforeFlush();
       if (subscribed) flush();
     } catch (err) {
       fault(err);
@@ -249,6 +276,13 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
     record,
     recordSent,
     options,
+    annotate,
+    /** the seq of the event recorded last */
+    lastSeq: (): number => ring.next - 1,
+    /** see `beforeFlush` */
+    setBeforeFlush(fn: () => void): void {
+      beforeFlush = fn;
+    },
     watchSent,
     fault,
     /** A panel watches from `since` (the last seq it has; -1 for all): replay what the ring still holds, then go live. */
@@ -267,6 +301,7 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
       subscribed = false;
       // a stack per send costs the page: only while someone looks
       options.sendStacks = false;
+      options.handlerTiming = false;
     },
     /** The full payload of the frame event `seq`, while the ring holds it. */
     payload(reqId: number, seq: number): void {

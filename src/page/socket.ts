@@ -24,9 +24,9 @@ export interface LensSocket {
   send(data: RawData): void;
   /**
    * hand the page a received frame. `injected` / `replay`: the panel made it, and the adapter records it with that
-   * origin; `given-back`: a frame traffic control held and now lets through (recorded when it arrived).
+   * origin; `given-back`: a frame traffic control held and now lets through (recorded when it arrived, as `seq`).
    */
-  deliver(data: RawData, as: Delivery): void;
+  deliver(data: RawData, as: Delivery, seq?: number): void;
   /** hand the page a close or error event that traffic control kept behind received frames */
   deliverEvent(type: 'close' | 'error', init?: CloseEventInit): void;
   /** the native close; records nothing (the caller does) */

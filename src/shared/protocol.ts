@@ -80,6 +80,39 @@ export interface FrameEvent extends EventBase {
   queued?: boolean;
   /** a page's send, while the panel asks for send stacks: where in the page `send()` was called (its frames only) */
   stack?: string;
+  /** a received frame, while the panel asks for handler timing: the page's `message` listeners that ran for it */
+  handlers?: HandlerRun[];
+  /** their total time, ms */
+  handlerMs?: number;
+}
+/** What one of the page's `message` listeners did with a received frame. */
+export interface HandlerRun {
+  /** the function's own name, else the start of its source; `handleEvent` for a listener object; `onmessage: …` */
+  name: string;
+  /** ms from the end of the listener before it (or of the hook's own) to its end, microtasks it queued included */
+  ms?: number;
+  /** the exception it threw, as the browser reported it on the global */
+  threw?: HandlerError;
+  /** it called stopImmediatePropagation(): the listeners after it did not run, and its time is not known */
+  stopped?: true;
+}
+export interface HandlerError {
+  message: string;
+  /** the thrown Error's stack, when it was a genuine Error the page did not format itself */
+  stack?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+}
+/**
+ * A received frame's handler runs that came after the frame had left the page (the panel had it already): `ref` is
+ * the seq of its message event.
+ */
+export interface HandledEvent extends EventBase {
+  kind: 'handled';
+  ref: number;
+  handlers: HandlerRun[];
+  handlerMs: number;
 }
 /** How a queued frame left its queue: `seq` of the message event it ends. */
 export interface VerdictEvent extends EventBase {
@@ -133,6 +166,7 @@ export type CaptureEvent =
   | SocketCloseEvent
   | BufferedEvent
   | VerdictEvent
+  | HandledEvent
   | DispatchedEvent;
 
 /** Where a run of the hook lives: a window's document, or a worker's global (testing contract: `data-context`). */
@@ -298,7 +332,7 @@ export type PageCommand =
   | { cmd: 'decide'; reqId: number; seq: number; verdict: 'forward' | 'drop'; payload?: OutgoingPayload }
   | { cmd: 'resume-all'; reqId: number }
   /** what the page records beyond the frames: the stack of each send() (off unless asked; it costs the page a stack per send) */
-  | { cmd: 'page-options'; reqId: number; sendStacks: boolean }
+  | { cmd: 'page-options'; reqId: number; sendStacks: boolean; handlerTiming: boolean }
   | { cmd: 'replay'; reqId: number; sid: number; items: ReplayItem[] };
 
 /** A frame the panel wants sent or injected: text, or bytes in base64. */

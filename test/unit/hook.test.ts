@@ -3,12 +3,11 @@
 // link to the bridge replaced by the test. The browsers' e2e suite covers the same in Chromium and Firefox; this one
 // runs in a second and shows install() is a function of the global it wraps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JSDOM } from 'jsdom';
 import { WebSocketServer, type AddressInfo } from 'ws';
-import { install } from '../../src/page/install';
-import type { HookGlobal } from '../../src/page/dom';
-import type { CaptureEvent, PageCommand, PageToPanel } from '../../src/shared/protocol';
+import { JSDOM } from 'jsdom';
+import type { CaptureEvent, PageCommand } from '../../src/shared/protocol';
 import { until } from './lib/recorder';
+import { hooked } from './lib/hooked';
 
 let server: WebSocketServer;
 let url: string;
@@ -30,35 +29,6 @@ afterAll(async () => {
   for (const c of server.clients) c.terminate();
   await new Promise((r) => server.close(r));
 });
-
-/** a fresh window with the hook installed, a panel-side view of what it posts, and a way to send it commands */
-function hooked() {
-  const window = new JSDOM('', { url: 'http://127.0.0.1/' }).window as unknown as HookGlobal & typeof globalThis;
-  const posted: PageToPanel[] = [];
-  let receive: (data: unknown) => void = () => {};
-  let docId = '';
-  const faults: unknown[] = [];
-  install(window, (id, onMessage, fault) => {
-    docId = id;
-    // as the window link does: what goes wrong in a command is the hook's fault, never the caller's exception
-    receive = (data) => {
-      try {
-        onMessage(data);
-      } catch (err) {
-        fault(err);
-      }
-    };
-    return (msg) => {
-      if (msg.type === 'events' && msg.fault) faults.push(msg.fault);
-      posted.push(structuredClone(msg));
-    };
-  });
-  const command = (cmd: PageCommand, forDoc = docId) => receive({ source: 'ws-lens', v: 1, type: 'command', docId: forDoc, ...cmd });
-  const events = (): CaptureEvent[] => posted.flatMap((m) => (m.type === 'events' ? (JSON.parse(m.json) as CaptureEvent[]) : []));
-  const results = () => posted.filter((m) => m.type === 'result');
-  return { window, command, events, results, faults, docId: () => docId };
-}
-
 
 describe('the hook in a DOM of its own', () => {
   it('records a socket from its creation and stays out of the page', async () => {
@@ -145,7 +115,7 @@ describe('the hook in a DOM of its own', () => {
     }
     const sent = (text: string) => h.events().find((e) => e.kind === 'message' && e.direction === 'sent' && e.payload.data === text) as Extract<CaptureEvent, { kind: 'message' }> | undefined;
     pageSendsFromHere('off');
-    h.command({ cmd: 'page-options', reqId: 1, sendStacks: true });
+    h.command({ cmd: 'page-options', reqId: 1, sendStacks: true, handlerTiming: false });
     pageSendsFromHere('on');
     h.command({ cmd: 'send', reqId: 2, sid: 1, payload: { type: 'text', data: 'from the panel' } });
     h.command({ cmd: 'unsubscribe' });

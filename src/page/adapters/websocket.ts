@@ -13,6 +13,7 @@ import { FRAME_PASS, FRAME_TAKEN, type Control } from '../control';
 import type { RuleMark } from '../../shared/protocol';
 import type { Dom, HookGlobal } from '../dom';
 import type { Delivery, LensSocket, SocketTable } from '../socket';
+import { createHandlerProbes } from '../handler-probes';
 
 export interface AdapterContext {
   dom: Dom;
@@ -88,13 +89,18 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
    * records an injected or replayed frame with that origin, and skips a frame given back (recorded on arrival).
    */
   let delivering: Delivery | undefined;
-  function dispatchAs(ws: WebSocket, as: Delivery, event: Event): void {
+  /** a given-back frame's seq (recorded on arrival), while it is dispatched */
+  let deliveringSeq = -1;
+  function dispatchAs(ws: WebSocket, as: Delivery, event: Event, seq = -1): void {
     const before = delivering;
+    const beforeSeq = deliveringSeq;
     delivering = as;
+    deliveringSeq = seq;
     try {
       dom.dispatchEvent(ws, event);
     } finally {
       delivering = before;
+      deliveringSeq = beforeSeq;
     }
   }
 
@@ -139,8 +145,8 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     send(data: RawData): void {
       N.reflectApply(W.send, this.ws, [data]);
     }
-    deliver(data: RawData, as: Delivery): void {
-      dispatchAs(this.ws, as, messageEvent(this.ws, data));
+    deliver(data: RawData, as: Delivery, seq?: number): void {
+      dispatchAs(this.ws, as, messageEvent(this.ws, data), seq);
     }
     deliverEvent(type: 'close' | 'error', init?: CloseEventInit): void {
       dispatchAs(this.ws, 'given-back', type === 'close' ? new dom.CloseEvent('close', { __proto__: null, ...init } as CloseEventInit) : new dom.Event('error'));
@@ -201,6 +207,7 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     const socket = new WebSocketAdapter(sid, ws, refused?.real, refused?.mark);
     N.weakMapSet(adapters, ws, socket);
     sockets.add(socket);
+    probes.watch(ws);
     const created = draft('created');
     created.url = socket.url();
     created.protocols = protocols;
@@ -227,20 +234,30 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
     });
     listen('message', (e: MessageEvent) => {
       try {
-        if (delivering === 'given-back') return;
-        const data = dom.messageEventData(e);
-        if (delivering !== undefined) return void record(sid, receivedDraft(delivering), pageData(data));
-        if (!e.isTrusted) return void record(sid, receivedDraft('page'), pageData(data));
-        // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
-        const raw = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : (data as RawData);
-        // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
-        const fate = control.engaged() ? control.frame(sid, false, raw) : FRAME_PASS;
-        if (fate === FRAME_TAKEN) {
-          dom.stopImmediatePropagation(e);
-          return;
+        // the frame's event, for the page's handler runs after this listener
+        let seq: number;
+        let synthetic = false;
+        if (delivering === 'given-back') seq = deliveringSeq;
+        else {
+          const data = dom.messageEventData(e);
+          if (delivering !== undefined) seq = record(sid, receivedDraft(delivering), pageData(data));
+          else if (!e.isTrusted) {
+            seq = record(sid, receivedDraft('page'), pageData(data));
+            synthetic = true;
+          } else {
+            // the ring keeps its own copy of the bytes: the page may transfer or rewrite the buffer it is handed
+            const raw = isArrayBuffer(data) ? copyBytes(data, 0, N.arrayBufferByteLength(data)) : (data as RawData);
+            // a rule holds, delays or rewrites it, or it must wait behind one that does: the page gets it later
+            const fate = control.engaged() ? control.frame(sid, false, raw) : FRAME_PASS;
+            if (fate === FRAME_TAKEN) {
+              dom.stopImmediatePropagation(e);
+              return;
+            }
+            // (recorded with a chaos mark by traffic control: the page still gets the browser's own event)
+            seq = fate === FRAME_PASS ? record(sid, receivedDraft(), raw) : recorder.lastSeq();
+          }
         }
-        // (recorded with a chaos mark: the page still gets the browser's own event)
-        if (fate === FRAME_PASS) record(sid, receivedDraft(), raw);
+        if (recorder.options.handlerTiming && seq >= 0) probes.begin(ws, sid, seq, synthetic);
       } catch (err) {
         fault(err);
       }
@@ -412,6 +429,9 @@ export function hookWebSocket(g: HookGlobal, ctx: AdapterContext): void {
   }
   const Hooked = wrap(NativeWebSocket, { construct } as ProxyHandler<typeof WebSocket>);
   const proto = NativeWebSocket.prototype;
+  // the page's message listeners on its sockets, each followed by a probe of the hook's (handler-probes.ts)
+  const probes = createHandlerProbes(g, dom, proto, ctx.mask, recorder.annotate, fault);
+  recorder.setBeforeFlush(probes.settleAll);
   // `ws.constructor === WebSocket` must hold for the page's view of WebSocket, which is now the Proxy
   const ctorDesc = N.getOwnPropertyDescriptor(proto, 'constructor');
   if (ctorDesc) N.defineProperty(proto, 'constructor', { ...ctorDesc, value: Hooked });
