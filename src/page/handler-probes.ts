@@ -302,7 +302,12 @@ export function createHandlerProbes(
     if (N.isError === undefined || !N.isError(value)) return undefined;
     if (N.getOwnPropertyDescriptor(N.Error, 'prepareStackTrace')) return undefined;
     const own = N.getOwnPropertyDescriptor(value, 'stack');
-    if (own !== undefined) return N.hasOwn(own, 'value') && typeof own.value === 'string' ? own.value : undefined;
+    if (own !== undefined) {
+      if (N.hasOwn(own, 'value')) return typeof own.value === 'string' ? own.value : undefined;
+      // the engine's own accessor, never one the page put there
+      const stack = own.get !== undefined && own.get === N.ownStackGetter ? N.reflectApply(own.get, value, []) : undefined;
+      return typeof stack === 'string' ? stack : undefined;
+    }
     const stack = N.errorStack ? N.errorStack(value) : undefined;
     return typeof stack === 'string' ? stack : undefined;
   }

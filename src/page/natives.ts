@@ -35,6 +35,8 @@ const hasOwnProperty = Object.prototype.hasOwnProperty;
 /** absent where the engine has no stack API; V8 and SpiderMonkey both have it */
 const ErrorCtor = Error as ErrorConstructor & { captureStackTrace?: (e: object, fn: Fn) => void };
 const stackDescriptor = Object.getOwnPropertyDescriptor(Error.prototype, 'stack');
+/** V8 (Chromium 156) gives each error an own `stack` accessor, the same getter for every error: this one */
+const ownStackDescriptor = Object.getOwnPropertyDescriptor(new Error(), 'stack');
 
 /** the original, before the hook's toString disguise replaces it (disguise.ts) */
 const functionToString = uncurry(Function.prototype.toString) as (fn: unknown) => string;
@@ -75,6 +77,7 @@ export const natives = {
   captureStackTrace: ErrorCtor.captureStackTrace,
   /** SpiderMonkey keeps `stack` as an accessor on Error.prototype; V8 as an own property of each error */
   errorStack: stackDescriptor && stackDescriptor.get ? uncurry(stackDescriptor.get) : undefined,
+  ownStackGetter: ownStackDescriptor && ownStackDescriptor.get ? ownStackDescriptor.get : undefined,
   Error: g.Error,
   WeakMap: g.WeakMap,
   weakMapGet: uncurry(WeakMap.prototype.get),
