@@ -8,6 +8,8 @@
 //                     it instruments every WebSocket frame whichever panel is shown
 //   devtools-network  no extension, DevTools open on Chrome's own Network panel (the reference row)
 //   stacks            as `open`, with *Send stacks* on (a stack taken per send()); only in the scenarios that send
+//   untimed           as `open`, with *Handler timing* off (on by default): `open` / `untimed` is what timing the
+//                     page's listeners for every frame costs
 // Page-side time is the page's own measure: from asking the server for the traffic to its handler seeing the last
 // frame. Ratios are medians against `none`. Panel figures come from the live store in the panel.
 import fs from 'node:fs';
@@ -26,9 +28,11 @@ if (process.argv.includes('--soak')) {
 const smoke = process.argv.includes('--smoke');
 const RUNS = smoke ? 1 : Number(process.env.RUNS || 5);
 const WARMUP = smoke ? 0 : 1;
-const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-network', 'stacks'];
+const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-network', 'stacks', 'untimed'];
 /** the variants a scenario runs in unless it names its own: `stacks` differs from `open` only when the page sends */
 const RECEIVING = VARIANTS.filter((v) => v !== 'stacks');
+/** ...and `untimed` only when it receives */
+const SENDING = VARIANTS.filter((v) => v !== 'untimed');
 const SCENARIOS = smoke
   ? [
       { id: 'burst20k', label: '2,000 small frames (smoke)', q: 'mode=text&n=2000', frames: 2000 },
@@ -37,7 +41,7 @@ const SCENARIOS = smoke
       { id: 'big10mb', label: 'one 1 MB frame (smoke)', q: 'mode=big&bytes=1048576', frames: 1 },
       { id: 'socketio20k', label: '2,000 Socket.IO events (smoke)', q: 'mode=sio&n=2000', frames: 2001 },
       { id: 'phoenix20k', label: '2,000 Phoenix broadcasts (smoke)', q: 'mode=phx&n=2000', frames: 2001 },
-      { id: 'send20k', label: 'the page sends 2,000 (smoke)', q: 'mode=send&n=2000', frames: 2001, variants: VARIANTS },
+      { id: 'send20k', label: 'the page sends 2,000 (smoke)', q: 'mode=send&n=2000', frames: 2001, variants: SENDING },
     ]
   : [
       { id: 'burst20k', label: '20,000 small frames', q: 'mode=text&n=20000', frames: 20000 },
@@ -49,7 +53,7 @@ const SCENARIOS = smoke
       // and in Phoenix's (serializer v2 arrays, detected from the join reply): a decoder added with the decoders issue
       { id: 'phoenix20k', label: '20,000 Phoenix broadcasts', q: 'mode=phx&n=20000', frames: 20001 },
       // the page's own send() in a loop, to the server's count of them: what a stack per send costs (issue 17)
-      { id: 'send20k', label: 'the page sends 20,000', q: 'mode=send&n=20000', frames: 20001, variants: VARIANTS },
+      { id: 'send20k', label: 'the page sends 20,000', q: 'mode=send&n=20000', frames: 20001, variants: SENDING },
     ];
 // BENCH_ONLY=phoenix20k,socketio20k runs only those scenarios (then the memory and latency runs): a partial result
 const ONLY = process.env.BENCH_ONLY?.split(',');
@@ -146,7 +150,7 @@ const PANEL_PROBE = `(w) => {
   return true;
 }`;
 // \`decoded\`: frames a protocol decoder read (the Socket.IO scenario must have all of them decoded to mean anything)
-const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length }; }`;
+const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length, timed: s.log.frames.filter((f) => f.handlers).length }; }`;
 const PANEL_HEAP = `(w) => { if (w.gc) { w.gc(); w.gc(); } return w.performance.memory.usedJSHeapSize; }`;
 
 /**
@@ -172,7 +176,7 @@ const SET_TEN_RULES = `(w) => {
 }`;
 
 async function launch(variant) {
-  const withPanel = variant === 'open' || variant === 'rules' || variant === 'stacks';
+  const withPanel = variant === 'open' || variant === 'rules' || variant === 'stacks' || variant === 'untimed';
   const ext = variant === 'closed' || withPanel;
   const devtools = variant !== 'none' && variant !== 'closed';
   const s = await launchChromium({
@@ -184,6 +188,7 @@ async function launch(variant) {
   if (withPanel) await s.openPanel();
   if (variant === 'rules') await s.panelEval(SET_TEN_RULES);
   if (variant === 'stacks') await s.panelEval(`(w) => { w.__wsLens.store.setSendStacks(true); return true; }`);
+  if (variant === 'untimed') await s.panelEval(`(w) => { w.__wsLens.store.setHandlerTiming(false); return true; }`);
   if (variant === 'devtools-network') {
     // Chrome's own inspector, recording: the Network panel shown in DevTools with no extension
     const dt = await (await s.browser.waitForTarget((t) => t.url().startsWith('devtools://'))).asPage();
@@ -201,7 +206,7 @@ async function launch(variant) {
 }
 
 async function oneRun(v, sc) {
-  const reads = v.variant === 'open' || v.variant === 'stacks';
+  const reads = v.variant === 'open' || v.variant === 'stacks' || v.variant === 'untimed';
   if (reads) await v.s.panelEval(PANEL_PROBE);
   await v.s.page.goto(`${server.origin}/burst.html?${sc.q}`, { waitUntil: 'load' });
   const ms = await v.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 50 }).then((h) => h.jsonValue());
@@ -256,6 +261,10 @@ try {
       ratio_stacks_vs_open: per.stacks ? round(med('stacks', (o) => o.ms) / med('open', (o) => o.ms)) : null,
       // the sends that got a stack in the stacks variant: all of them, or the ratio above measured nothing
       stacks_taken: per.stacks ? Math.min(...per.stacks.map((o) => o.panel.stacked)) : null,
+      // Handler timing on (open, the default) against off (untimed), both with the panel open
+      ratio_open_vs_untimed: per.untimed ? round(med('open', (o) => o.ms) / med('untimed', (o) => o.ms)) : null,
+      // received frames that got their handler runs in the open variant: all of them, or the ratio measured nothing
+      timed_frames: Math.min(...per.open.map((o) => o.panel.timed)),
       panel_frames: ingested,
       panel_decoded_frames: median(panel.map((p) => p.decoded)),
       panel_ingest_per_s: round(median(panel.map((p) => (p.ingested / p.busy) * 1000)), 0),
@@ -319,6 +328,8 @@ console.log(`${'scenario'.padEnd(28)}${pad('none ms', 9)}${pad('closed', 8)}${pa
 for (const s of Object.values(results.scenarios))
   console.log(`${s.label.padEnd(28)}${pad(s.page_ms.none, 9)}${pad(s.ratio_closed, 8)}${pad(s.ratio_open, 7)}${pad(s.ratio_rules, 7)}${pad(s.ratio_devtools, 6)}${pad(s.ratio_devtools_network, 8)}${pad(s.ratio_open_vs_devtools, 9)}${pad(s.panel_ingest_per_s, 10)}${pad(s.panel_long_task_ms, 9)}${pad(`${s.page_heap_mb.closed}/${s.page_heap_mb.none}`, 10)}`);
 console.log('heap MB: the page with WS Lens (panel closed) / without');
+for (const s of Object.values(results.scenarios).filter((x) => x.ratio_open_vs_untimed !== null))
+  console.log(`${s.label}: Handler timing on / off (panel open) ${s.ratio_open_vs_untimed}, frames timed ${s.timed_frames} (fewest in a run)`);
 for (const s of Object.values(results.scenarios).filter((x) => x.ratio_stacks_vs_open !== null))
   console.log(`${s.label}: Send stacks on / off (panel open) ${s.ratio_stacks_vs_open}, stacks taken ${s.stacks_taken} (fewest in a run)`);
 console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel task ${results.sustained.panel_long_task_ms} ms`);

@@ -155,6 +155,21 @@ async function stageSendStack(s) {
   await new Promise((r) => setTimeout(r, 300));
 }
 
+/** Handler timing: a slow frame, and one whose listener threw, selected: its runs and the exception in the detail. */
+async function stageHandlers(s) {
+  const { PanelPage } = await import('../test/e2e/lib/panel.mjs');
+  const panel = new PanelPage(s);
+  await s.goto(`${server.origin}/blank.html`);
+  await s.openPanel();
+  await s.goto(`${server.origin}/handlers.html`);
+  await panel.waitRow('bad-auto', 'received');
+  await s.pageEval(`() => { window.__queue.push('hello', 'slow', JSON.stringify({ type: 'order', id: 7 }), 'bad-order-8', 'hello again'); return true; }`);
+  await panel.waitRow('hello again', 'received');
+  await panel.clickRow('bad-order-8', 'received');
+  await s.waitForPanel(`(w) => !!w.document.querySelector('[data-testid=handler-error]')`);
+  await new Promise((r) => setTimeout(r, 300));
+}
+
 /** Stage a session, save its panel as docs/screenshots/<name>.png, close it. */
 // SCREENSHOTS_ONLY=panel-types,panel-shortcuts takes only those
 const only = process.env.SCREENSHOTS_ONLY?.split(',');
@@ -183,6 +198,7 @@ try {
   await shoot(() => launchChromium({ extDir: ext('chrome') }), stageTypes, 'panel-types');
   await shoot(() => launchChromium({ extDir: ext('chrome') }), stageShortcuts, 'panel-shortcuts');
   await shoot(() => launchChromium({ extDir: ext('chrome') }), stageSendStack, 'panel-send-stack');
+  await shoot(() => launchChromium({ extDir: ext('chrome') }), stageHandlers, 'panel-handlers');
 } finally {
   await server.close();
 }

@@ -229,7 +229,7 @@ describe('accessible structure (issue 18)', () => {
     const grid = view.getByRole('grid', { name: 'Frames' });
     expect(grid.getAttribute('aria-rowcount')).toBe('5');
     const rows = [...grid.querySelectorAll('[role=row]')];
-    expect(rows[0].querySelectorAll('[role=columnheader]').length).toBe(6);
+    expect(rows[0].querySelectorAll('[role=columnheader]').length).toBe(7);
     // no empty column header: the direction column is named for screen readers
     for (const h of rows[0].querySelectorAll('[role=columnheader]')) expect(h.textContent!.trim()).not.toBe('');
     const frames = view.getAllByTestId('frame');
