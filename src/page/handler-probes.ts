@@ -14,7 +14,7 @@
  * listener runs: the hook listens there, first and capturing, only listens, and gives it to the next probe.
  */
 import { natives as N, bare, getter, nullArray } from './natives';
-import { asNative, wrap } from './disguise';
+import { asNative, wrap, type Trap } from './disguise';
 import { isObjectLike } from './read-once';
 import type { Dom, HookGlobal } from './dom';
 import type { HandlerError, HandlerRun } from '../shared/protocol';
@@ -57,6 +57,8 @@ interface Dispatch {
 interface Registry {
   entries: Entry[];
   dispatch: Dispatch | undefined;
+  /** in `open` until the next settleAll: a socket is listed there once, however many frames it got meanwhile */
+  listed: boolean;
 }
 
 export interface HandlerProbes {
@@ -322,16 +324,23 @@ export function createHandlerProbes(
     return N.String(type);
   }
 
-  function add(target: typeof L.addEventListener, self: unknown, args: unknown[]): unknown {
-    const reg = isObjectLike(self) ? N.weakMapGet(registries, self) : undefined;
-    const type = reg !== undefined && args.length >= 2 ? typeOf(args[0]) : undefined;
-    if (reg === undefined || type === undefined) {
-      try {
-        return N.reflectApply(target, self, args);
-      } catch (err) {
-        throw asNative(err, add);
-      }
+  /** the registry of a socket the hook captured, when the call names one and has its two required arguments */
+  function registryOf(self: unknown, args: unknown[]): Registry | undefined {
+    return isObjectLike(self) && args.length >= 2 ? N.weakMapGet(registries, self) : undefined;
+  }
+  /** the native, as the page would have called it; what it throws is thrown as its own */
+  function callNative(target: object, self: unknown, args: unknown[], trap: Trap): unknown {
+    try {
+      return N.reflectApply(target as (...a: unknown[]) => unknown, self, args);
+    } catch (err) {
+      throw asNative(err, trap);
     }
+  }
+
+  function add(target: typeof L.addEventListener, self: unknown, args: unknown[]): unknown {
+    const reg = registryOf(self, args);
+    const type = reg !== undefined ? typeOf(args[0]) : undefined;
+    if (reg === undefined || type === undefined) return callNative(target, self, args, add);
     const callback = args[1];
     // what Web IDL reads of the options, once and in its order (capture, once, passive, signal); the native is
     // given a copy without a prototype, so a page's getters see one read each, as without the hook
@@ -377,15 +386,9 @@ export function createHandlerProbes(
   }
 
   function remove(target: typeof L.removeEventListener, self: unknown, args: unknown[]): unknown {
-    const reg = isObjectLike(self) ? N.weakMapGet(registries, self) : undefined;
-    const type = reg !== undefined && args.length >= 2 ? typeOf(args[0]) : undefined;
-    if (reg === undefined || type === undefined) {
-      try {
-        return N.reflectApply(target, self, args);
-      } catch (err) {
-        throw asNative(err, remove);
-      }
-    }
+    const reg = registryOf(self, args);
+    const type = reg !== undefined ? typeOf(args[0]) : undefined;
+    if (reg === undefined || type === undefined) return callNative(target, self, args, remove);
     const callback = args[1];
     const options = args[2];
     // EventListenerOptions has `capture` only
@@ -482,6 +485,7 @@ export function createHandlerProbes(
       const reg = bare<Registry>();
       reg.entries = nullArray<Entry>();
       reg.dispatch = undefined;
+      reg.listed = false;
       N.weakMapSet(registries, socket, reg);
       N.weakMapSet(sockets, reg, socket);
     },
@@ -503,12 +507,18 @@ export function createHandlerProbes(
       d.changed = false;
       d.error = undefined;
       reg.dispatch = d;
-      open[open.length] = reg;
+      if (!reg.listed) {
+        reg.listed = true;
+        open[open.length] = reg;
+      }
       current = d;
       d.last = N.perfNow();
     },
     settleAll() {
-      for (let i = 0; i < open.length; i++) settle(open[i]);
+      for (let i = 0; i < open.length; i++) {
+        open[i].listed = false;
+        settle(open[i]);
+      }
       open.length = 0;
     },
   };
