@@ -150,7 +150,7 @@ const PANEL_PROBE = `(w) => {
   return true;
 }`;
 // \`decoded\`: frames a protocol decoder read (the Socket.IO scenario must have all of them decoded to mean anything)
-const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length, timed: s.log.frames.filter((f) => f.handlers).length }; }`;
+const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length, timed: s.log.frames.filter((f) => f.handlerMs !== undefined).length }; }`;
 const PANEL_HEAP = `(w) => { if (w.gc) { w.gc(); w.gc(); } return w.performance.memory.usedJSHeapSize; }`;
 
 /**
@@ -188,7 +188,7 @@ async function launch(variant) {
   if (withPanel) await s.openPanel();
   if (variant === 'rules') await s.panelEval(SET_TEN_RULES);
   if (variant === 'stacks') await s.panelEval(`(w) => { w.__wsLens.store.setSendStacks(true); return true; }`);
-  if (variant === 'untimed') await s.panelEval(`(w) => { w.__wsLens.store.setHandlerTiming(false); return true; }`);
+  if (variant === 'untimed') await s.panelEval(`(w) => { w.__wsLens.store.setHandlerTiming?.(false); return true; }`);
   if (variant === 'devtools-network') {
     // Chrome's own inspector, recording: the Network panel shown in DevTools with no extension
     const dt = await (await s.browser.waitForTarget((t) => t.url().startsWith('devtools://'))).asPage();

@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import { usePanel, useView } from './hooks/usePanel';
 import { useVirtualizer } from './hooks/useVirtualizer';
 import { formatBytes, formatClock, formatMs, formatRelative, plural } from '../lib/format';
+import { runsOf } from '../store/log';
 import type { Frame } from '../store/model';
 import type { SortSpec } from '../store/sort';
 import { ruleSentence, ruleTag, wentNowhere } from '../lib/ruleLabels';
@@ -14,7 +15,7 @@ const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
 
 /** The Handler cell's tooltip: how many listeners, which threw or stopped the others. */
 function handlerTitle(f: Frame): string | undefined {
-  const runs = f.handlers;
+  const runs = runsOf(f);
   if (!runs) return undefined;
   if (!runs.length) return 'no page listener ran for this frame';
   const threw = runs.find((r) => r.threw);

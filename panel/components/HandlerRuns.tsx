@@ -3,6 +3,7 @@
  * order they ran, its time, and what it threw, as the page's hook measured them (src/page/handler-probes.ts).
  */
 import { formatMs, plural } from '../lib/format';
+import { runsOf } from '../store/log';
 import type { Frame } from '../store/model';
 import type { HandlerError } from '../../src/shared/protocol';
 
@@ -11,7 +12,7 @@ function where(e: HandlerError): string {
 }
 
 export function HandlerRuns({ frame }: { frame: Frame }) {
-  const runs = frame.handlers;
+  const runs = runsOf(frame);
   if (!runs) return null;
   return (
     <div class="handler-runs" data-testid="detail-handlers">

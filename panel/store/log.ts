@@ -148,12 +148,33 @@ function setHandlers(sock: Socket, frame: Frame, runs: unknown[], total: unknown
   const kept = runs.filter(isHandlerRun);
   const ms = typeof total === 'number' && Number.isFinite(total) && total >= 0 ? total : kept.reduce((n, r) => n + (r.ms ?? 0), 0);
   const threw = kept.some((r) => r.threw !== undefined);
-  frame.handlers = kept;
+  // a flood of frames to the same listeners: one string per listener name, not one per frame
+  for (const r of kept) r.name = interned(r.name);
+  const simple = kept.length === 1 && !threw && !kept[0].stopped;
+  frame.handler = simple ? kept[0].name : undefined;
+  frame.handlers = simple ? undefined : kept.length ? kept : NO_RUNS;
   frame.handlerMs = ms;
   frame.threw = threw || undefined;
   if (threw) sock.threw++;
   sock.recentHandler.push({ time: frame.time, ms });
   if (sock.recentHandler.length > 4096 && frame.time - sock.recentHandler[2048].time > RATE_WINDOW_MS) sock.recentHandler.splice(0, 2048);
+}
+
+/** The page's listeners that ran for a frame, in order; undefined when it was not timed. */
+export function runsOf(f: Frame): HandlerRun[] | undefined {
+  if (f.handlers) return f.handlers;
+  return f.handler !== undefined ? [{ name: f.handler, ms: f.handlerMs }] : undefined;
+}
+
+const NO_RUNS: HandlerRun[] = [];
+const names = new Map<string, string>();
+function interned(name: string): string {
+  const known = names.get(name);
+  if (known !== undefined) return known;
+  // a page that makes a new function per listener (names from their source) cannot grow this without bound
+  if (names.size > 10_000) names.clear();
+  names.set(name, name);
+  return name;
 }
 
 function isHandlerRun(r: unknown): r is HandlerRun {
@@ -260,6 +281,7 @@ function row(
     queued,
     decoded: undefined,
     stack: undefined,
+    handler: undefined,
     handlers: undefined,
     handlerMs: undefined,
     threw: undefined,

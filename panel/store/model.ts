@@ -46,7 +46,12 @@ export interface Frame {
   decoded?: Decoded;
   /** a page's send while send stacks were on: where the page called send() */
   stack?: string;
-  /** a received frame while handler timing was on: the page's listeners that ran for it, and their total ms */
+  /**
+   * a received frame while handler timing was on: the page's listeners that ran for it (read them with `runsOf`),
+   * and their total ms. The common case, one listener that neither threw nor stopped, keeps only its name (shared
+   * by every such frame): `handler`; any other keeps the runs (`handlers`).
+   */
+  handler?: string;
   handlers?: HandlerRun[];
   handlerMs?: number;
   /** one of them threw */
