@@ -266,7 +266,8 @@ scenario("trust: the creation stack starts at the page's code", async (s, panel,
   await s.openPanel();
   await panel.waitFor(`(w) => w.__wsLens.store.log.sockets.size === 1`);
   const stack = await panel.eval(`(w) => [...w.__wsLens.store.log.sockets.values()][0].stack`);
-  const title = (await panel.eval(`(w) => w.document.querySelector('[data-testid=connection]').title`)).split('\n');
+  // (the store has the socket a render before the list shows it)
+  const title = (await panel.waitFor(`(w) => w.document.querySelector('[data-testid=connection]')?.title`)).split('\n');
   const lines = stack.split('\n');
   assert.ok(!/extension:\/\/|<anonymous code>|hook\.js/.test(stack), `no hook frame:\n${stack}`);
   assert.match(lines[0], /openTheSocket.*trust-stack\.html/, `the first frame is the page's own function:\n${stack}`);
