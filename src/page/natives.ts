@@ -54,6 +54,7 @@ export const natives = {
   perfNow: performance.now.bind(performance),
   timeOrigin: performance.timeOrigin,
   mathRandom: Math.random,
+  mathRound: Math.round,
   symbolIterator: Symbol.iterator,
   reflectGet: Reflect.get,
   reflectDeleteProperty: Reflect.deleteProperty,
