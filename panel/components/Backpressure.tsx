@@ -27,6 +27,12 @@ function Chart({ s }: { s: Socket }) {
   );
 }
 
+/** the listeners' ms in the last second: 0 when none ran, else as the Handler column writes it, without the unit */
+function handlerReadout(s: Socket | undefined, now: number): string {
+  const ms = s ? handlerRate(s.recentHandler, now) : 0;
+  return ms === 0 ? '0' : formatMs(ms).replace(' ms', '');
+}
+
 export function Backpressure() {
   const panel = usePanel();
   // the samples and rates of the socket change with its traffic, counted by the sockets' revision
@@ -51,7 +57,7 @@ export function Backpressure() {
       <div class="bp-stat" title="Time the page's message listeners took over the last second, for the frames this socket received (Handler timing)">
         <span class="bp-label">handler ms/s</span>
         <span class="bp-value" data-testid="handler-rate">
-          {s ? formatMs(handlerRate(s.recentHandler, now)).replace(' ms', '') : 0}
+          {handlerReadout(s, now)}
           {s && s.threw > 0 && (
             <span class="bp-threw" data-testid="handler-threw">
               {' '}
