@@ -102,7 +102,6 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
     handled.handlers = runs;
     handled.handlerMs = total;
     record(sid, handled);
-    record(sid, handled);
   }
 
   /**

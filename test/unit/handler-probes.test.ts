@@ -165,6 +165,29 @@ describe('handler timing', () => {
     expect(off.handlers).toBeUndefined();
   });
 
+  it('a received frame a rule held: its runs come once, in a handled event, when it is given back', async () => {
+    const { h, ws } = await timed();
+    const seen: string[] = [];
+    ws.addEventListener('message', function onlyListener(e) {
+      seen.push(String(e.data));
+    });
+    h.command({
+      cmd: 'rules',
+      reqId: 3,
+      holdTimeoutMs: 30_000,
+      rules: [{ id: 'r1', name: 'hold', enabled: true, url: '', urlRegex: false, direction: 'received', match: { type: 'text', text: 'held' }, action: { type: 'pause' } }],
+    });
+    ws.send('held');
+    await until(() => h.events().some((e) => e.kind === 'message' && e.direction === 'received' && e.queued));
+    const held = h.events().find((e): e is Frame => e.kind === 'message' && e.direction === 'received' && e.queued === true)!;
+    expect(held.handlers).toBeUndefined();
+    h.command({ cmd: 'decide', reqId: 4, seq: held.seq, verdict: 'forward' });
+    await until(() => seen.length === 1 && h.events().some((e) => e.kind === 'verdict'));
+    const handled = h.events().filter((e) => e.kind === 'handled');
+    expect(handled).toHaveLength(1);
+    expect(handled[0]).toMatchObject({ ref: held.seq, handlers: [{ name: 'onlyListener' }] });
+  });
+
   it('the wrapped addEventListener looks like the one it wraps', () => {
     const { window } = hooked();
     const plain = new JSDOM('', { url: 'http://127.0.0.1/' }).window as unknown as typeof globalThis;
