@@ -187,6 +187,23 @@ export function createHandlerProbes(
     nativeAdd(ws, entry.probe, capture, once, signal);
   }
 
+  /** the live `addEventListener` entry the browser identifies by (callback, capture), as it does its listeners */
+  function listenerEntry(reg: Registry, callback: unknown, capture: boolean): Entry | undefined {
+    for (let i = 0; i < reg.entries.length; i++) {
+      const e = reg.entries[i];
+      if (!e.handler && e.callback === callback && e.capture === capture && live(e)) return e;
+    }
+    return undefined;
+  }
+
+  /** the page removed a listener: its probe goes too; a dispatch under way can no longer count its probes */
+  function dropEntry(ws: object, reg: Registry, e: Entry): void {
+    e.removed = true;
+    nativeRemove(ws, e.probe, e.capture);
+    if (reg.dispatch !== undefined) reg.dispatch.changed = true;
+    compact(reg);
+  }
+
   function ran(reg: Registry, d: Dispatch, entry: Entry, now: number): void {
     const run = bare<HandlerRun>();
     run.name = labelOf(entry);
@@ -371,19 +388,12 @@ export function createHandlerProbes(
       capture = !!options;
       callArgs = args.length > 2 ? [type, callback, capture] : [type, callback];
     }
-    try {
-      N.reflectApply(target, self, callArgs);
-    } catch (err) {
-      throw asNative(err, add);
-    }
+    callNative(target, self, callArgs, add);
     if (type !== 'message' || !isObjectLike(callback)) return undefined;
     try {
       // the native added nothing: the same listener again, or one whose signal has already aborted
       if (signal !== undefined && L.aborted(signal)) return undefined;
-      for (let i = 0; i < reg.entries.length; i++) {
-        const e = reg.entries[i];
-        if (!e.handler && e.callback === callback && e.capture === capture && live(e)) return undefined;
-      }
+      if (listenerEntry(reg, callback, capture) !== undefined) return undefined;
       addEntry(self as object, reg, callback as object, capture, once, signal, false);
     } catch (err) {
       fault(err);
@@ -407,22 +417,11 @@ export function createHandlerProbes(
       capture = !!options;
       callArgs = args.length > 2 ? [type, callback, capture] : [type, callback];
     }
-    try {
-      N.reflectApply(target, self, callArgs);
-    } catch (err) {
-      throw asNative(err, remove);
-    }
+    callNative(target, self, callArgs, remove);
     if (type !== 'message') return undefined;
     try {
-      for (let i = 0; i < reg.entries.length; i++) {
-        const e = reg.entries[i];
-        if (e.handler || e.callback !== callback || e.capture !== capture || !live(e)) continue;
-        e.removed = true;
-        nativeRemove(self as object, e.probe, capture);
-        if (reg.dispatch !== undefined) reg.dispatch.changed = true;
-        break;
-      }
-      compact(reg);
+      const e = listenerEntry(reg, callback, capture);
+      if (e !== undefined) dropEntry(self as object, reg, e);
     } catch (err) {
       fault(err);
     }
@@ -435,31 +434,16 @@ export function createHandlerProbes(
   const handlerGet = handlerDesc?.get;
   function setHandler(target: (v: unknown) => void, self: unknown, args: unknown[]): unknown {
     const reg = isObjectLike(self) && handlerGet ? N.weakMapGet(registries, self) : undefined;
-    if (reg === undefined) {
-      try {
-        return N.reflectApply(target, self, args);
-      } catch (err) {
-        throw asNative(err, setHandler);
-      }
-    }
+    if (reg === undefined) return callNative(target, self, args, setHandler);
     const before = N.reflectApply(handlerGet!, self, []);
-    try {
-      N.reflectApply(target, self, args);
-    } catch (err) {
-      throw asNative(err, setHandler);
-    }
+    callNative(target, self, args, setHandler);
     try {
       const after = N.reflectApply(handlerGet!, self, []);
       if (after === before) return undefined;
       let entry: Entry | undefined;
       for (let i = 0; i < reg.entries.length; i++) if (reg.entries[i].handler && !reg.entries[i].removed) entry = reg.entries[i];
       if (after === null || after === undefined) {
-        if (entry !== undefined) {
-          entry.removed = true;
-          nativeRemove(self as object, entry.probe, false);
-          if (reg.dispatch !== undefined) reg.dispatch.changed = true;
-          compact(reg);
-        }
+        if (entry !== undefined) dropEntry(self as object, reg, entry);
       } else if (entry !== undefined) {
         entry.callback = after as object;
         entry.label = undefined;

@@ -141,7 +141,7 @@ export function hookWebSocketStream(g: StreamGlobal, ctx: AdapterContext): void 
       if (!this.writer) throw new N.Error('the stream is not open');
       privateThen(S.write(this.writer, data), undefined, fault);
     }
-    deliver(data: RawData, as: Delivery, _seq?: number): void {
+    deliver(data: RawData, as: Delivery): void {
       // the page gets a buffer of its own: the one the ring keeps must stay what it is, whatever the page does with its
       const own = copyBinary(data) ?? data;
       try {
