@@ -157,7 +157,7 @@ function setHandlers(sock: Socket, frame: Frame, runs: unknown[], total: unknown
   frame.threw = threw || undefined;
   if (threw) sock.threw++;
   sock.recentHandler.push({ time: frame.time, ms });
-  if (sock.recentHandler.length > 4096 && frame.time - sock.recentHandler[2048].time > RATE_WINDOW_MS) sock.recentHandler.splice(0, 2048);
+  trimWindow(sock.recentHandler, frame.time, (x) => x.time);
 }
 
 /** The page's listeners that ran for a frame, in order; undefined when it was not timed. */
@@ -205,8 +205,12 @@ function findRecentRow(s: Log, docId: string, seq: number): Frame | undefined {
 
 function pushRate(times: number[], time: number): void {
   times.push(time);
-  // keep the window small and amortised: trim in chunks
-  if (times.length > 4096 && time - times[2048] > RATE_WINDOW_MS) times.splice(0, 2048);
+  trimWindow(times, time, (t) => t);
+}
+
+/** Keep a rate's samples few and the trimming amortised: drop old ones in chunks, once they are out of the window. */
+function trimWindow<T>(samples: T[], time: number, timeOf: (x: T) => number): void {
+  if (samples.length > 4096 && time - timeOf(samples[2048]) > RATE_WINDOW_MS) samples.splice(0, 2048);
 }
 
 /** frames per second over the last second before `now` */
