@@ -303,6 +303,8 @@ export class PanelPage {
   /** Add a traffic rule through the Rules tab, as a user would; `fields` are testid suffixes → values. */
   async addRule(fields) {
     await this.click('tab-rules');
+    // the Rules tab renders after the click (on a busy panel, a render later): failed once in CI on a missing rule-add
+    await this.waitFor(`(w) => !!w.document.querySelector('[data-testid=rule-add]')`);
     await this.click('rule-add');
     // selects first: they decide which inputs exist
     for (const k of ['direction', 'match-type', 'action']) if (fields[k] !== undefined) await this.type(`rule-${k}`, fields[k], 'change');
