@@ -123,9 +123,10 @@ const PANEL_PROBE = `(w) => {
   if (!w.__bench) {
     const b = (w.__bench = { busy: 0, longest: 0, latencies: [], seen: 0, first: 0, last: 0 });
     const receive = store.receive.bind(store);
-    store.receive = (m) => {
+    // the ingest queue (0.5) hands the store a batch in parts, decoded: pass them on as they came
+    store.receive = (m, events) => {
       const t = w.performance.now();
-      receive(m);
+      receive(m, events);
       const dt = w.performance.now() - t;
       b.busy += dt;
       const n = store.log.nextId;
@@ -146,11 +147,11 @@ const PANEL_PROBE = `(w) => {
   }
   const b = w.__bench;
   store.clear();
-  b.busy = 0; b.longest = 0; b.latencies = []; b.first = 0; b.last = 0; b.seen = store.log.nextId; b.startId = store.log.nextId;
+  b.busy = 0; b.ingest0 = w.__wsLens.ingest?.busyMs; b.longest = 0; b.latencies = []; b.first = 0; b.last = 0; b.seen = store.log.nextId; b.startId = store.log.nextId;
   return true;
 }`;
 // \`decoded\`: frames a protocol decoder read (the Socket.IO scenario must have all of them decoded to mean anything)
-const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length, timed: s.log.frames.filter((f) => f.handlerMs !== undefined).length }; }`;
+const PANEL_READ = `(w) => { const b = w.__bench; const s = w.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.ingest0 === undefined ? b.busy : w.__wsLens.ingest.busyMs - b.ingest0, span: b.last - b.first, longest: b.longest, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length, stacked: s.log.frames.filter((f) => f.stack).length, timed: s.log.frames.filter((f) => f.handlerMs !== undefined).length }; }`;
 const PANEL_HEAP = `(w) => { if (w.gc) { w.gc(); w.gc(); } return w.performance.memory.usedJSHeapSize; }`;
 
 /**

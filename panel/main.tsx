@@ -148,7 +148,7 @@ async function main() {
   );
   transport.start(store);
   // for diagnostics and the benchmark (latency, ingest rate): the panel is an extension page, out of the page's reach
-  (window as unknown as { __wsLens: unknown }).__wsLens = { store };
+  (window as unknown as { __wsLens: unknown }).__wsLens = { store, ingest: transport.queue };
 }
 
 void main();

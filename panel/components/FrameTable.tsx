@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { usePanel, useView } from './hooks/usePanel';
 import { useVirtualizer } from './hooks/useVirtualizer';
@@ -11,6 +11,18 @@ import { decodedView } from '../store/decoding';
 import { focusPane } from './keys';
 
 const ROW = 21;
+const OVERSCAN = 12;
+
+/**
+ * The last rows, where a table that follows the tail shows them. The virtualiser learns a new scroll offset only from
+ * the scroll event a frame after the table scrolled, so its range lags one update behind: rendering that range meant
+ * two renders and two paints per update under a flood, the first of rows about to scroll away.
+ */
+function tailItems(count: number, viewport: number): { index: number; start: number }[] {
+  const n = Math.min(count, Math.ceil(viewport / ROW) + OVERSCAN);
+  // item starts count the header row, as the virtualiser's do (scrollMargin)
+  return Array.from({ length: n }, (_, i) => ({ index: count - n + i, start: ROW + (count - n + i) * ROW }));
+}
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
 
 /** The Handler cell's tooltip: how many listeners, which threw or stopped the others. */
@@ -72,12 +84,12 @@ export function FrameTable() {
   };
   const { shown: count, total } = panel.counts();
   // the column headers are the grid's first row, sticky at the top of the scroller: the rows start one row down
-  const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: 12, scrollMargin: ROW, getScrollElement: () => scroller.current });
+  const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: OVERSCAN, scrollMargin: ROW, getScrollElement: () => scroller.current });
 
   // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the
   // virtualiser's known total size (the browser clamps it): scrollToIndex measures and re-measures, forcing a
-  // layout per render, which made the longest tasks under a flood.
-  useEffect(() => {
+  // layout per render, which made the longest tasks under a flood. Before paint, so the frame painted is the tail.
+  useLayoutEffect(() => {
     if (following.current && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize() + ROW;
   });
   const onScroll = () => {
@@ -114,7 +126,8 @@ export function FrameTable() {
 
   const sortMark = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
   const ariaSort = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? 'descending' : 'ascending') : undefined);
-  const items = v.getVirtualItems();
+  const atTail = following.current && !sort.desc && v.scrollRect;
+  const items = atTail ? tailItems(count, v.scrollRect!.height) : v.getVirtualItems();
   const first = items.length ? items[0].index : 0;
   const rows = panel.rowsInRange(first, items.length ? items[items.length - 1].index + 1 : 0);
   const empty = total === 0;
@@ -177,9 +190,11 @@ export function FrameTable() {
             const isMarked = marked.has(f.id);
             const gone = wentNowhere(f);
             const decoded = decodedView(f, sock);
+            // keyed by place in the window, not by frame: a row scrolling by reuses its element, so under a flood
+            // each update rewrites the rows' text instead of building every row anew
             return (
               <div
-                key={f.id}
+                key={it.index - first}
                 id={`frame-row-${f.id}`}
                 class={`frame-row ${f.direction} ${f.kind} ${selected === f.id ? 'selected' : ''} ${isMarked ? 'marked' : ''} ${tag ? 'ruled' : ''} ${f.queued ? 'queued' : ''} ${gone ? 'gone' : ''}`}
                 role="row"

@@ -6,17 +6,21 @@
 import browser, { type Runtime } from 'webextension-polyfill';
 import { PORT_PANEL, envelope, isBackgroundToPanel, type PageCommand } from '../../src/shared/protocol';
 import type { Store } from '../store/store';
+import { IngestQueue } from './ingestQueue';
 import type { Transport } from '../store/pageClient';
 
 export class PortTransport implements Transport {
   private port: Runtime.Port | undefined;
   private store: Store | undefined;
   private retry = 0;
+  /** batches are applied in slices (see IngestQueue); one queue across reconnects keeps their order */
+  queue: IngestQueue | undefined;
 
   constructor(private tabId: number) {}
 
   start(store: Store): void {
     this.store = store;
+    this.queue = new IngestQueue(store);
     this.connect();
   }
 
@@ -34,7 +38,7 @@ export class PortTransport implements Transport {
     const port = browser.runtime.connect({ name: PORT_PANEL });
     this.port = port;
     port.onMessage.addListener((msg: unknown) => {
-      if (isBackgroundToPanel(msg)) store.receive(msg);
+      if (isBackgroundToPanel(msg)) this.queue!.push(msg);
     });
     port.onDisconnect.addListener(() => {
       if (this.port !== port) return;

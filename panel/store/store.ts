@@ -4,7 +4,7 @@
  * read-only view and actions, ./view.ts); only the panel's entry point knows about ports (through the Transport,
  * faked in tests). Most of the logic lives in the modules it composes; what stays here is the order of things.
  */
-import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type OutgoingPayload, type WorkerCapture } from '../../src/shared/protocol';
+import { decodeEvents, DEFAULT_HOLD_TIMEOUT_MS, type BackgroundToPanel, type CaptureEvent, type OutgoingPayload, type WorkerCapture } from '../../src/shared/protocol';
 import { plural } from '../lib/format';
 import { compileAll, type RuleDraft } from '../lib/rules';
 import { importHar } from '../lib/har';
@@ -124,7 +124,8 @@ export class Store implements Panel {
   }
 
   // ------------------------------------------------------------------ ingest
-  receive(msg: BackgroundToPanel): void {
+  /** `events`: an events message's events when the caller decoded them already (the ingest queue applies a batch in parts) */
+  receive(msg: BackgroundToPanel, events?: CaptureEvent[]): void {
     if (msg.type === 'frame-gone') {
       markDocGone(this.log, msg.docId);
       return this.changed();
@@ -145,11 +146,11 @@ export class Store implements Panel {
     const before = this.log.nextId;
     const base = this.log.base;
     if (m.type === 'events' && this.paused) {
-      this.pausedSkipped += applyWhilePaused(this.log, msg.frameId, m, decodeEvents(m));
+      this.pausedSkipped += applyWhilePaused(this.log, msg.frameId, m, events ?? decodeEvents(m));
       return this.afterApply(before, base);
     }
     const socketsBefore = this.log.socketOrder.length;
-    const { subscribe } = applyPageMessage(this.log, msg.frameId, m);
+    const { subscribe } = applyPageMessage(this.log, msg.frameId, m, events);
     if (this.log.socketOrder.length > socketsBefore && this.pb.anyOn()) this.protobufOnSight(this.log.socketOrder.slice(socketsBefore));
     if (subscribe) {
       const to = { frameId: msg.frameId, docId: subscribe.docId };
