@@ -260,11 +260,14 @@ export class PanelPage {
   click(testid, index) {
     return this.eval(clickTestId, testid, index);
   }
-  clickRow(needle, dir) {
+  /** Click the newest row with `needle`, once the table shows it (a row the store has may not be rendered yet). */
+  async clickRow(needle, dir) {
+    await this.waitRow(needle, dir);
     return this.eval(clickFrameRow, needle, dir);
   }
   /** Ctrl- (or `key`-) click the first row with `needle`: marks it for replay. */
-  ctrlClickRow(needle, dir, key = 'ctrlKey') {
+  async ctrlClickRow(needle, dir, key = 'ctrlKey') {
+    await this.waitRow(needle, dir);
     return this.eval(clickRowWithKey, needle, dir, key);
   }
   importFile(name, text, size = 0) {
