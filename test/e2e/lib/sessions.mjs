@@ -266,6 +266,22 @@ export async function launchFirefox({ extDir, headless = true, theme } = {}) {
   const session = {
     browserName: 'firefox',
     version: sess.capabilities.browserVersion,
+    /** the browser's (parent) process id: its child processes are its descendants */
+    pid: ff.pid,
+    /**
+     * Run a function (its source text; may be async) in the chrome (browser UI, parent process) context with `args`,
+     * for what only the browser itself can see (memory reports, the toolbox): its value, JSON-cloned.
+     */
+    async chromeEval(src, ...args) {
+      // the source goes into the script's text: the chrome context allows no eval (system principal)
+      const r = await chromeEval(
+        `const [args, resolve] = arguments;
+        Promise.resolve().then(() => (${src})(...args)).then((v) => resolve({ v }), (e) => resolve({ e: String(e && e.stack || e) }));`,
+        [args],
+      );
+      if (r.e) throw new Error(`chromeEval: ${r.e}`);
+      return r.v;
+    },
     async goto(url) {
       await setContext('content');
       await send('WebDriver:Navigate', { url });
