@@ -116,6 +116,8 @@ const PANEL_JS_BYTES = `(pid) => new Promise((resolve) => {
   const mgr = Cc['@mozilla.org/memory-reporter-manager;1'].getService(Ci.nsIMemoryReporterManager);
   const sum = { js: 0, unused: 0, window: 0, windows: 0 };
   const tops = new Set();
+  // by kind of thing (the report's path inside the realm or zone): where the bytes are
+  const parts = {};
   mgr.getReports((proc, p, kind, units, amount) => {
     if (units !== Ci.nsIMemoryReporter.UNITS_BYTES || !p.startsWith('explicit/window-objects/top(moz-extension:') || !proc.endsWith('(pid ' + pid + ')')) return;
     const top = p.slice(0, p.indexOf(')/') + 1);
@@ -125,7 +127,9 @@ const PANEL_JS_BYTES = `(pid) => new Promise((resolve) => {
     if (!/\\/js-(realm|zone)\\(/.test(p)) return;
     if (p.endsWith('/unused-gc-things')) sum.unused += amount;
     else sum.js += amount;
-  }, null, () => resolve({ ...sum, windows: tops.size }), null, false);
+    const part = p.replace(/^.*\\/js-(realm|zone)\\([^)]*\\)\\//, '$1/').replace(/\\(0x[0-9a-f]+\\)/g, '');
+    parts[part] = (parts[part] || 0) + amount;
+  }, null, () => resolve({ ...sum, windows: tops.size, parts }), null, false);
 })`;
 async function panelHeap(s) {
   const pid = await s.panelEval(PANEL_GC);
@@ -229,7 +233,18 @@ try {
   await waitFor(async () => (await inPanel(open.s, PANEL_INGESTED)) >= n + 3, { timeout: 120000, message: 'the panel to ingest the memory run' });
   const after = await panelHeap(open.s);
   results.panel_mb_per_100k_frames = round(((after.js - before.js) / 1048576) * (100000 / n), 1);
-  results.panel_memory = { frames: n, before, after, window_mb_per_100k_frames: round(((after.window - before.window) / 1048576) * (100000 / n), 1) };
+  // what grew most, in MB per 100,000 frames
+  const grew = Object.keys(after.parts)
+    .map((k) => [k, ((after.parts[k] - (before.parts[k] ?? 0)) / 1048576) * (100000 / n)])
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8);
+  results.panel_memory = {
+    frames: n,
+    js_bytes: { before: before.js, after: after.js },
+    unused_gc_bytes: { before: before.unused, after: after.unused },
+    window_mb_per_100k_frames: round(((after.window - before.window) / 1048576) * (100000 / n), 1),
+    largest_growth_mb_per_100k: Object.fromEntries(grew.map(([k, v]) => [k, round(v, 1)])),
+  };
 
   // Sustained stream: frame-to-panel latency
   await inPanel(open.s, PANEL_PROBE);
@@ -277,6 +292,7 @@ for (const s of Object.values(results.scenarios))
   console.log(`${s.label.padEnd(28)}${pad(s.page_ms.none, 9)}${pad(s.ratio_closed, 8)}${pad(s.ratio_open, 7)}${pad(s.ratio_devtools, 6)}${pad(s.ratio_devtools_network, 8)}${pad(s.ratio_open_vs_devtools, 9)}${pad(s.panel_ingest_per_s, 10)}${pad(s.panel_long_task_ms, 8)}`);
 console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel lag ${results.sustained.panel_long_task_ms} ms (${results.sustained.frames} frames)`);
 console.log(`panel memory: ${results.panel_mb_per_100k_frames} MB of JS per 100k small frames (the whole panel window, DOM and layout too: ${results.panel_memory.window_mb_per_100k_frames} MB)`);
+console.log(`  grew most (MB per 100k): ${Object.entries(results.panel_memory.largest_growth_mb_per_100k).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 results.goals = printGoals(results, { smoke });
 
 const missing = ['overhead_ratio_closed', 'overhead_ratio_open', 'panel_ingest_per_s', 'panel_long_task_ms', 'panel_mb_per_100k_frames', 'latency_ms_median'].filter((k) => !Number.isFinite(results[k]));

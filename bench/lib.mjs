@@ -130,7 +130,7 @@ export function printGoals(r, { smoke, why = {} } = {}) {
   const goals = issueGoals(r);
   console.log(`\nissue 15's goals${smoke ? ' (smoke sizes: not meaningful)' : ''}`);
   for (const g of goals) {
-    const fig = Number.isFinite(g.value) ? `${g.value.toLocaleString('en-US')}${g.unit ? ' ' + g.unit : ''}` : `— ${why[g.goal] ?? 'not measured'}`;
+    const fig = Number.isFinite(g.value) ? `${g.value.toLocaleString('en-US')}${g.unit ? ' ' + g.unit : ''}` : `— ${why[g.goal] ?? (r.only ? 'not run (BENCH_ONLY)' : 'not measured')}`;
     console.log(`  ${(g.met === null ? '—' : g.met ? 'MET' : 'MISSED').padEnd(6)}  ${g.goal.padEnd(52)} ${fig}`);
   }
   return goals.map(({ goal, value, met }) => ({ goal, value: value ?? null, met }));
