@@ -40,7 +40,9 @@ if (BROWSER === 'both') {
   let failed = 0;
   for (const b of ['chromium', 'firefox']) {
     console.log(`\n=== bench: ${b}`);
-    if (!run(process.execPath, [path.join(root, 'bench', 'run.mjs'), ...rest, '--browser', b]).ok) failed++;
+    // BENCH_OUT names Chromium's file; Firefox's gets "-firefox" before its extension
+    const env = { ...process.env, ...(process.env.BENCH_OUT && b === 'firefox' ? { BENCH_OUT: process.env.BENCH_OUT.replace(/(\.json)?$/, '-firefox$1') } : {}) };
+    if (!run(process.execPath, [path.join(root, 'bench', 'run.mjs'), ...rest, '--browser', b], { env }).ok) failed++;
   }
   process.exit(failed ? 1 : 0);
 }
