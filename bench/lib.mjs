@@ -20,3 +20,118 @@ export async function pageHeapMB(s) {
   await cdp.detach();
   return (metrics.find((m) => m.name === 'JSHeapUsedSize').value + (usage.backingStorageSize ?? 0)) / 1048576;
 }
+
+export const median = (a) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
+};
+export const pct = (a, p) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
+};
+export const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds used so far by the process trees under `roots` (from /proc; clock ticks are 1/100 s). */
+export function cpuTicks(roots) {
+  const children = new Map();
+  const stat = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(f[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(d));
+      stat.set(Number(d), Number(f[11]) + Number(f[12]));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let ticks = 0;
+  const stack = [...roots];
+  while (stack.length) {
+    const p = stack.pop();
+    ticks += stat.get(p) ?? 0;
+    stack.push(...(children.get(p) ?? []));
+  }
+  return ticks;
+}
+
+/**
+ * Wait until every browser is idle: a DevTools frontend keeps rendering and a panel keeps ingesting after a page's
+ * burst ends, and on 2 cores that work would land in the next variant's timing.
+ */
+export async function waitQuiet(roots, maxMs = 8000) {
+  const end = Date.now() + maxMs;
+  let last = cpuTicks(roots);
+  for (;;) {
+    await sleep(250);
+    const now = cpuTicks(roots);
+    if (now - last <= 3 || Date.now() > end) return;
+    last = now;
+  }
+}
+
+/**
+ * The scenarios both browsers run (`sends`: the page sends, so only the variants that differ when it does).
+ * Smoke sizes only prove the bench works.
+ */
+export function scenarioList(smoke) {
+  return smoke
+    ? [
+        { id: 'burst20k', label: '2,000 small frames (smoke)', q: 'mode=text&n=2000', frames: 2000 },
+        { id: 'burst100k', label: '5,000 small frames (smoke)', q: 'mode=text&n=5000', frames: 5000 },
+        { id: 'bin64k', label: '50 frames of 64 KB (smoke)', q: 'mode=bin&n=50&bytes=65536', frames: 50 },
+        { id: 'big10mb', label: 'one 1 MB frame (smoke)', q: 'mode=big&bytes=1048576', frames: 1 },
+        { id: 'socketio20k', label: '2,000 Socket.IO events (smoke)', q: 'mode=sio&n=2000', frames: 2001 },
+        { id: 'phoenix20k', label: '2,000 Phoenix broadcasts (smoke)', q: 'mode=phx&n=2000', frames: 2001 },
+        { id: 'send20k', label: 'the page sends 2,000 (smoke)', q: 'mode=send&n=2000', frames: 2001, sends: true },
+      ]
+    : [
+        { id: 'burst20k', label: '20,000 small frames', q: 'mode=text&n=20000', frames: 20000 },
+        { id: 'burst100k', label: '100,000 small frames', q: 'mode=text&n=100000', frames: 100000, maxRuns: 3 },
+        { id: 'bin64k', label: '1,000 frames of 64 KB', q: 'mode=bin&n=1000&bytes=65536', frames: 1000 },
+        { id: 'big10mb', label: 'one 10 MB frame', q: 'mode=big&bytes=10485760', frames: 1 },
+        // the same burst as burst20k in Socket.IO's shape: what decoding every frame costs the panel
+        { id: 'socketio20k', label: '20,000 Socket.IO events', q: 'mode=sio&n=20000', frames: 20001 },
+        // and in Phoenix's (serializer v2 arrays, detected from the join reply): a decoder added with the decoders issue
+        { id: 'phoenix20k', label: '20,000 Phoenix broadcasts', q: 'mode=phx&n=20000', frames: 20001 },
+        // the page's own send() in a loop, to the server's count of them: what a stack per send costs (issue 17)
+        { id: 'send20k', label: 'the page sends 20,000', q: 'mode=send&n=20000', frames: 20001, sends: true },
+      ];
+}
+
+/**
+ * Issue 15's goals, the same for both browsers, each with the figure it is judged on (null: not measured, printed
+ * as "—" with the reason). `r` is a results object of run.mjs or firefox.mjs.
+ */
+export function issueGoals(r) {
+  const sc = r.scenarios;
+  const longOf = (id) => sc[id]?.panel_long_task_ms;
+  return [
+    { goal: 'panel: no task over 50 ms, 100,000-frame burst', value: longOf('burst100k'), unit: 'ms', ok: (x) => x <= 50 },
+    { goal: 'panel: no task over 50 ms, 64 KB burst', value: longOf('bin64k'), unit: 'ms', ok: (x) => x <= 50 },
+    { goal: 'panel ingest ≥ 300,000 small frames/s', value: sc.burst20k?.panel_ingest_per_s, unit: '/s', ok: (x) => x >= 300000 },
+    { goal: 'open / DevTools alone ≤ 1.05, 20,000 small frames', value: sc.burst20k?.ratio_open_vs_devtools, ok: (x) => x <= 1.05 },
+    { goal: 'open / DevTools alone ≤ 1.05, 100,000 small frames', value: sc.burst100k?.ratio_open_vs_devtools, ok: (x) => x <= 1.05 },
+    { goal: 'open / DevTools alone ≤ 1.15, 64 KB binary', value: sc.bin64k?.ratio_open_vs_devtools, ok: (x) => x <= 1.15 },
+    { goal: 'closed ≤ 1.03, 20,000 small frames', value: sc.burst20k?.ratio_closed, ok: (x) => x <= 1.03 },
+    { goal: 'closed ≤ 1.03, 100,000 small frames', value: sc.burst100k?.ratio_closed, ok: (x) => x <= 1.03 },
+    { goal: 'panel memory ≤ 10 MB per 100,000 small frames', value: r.panel_mb_per_100k_frames, unit: 'MB', ok: (x) => x <= 10 },
+    { goal: 'sustained stream: latency median ≤ 50 ms', value: r.sustained?.latency_ms_median, unit: 'ms', ok: (x) => x <= 50 },
+    { goal: 'sustained stream: latency p99 ≤ 150 ms', value: r.sustained?.latency_ms_p99, unit: 'ms', ok: (x) => x <= 150 },
+  ].map((g) => ({ ...g, met: Number.isFinite(g.value) ? g.ok(g.value) : null }));
+}
+
+/** Print issue 15's goals, each figure against its goal; returns them for the results file. */
+export function printGoals(r, { smoke, why = {} } = {}) {
+  const goals = issueGoals(r);
+  console.log(`\nissue 15's goals${smoke ? ' (smoke sizes: not meaningful)' : ''}`);
+  for (const g of goals) {
+    const fig = Number.isFinite(g.value) ? `${g.value.toLocaleString('en-US')}${g.unit ? ' ' + g.unit : ''}` : `— ${why[g.goal] ?? (r.only ? 'not run (BENCH_ONLY)' : 'not measured')}`;
+    console.log(`  ${(g.met === null ? '—' : g.met ? 'MET' : 'MISSED').padEnd(6)}  ${g.goal.padEnd(52)} ${fig}`);
+  }
+  return goals.map(({ goal, value, met }) => ({ goal, value: value ?? null, met }));
+}

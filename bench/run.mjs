@@ -1,4 +1,6 @@
-// npm run bench [-- --smoke | --soak]: what WS Lens costs a busy page, and how the panel keeps up, in headless Chromium.
+// npm run bench [-- --smoke | --soak] [--browser chromium|firefox|both]: what WS Lens costs a busy page, and how the
+// panel keeps up. The full run measures headless Chromium unless --browser says otherwise; --smoke runs both browsers
+// (each measurement once at small sizes). Firefox's bench is bench/firefox.mjs; this file is Chromium's.
 // Variants, each its own browser, runs interleaved (A B C D, then D C B A, ...) so machine drift hits all alike:
 //   none              no extension, no DevTools                    (the baseline)
 //   closed            WS Lens loaded, DevTools closed
@@ -15,8 +17,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root } from '../scripts/env.mjs';
-import { chromeBuild, pageHeapMB } from './lib.mjs';
+import { root, run } from '../scripts/env.mjs';
+import { chromeBuild, median, pageHeapMB, pct, printGoals, round, scenarioList, sleep, waitQuiet } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -26,6 +28,28 @@ if (process.argv.includes('--soak')) {
   process.exit(0);
 }
 const smoke = process.argv.includes('--smoke');
+const browserArg = process.argv.indexOf('--browser');
+const BROWSER = browserArg > 0 ? process.argv[browserArg + 1] : smoke ? 'both' : 'chromium';
+if (!['chromium', 'firefox', 'both'].includes(BROWSER)) {
+  console.error(`--browser ${BROWSER}: chromium, firefox or both`);
+  process.exit(2);
+}
+if (BROWSER === 'both') {
+  // one after the other, each in its own process (each holds only its own browsers)
+  const rest = process.argv.slice(2).filter((a, i, all) => a !== '--browser' && all[i - 1] !== '--browser');
+  let failed = 0;
+  for (const b of ['chromium', 'firefox']) {
+    console.log(`\n=== bench: ${b}`);
+    // BENCH_OUT names Chromium's file; Firefox's gets "-firefox" before its extension
+    const env = { ...process.env, ...(process.env.BENCH_OUT && b === 'firefox' ? { BENCH_OUT: process.env.BENCH_OUT.replace(/(\.json)?$/, '-firefox$1') } : {}) };
+    if (!run(process.execPath, [path.join(root, 'bench', 'run.mjs'), ...rest, '--browser', b], { env }).ok) failed++;
+  }
+  process.exit(failed ? 1 : 0);
+}
+if (BROWSER === 'firefox') {
+  await import('./firefox.mjs');
+  process.exit(process.exitCode ?? 0);
+}
 const RUNS = smoke ? 1 : Number(process.env.RUNS || 5);
 const WARMUP = smoke ? 0 : 1;
 const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-network', 'stacks', 'untimed'];
@@ -33,85 +57,11 @@ const VARIANTS = ['none', 'closed', 'open', 'rules', 'devtools', 'devtools-netwo
 const RECEIVING = VARIANTS.filter((v) => v !== 'stacks');
 /** ...and `untimed` only when it receives */
 const SENDING = VARIANTS.filter((v) => v !== 'untimed');
-const SCENARIOS = smoke
-  ? [
-      { id: 'burst20k', label: '2,000 small frames (smoke)', q: 'mode=text&n=2000', frames: 2000 },
-      { id: 'burst100k', label: '5,000 small frames (smoke)', q: 'mode=text&n=5000', frames: 5000 },
-      { id: 'bin64k', label: '50 frames of 64 KB (smoke)', q: 'mode=bin&n=50&bytes=65536', frames: 50 },
-      { id: 'big10mb', label: 'one 1 MB frame (smoke)', q: 'mode=big&bytes=1048576', frames: 1 },
-      { id: 'socketio20k', label: '2,000 Socket.IO events (smoke)', q: 'mode=sio&n=2000', frames: 2001 },
-      { id: 'phoenix20k', label: '2,000 Phoenix broadcasts (smoke)', q: 'mode=phx&n=2000', frames: 2001 },
-      { id: 'send20k', label: 'the page sends 2,000 (smoke)', q: 'mode=send&n=2000', frames: 2001, variants: SENDING },
-    ]
-  : [
-      { id: 'burst20k', label: '20,000 small frames', q: 'mode=text&n=20000', frames: 20000 },
-      { id: 'burst100k', label: '100,000 small frames', q: 'mode=text&n=100000', frames: 100000, runs: Math.min(RUNS, 3) },
-      { id: 'bin64k', label: '1,000 frames of 64 KB', q: 'mode=bin&n=1000&bytes=65536', frames: 1000 },
-      { id: 'big10mb', label: 'one 10 MB frame', q: 'mode=big&bytes=10485760', frames: 1 },
-      // the same burst as burst20k in Socket.IO's shape: what decoding every frame costs the panel
-      { id: 'socketio20k', label: '20,000 Socket.IO events', q: 'mode=sio&n=20000', frames: 20001 },
-      // and in Phoenix's (serializer v2 arrays, detected from the join reply): a decoder added with the decoders issue
-      { id: 'phoenix20k', label: '20,000 Phoenix broadcasts', q: 'mode=phx&n=20000', frames: 20001 },
-      // the page's own send() in a loop, to the server's count of them: what a stack per send costs (issue 17)
-      { id: 'send20k', label: 'the page sends 20,000', q: 'mode=send&n=20000', frames: 20001, variants: SENDING },
-    ];
+const SCENARIOS = scenarioList(smoke).map(({ sends, maxRuns, ...sc }) => ({ ...sc, ...(sends ? { variants: SENDING } : {}), ...(maxRuns ? { runs: Math.min(RUNS, maxRuns) } : {}) }));
 // BENCH_ONLY=phoenix20k,socketio20k runs only those scenarios (then the memory and latency runs): a partial result
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const CHOSEN = ONLY ? SCENARIOS.filter((sc) => ONLY.includes(sc.id)) : SCENARIOS;
 const SUSTAINED = smoke ? { perSecond: 5000, seconds: 1 } : { perSecond: 5000, seconds: 10 };
-
-const median = (a) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN;
-};
-const pct = (a, p) => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
-const round = (x, d = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : null);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** CPU seconds used so far by the process trees under `roots` (from /proc; clock ticks are 1/100 s). */
-function cpuTicks(roots) {
-  const children = new Map();
-  const stat = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(f[1]);
-      if (!children.has(ppid)) children.set(ppid, []);
-      children.get(ppid).push(Number(d));
-      stat.set(Number(d), Number(f[11]) + Number(f[12]));
-    } catch {
-      // the process ended while we looked
-    }
-  }
-  let ticks = 0;
-  const stack = [...roots];
-  while (stack.length) {
-    const p = stack.pop();
-    ticks += stat.get(p) ?? 0;
-    stack.push(...(children.get(p) ?? []));
-  }
-  return ticks;
-}
-
-/**
- * Wait until every browser is idle: a DevTools frontend keeps rendering and a panel keeps ingesting after a page's
- * burst ends, and on 2 cores that work would land in the next variant's timing.
- */
-async function waitQuiet(roots, maxMs = 8000) {
-  const end = Date.now() + maxMs;
-  let last = cpuTicks(roots);
-  for (;;) {
-    await sleep(250);
-    const now = cpuTicks(roots);
-    if (now - last <= 3 || Date.now() > end) return;
-    last = now;
-  }
-}
 
 // WS_LENS_DIST measures another build (the last release's, for a before/after); BENCH_OUT writes elsewhere
 const extDir = chromeBuild();
@@ -349,8 +299,9 @@ const budgets = [
   ['1M frames ≤ 300 MB (or capped)', results.panel_mb_per_100k_frames * 10 <= 300],
 ];
 results.budgets = Object.fromEntries(budgets);
-console.log('\nbudgets' + (smoke ? ' (smoke sizes: not meaningful)' : ''));
+console.log('\nbudgets (issue 5)' + (smoke ? ' (smoke sizes: not meaningful)' : ''));
 for (const [name, ok] of budgets) console.log(`  ${ok ? 'PASS' : 'MISS'}  ${name}`);
+results.goals = printGoals(results, { smoke });
 
 const missing = ['overhead_ratio_closed', 'overhead_ratio_open', 'panel_ingest_per_s', 'panel_long_task_ms', 'panel_mb_per_100k_frames', 'latency_ms_median'].filter((k) => !Number.isFinite(results[k]));
 const out = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(root, 'bench', smoke ? 'results-smoke.json' : 'results.json');

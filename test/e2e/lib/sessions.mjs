@@ -203,7 +203,8 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
 
 // ----------------------------------------------------------------------------------------------------- Firefox
 // theme: DevTools' own theme preference (devtools.theme), which the panel reads as devtools.panels.themeName
-export async function launchFirefox({ extDir, headless = true, theme } = {}) {
+// prefs: more preferences for the profile (the bench's), over the ones below
+export async function launchFirefox({ extDir, headless = true, theme, prefs: extraPrefs = {} } = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-ff-'));
   const port = 28000 + Math.floor(Math.random() * 2000);
   const downloadDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wslens-dl-'));
@@ -226,6 +227,7 @@ export async function launchFirefox({ extDir, headless = true, theme } = {}) {
     // a fixed moz-extension:// UUID so panel URLs are predictable
     'extensions.webextensions.uuids': JSON.stringify({ [GECKO_ID]: FIXED_UUID }),
     ...(theme ? { 'devtools.theme': theme } : {}),
+    ...extraPrefs,
   };
   fs.writeFileSync(path.join(profile, 'user.js'), Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'));
   const ff = spawn(firefoxPath(), [...(headless ? ['--headless'] : []), '--marionette', '--remote-allow-system-access', '--no-remote', '--profile', profile, '--width', '1280', '--height', '900', 'about:blank'], {
@@ -266,6 +268,22 @@ export async function launchFirefox({ extDir, headless = true, theme } = {}) {
   const session = {
     browserName: 'firefox',
     version: sess.capabilities.browserVersion,
+    /** the browser's (parent) process id: its child processes are its descendants */
+    pid: ff.pid,
+    /**
+     * Run a function (its source text; may be async) in the chrome (browser UI, parent process) context with `args`,
+     * for what only the browser itself can see (memory reports, the toolbox): its value, JSON-cloned.
+     */
+    async chromeEval(src, ...args) {
+      // the source goes into the script's text: the chrome context allows no eval (system principal)
+      const r = await chromeEval(
+        `const [args, resolve] = arguments;
+        Promise.resolve().then(() => (${src})(...args)).then((v) => resolve({ v }), (e) => resolve({ e: String(e && e.stack || e) }));`,
+        [args],
+      );
+      if (r.e) throw new Error(`chromeEval: ${r.e}`);
+      return r.v;
+    },
     async goto(url) {
       await setContext('content');
       await send('WebDriver:Navigate', { url });
