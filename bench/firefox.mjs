@@ -76,9 +76,10 @@ const PANEL_PROBE = `(() => {
   if (!w.__bench) {
     const b = (w.__bench = { busy: 0, lag: 0, latencies: [], seen: 0, first: 0, last: 0, due: 0 });
     const receive = store.receive.bind(store);
-    store.receive = (m) => {
+    // the ingest queue hands the store a batch in parts, decoded: pass them on as they came
+    store.receive = (m, events) => {
       const t = w.performance.now();
-      receive(m);
+      receive(m, events);
       const dt = w.performance.now() - t;
       b.busy += dt;
       const n = store.log.nextId;
@@ -105,10 +106,10 @@ const PANEL_PROBE = `(() => {
   }
   const b = w.__bench;
   store.clear();
-  b.busy = 0; b.lag = 0; b.latencies = []; b.first = 0; b.last = 0; b.seen = store.log.nextId; b.startId = store.log.nextId;
+  b.busy = 0; b.ingest0 = w.__wsLens.ingest?.busyMs; b.lag = 0; b.latencies = []; b.first = 0; b.last = 0; b.seen = store.log.nextId; b.startId = store.log.nextId;
   return true;
 })()`;
-const PANEL_READ = `(() => { const b = window.__bench; const s = window.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.busy, span: b.last - b.first, longest: b.lag, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length }; })()`;
+const PANEL_READ = `(() => { const b = window.__bench; const s = window.__wsLens.store; return { ingested: s.log.nextId - b.startId, busy: b.ingest0 === undefined ? b.busy : window.__wsLens.ingest.busyMs - b.ingest0, span: b.last - b.first, longest: b.lag, latencies: b.latencies, dropped: s.log.droppedInPage, trimmed: s.log.trimmed, decoded: s.log.frames.filter((f) => f.decoded).length }; })()`;
 /**
  * Polled while the panel ingests: through the frame script's (waived) view of the panel window, a few property reads,
  * so the panel is not made a debuggee every 100 ms of a burst
