@@ -265,8 +265,9 @@ function row(
   queued?: boolean,
 ): Frame {
   // Only the fields most rows have: a field every row carries costs 4 bytes a row even when undefined (a frame's
-  // shape is fixed at creation), and the rest are rare (events, rules, page-made frames). Measured with the
-  // benchmark's 100,000-frame burst: see README Performance.
+  // shape is fixed at creation), and the rest are rare (events, rules, page-made frames). Sent frames carry
+  // bufferedAmount, so it stays in the common shape: sent and received rows keep one shape, which ingest, filter
+  // and render read fast (see README Performance, "Then the log's rows").
   const f: Frame = {
     id: 0,
     socketKey: base.socketKey,
@@ -279,13 +280,13 @@ function row(
     kind,
     preview,
     payload,
+    bufferedAmount,
     decoded: undefined,
     handler: undefined,
     handlerMs: undefined,
   };
   if (label !== undefined) f.label = label;
   if (origin !== undefined) f.origin = origin;
-  if (bufferedAmount !== undefined) f.bufferedAmount = bufferedAmount;
   if (discarded !== undefined) f.discarded = discarded;
   if (rule !== undefined) f.rule = rule;
   if (original !== undefined) f.original = original;
