@@ -312,7 +312,11 @@ for (const s of Object.values(results.scenarios))
 console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel lag ${results.sustained.panel_long_task_ms} ms (${results.sustained.frames} frames)`);
 console.log(`panel memory: ${results.panel_mb_per_100k_frames} MB of JS per 100k small frames (the whole panel window, DOM and layout too: ${results.panel_memory.window_mb_per_100k_frames} MB; ${results.panel_memory.rows} rows held, ${results.panel_memory.dropped_in_page} dropped by the page's ring)`);
 console.log(`  grew most (MB per 100k): ${Object.entries(results.panel_memory.largest_growth_mb_per_100k).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-results.goals = printGoals(results, { smoke });
+const CHROME_TRACE_ONLY = 'Chromium only (read from a Chrome trace); the lag probe above is the Firefox figure';
+results.goals = printGoals(results, {
+  smoke,
+  why: { 'panel thread clock: no task over 50 ms, 100,000 frames': CHROME_TRACE_ONLY, 'panel thread clock: no task over 50 ms, 64 KB burst': CHROME_TRACE_ONLY },
+});
 
 const missing = ['overhead_ratio_closed', 'overhead_ratio_open', 'panel_ingest_per_s', 'panel_long_task_ms', 'panel_mb_per_100k_frames', 'latency_ms_median'].filter((k) => !Number.isFinite(results[k]));
 const out = process.env.BENCH_OUT ? path.resolve(process.env.BENCH_OUT) : path.join(root, 'bench', smoke ? 'results-smoke-firefox.json' : 'results-firefox.json');

@@ -113,6 +113,9 @@ export function issueGoals(r) {
   return [
     { goal: 'panel: no task over 50 ms, 100,000-frame burst', value: longOf('burst100k'), unit: 'ms', ok: (x) => x <= 50 },
     { goal: 'panel: no task over 50 ms, 64 KB burst', value: longOf('bin64k'), unit: 'ms', ok: (x) => x <= 50 },
+    // the same, on the panel thread's own clock (Chromium: a traced burst; the wall-clock figures above include waits for a core)
+    { goal: 'panel thread clock: no task over 50 ms, 100,000 frames', value: r.panel_thread_clock?.burst100k?.longest_ms, unit: 'ms', ok: (x) => x <= 50 },
+    { goal: 'panel thread clock: no task over 50 ms, 64 KB burst', value: r.panel_thread_clock?.bin64k?.longest_ms, unit: 'ms', ok: (x) => x <= 50 },
     { goal: 'panel ingest ≥ 300,000 small frames/s', value: sc.burst20k?.panel_ingest_per_s, unit: '/s', ok: (x) => x >= 300000 },
     { goal: 'open / DevTools alone ≤ 1.05, 20,000 small frames', value: sc.burst20k?.ratio_open_vs_devtools, ok: (x) => x <= 1.05 },
     { goal: 'open / DevTools alone ≤ 1.05, 100,000 small frames', value: sc.burst100k?.ratio_open_vs_devtools, ok: (x) => x <= 1.05 },
@@ -131,7 +134,49 @@ export function printGoals(r, { smoke, why = {} } = {}) {
   console.log(`\nissue 15's goals${smoke ? ' (smoke sizes: not meaningful)' : ''}`);
   for (const g of goals) {
     const fig = Number.isFinite(g.value) ? `${g.value.toLocaleString('en-US')}${g.unit ? ' ' + g.unit : ''}` : `— ${why[g.goal] ?? (r.only ? 'not run (BENCH_ONLY)' : 'not measured')}`;
-    console.log(`  ${(g.met === null ? '—' : g.met ? 'MET' : 'MISSED').padEnd(6)}  ${g.goal.padEnd(52)} ${fig}`);
+    console.log(`  ${(g.met === null ? '—' : g.met ? 'MET' : 'MISSED').padEnd(6)}  ${g.goal.padEnd(56)} ${fig}`);
   }
   return goals.map(({ goal, value, met }) => ({ goal, value: value ?? null, met }));
+}
+
+/**
+ * A burst under a browser-wide Chrome trace, read for the panel's main thread: its tasks on their thread's own clock
+ * (the trace's thread time). The `longtask` API sees only wall time, and on a starved 2-core machine a task's wall
+ * time is mostly waiting for a core (README Performance, "Ingest in slices"). `run` starts the burst and resolves when
+ * the panel has it. Light categories: the trace must not become what it measures.
+ */
+export async function panelThreadClock(browser, run) {
+  const cdp = await browser.target().createCDPSession();
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((r) => cdp.once('Tracing.tracingComplete', r));
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['devtools.timeline', 'toplevel', '__metadata'], recordMode: 'recordAsMuchAsPossible' }, transferMode: 'ReportEvents' });
+  try {
+    await run();
+  } finally {
+    await cdp.send('Tracing.end');
+    await done;
+    await cdp.detach().catch(() => {});
+  }
+  // the panel's thread: the renderer main thread that ran the panel's bundle
+  const names = new Map();
+  const panelThreads = new Set();
+  for (const e of events) {
+    const key = `${e.pid}:${e.tid}`;
+    if (e.ph === 'M' && e.name === 'thread_name') names.set(key, e.args.name);
+    const url = e.args?.data?.url;
+    if (url && url.includes('/assets/panel') && (e.name === 'FunctionCall' || e.name === 'EvaluateScript' || e.name === 'v8.compile')) panelThreads.add(key);
+  }
+  const tasks = events.filter((e) => e.ph === 'X' && (e.name === 'RunTask' || e.name === 'ThreadControllerImpl::RunTask') && panelThreads.has(`${e.pid}:${e.tid}`) && names.get(`${e.pid}:${e.tid}`) === 'CrRendererMain');
+  const cpu = tasks.map((t) => (t.tdur ?? 0) / 1000);
+  const wall = tasks.map((t) => t.dur / 1000);
+  const r1 = (x) => Math.round(x * 10) / 10;
+  return {
+    tasks: tasks.length,
+    longest_ms: r1(Math.max(0, ...cpu)),
+    over_50: cpu.filter((x) => x > 50).length,
+    busy_ms: r1(cpu.reduce((a, b) => a + b, 0)),
+    wall_longest_ms: r1(Math.max(0, ...wall)),
+    wall_over_50: wall.filter((x) => x > 50).length,
+  };
 }

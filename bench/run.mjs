@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { root, run } from '../scripts/env.mjs';
-import { chromeBuild, median, pageHeapMB, pct, printGoals, round, scenarioList, sleep, waitQuiet } from './lib.mjs';
+import { chromeBuild, median, pageHeapMB, panelThreadClock, pct, printGoals, round, scenarioList, sleep, waitQuiet } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -238,6 +238,20 @@ try {
   const after = await open.s.panelEval(PANEL_HEAP);
   results.panel_mb_per_100k_frames = round(((after - before) / 1048576) * (100000 / n), 1);
 
+  // The panel's tasks on its thread's own clock, from a traced burst of each kind the long-task goals name
+  results.panel_thread_clock = {};
+  for (const [id, q, frames] of [
+    ['burst100k', `mode=text&n=${smoke ? 5000 : 100000}`, smoke ? 5000 : 100000],
+    ['bin64k', `mode=bin&n=${smoke ? 50 : 1000}&bytes=65536`, smoke ? 50 : 1000],
+  ]) {
+    await open.s.panelEval(PANEL_PROBE);
+    results.panel_thread_clock[id] = await panelThreadClock(open.s.browser, async () => {
+      await open.s.page.goto(`${server.origin}/burst.html?${q}`, { waitUntil: 'load' });
+      await open.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 100 });
+      await waitFor(async () => { const p = await open.s.panelEval(PANEL_READ); return p.ingested + p.dropped >= frames + 3; }, { timeout: 120000, message: 'the panel to ingest the traced burst' });
+    });
+  }
+
   // Sustained stream: frame-to-panel latency
   await open.s.panelEval(PANEL_PROBE);
   await open.s.pageEval(`(q) => new Promise((done) => { const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done')) { ws.close(); done(true); } }; })`, `rate:${SUSTAINED.perSecond}:${SUSTAINED.seconds}`);
@@ -285,6 +299,8 @@ for (const s of Object.values(results.scenarios).filter((x) => x.ratio_stacks_vs
   console.log(`${s.label}: Send stacks on / off (panel open) ${s.ratio_stacks_vs_open}, stacks taken ${s.stacks_taken} (fewest in a run)`);
 console.log(`sustained ${SUSTAINED.perSecond}/s for ${SUSTAINED.seconds} s: latency median ${results.latency_ms_median} ms, p99 ${results.latency_ms_p99} ms, longest panel task ${results.sustained.panel_long_task_ms} ms`);
 console.log(`panel memory: ${results.panel_mb_per_100k_frames} MB per 100k small frames`);
+for (const [id, t] of Object.entries(results.panel_thread_clock ?? {}))
+  console.log(`panel tasks, traced ${id}: longest ${t.longest_ms} ms on the thread's clock (${t.over_50} over 50 ms), ${t.wall_longest_ms} ms wall (${t.wall_over_50} over 50 ms), ${t.tasks} tasks`);
 
 const budgets = [
   ['20k burst, panel closed ≤ 1.05', results.scenarios.burst20k?.ratio_closed <= 1.05],
