@@ -14,10 +14,9 @@
 //   memory        the panel window's JS (its realm's and zone's reports in the memory reporter manager, unused GC
 //                 cells left out) after a GC and CC of the panel's process (Cu.forceGC / forceCC in a frame script)
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { root, run } from '../scripts/env.mjs';
-import { median, pct, printGoals, round, scenarioList, sleep, waitQuiet } from './lib.mjs';
+import { headline, median, printGoals, round, scenarioList, sleep, sustainedFigures, sustainedOf, SUSTAINED_REQUEST, waitQuiet, WRAP_RECEIVE } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchFirefox, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -28,7 +27,7 @@ const VARIANTS = ['none', 'closed', 'open', 'devtools', 'devtools-network'];
 const SCENARIOS = scenarioList(smoke).map(({ maxRuns, ...sc }) => ({ ...sc, ...(maxRuns ? { runs: Math.min(RUNS, maxRuns) } : {}) }));
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const CHOSEN = ONLY ? SCENARIOS.filter((sc) => ONLY.includes(sc.id)) : SCENARIOS;
-const SUSTAINED = smoke ? { perSecond: 5000, seconds: 1 } : { perSecond: 5000, seconds: 10 };
+const SUSTAINED = sustainedOf(smoke);
 /** the lag probe's timer: its lateness is the longest time the panel's event loop could not run it */
 const LAG_MS = 5;
 
@@ -75,26 +74,7 @@ const PANEL_PROBE = `(() => {
   const store = w.__wsLens.store;
   if (!w.__bench) {
     const b = (w.__bench = { busy: 0, lag: 0, latencies: [], seen: 0, first: 0, last: 0, due: 0 });
-    const receive = store.receive.bind(store);
-    // the ingest queue hands the store a batch in parts, decoded: pass them on as they came
-    store.receive = (m, events) => {
-      const t = w.performance.now();
-      receive(m, events);
-      const dt = w.performance.now() - t;
-      b.busy += dt;
-      const n = store.log.nextId;
-      if (n !== b.seen) {
-        if (!b.first) b.first = t;
-        b.last = t + dt;
-        const now = Date.now();
-        for (let id = Math.max(b.seen, store.log.base); id < n; id++) {
-          const f = store.log.frames[id - store.log.base];
-          const at = f && f.preview.indexOf('@');
-          if (at > 0 && f.preview[0] === 'r') b.latencies.push(now - Number(f.preview.slice(at + 1)));
-        }
-        b.seen = n;
-      }
-    };
+    ${WRAP_RECEIVE}
     // the event-loop lag probe: a timer every ${LAG_MS} ms; how late it fires is how long the loop was busy
     const tick = () => {
       const now = w.performance.now();
@@ -267,39 +247,16 @@ try {
 
   // Sustained stream: frame-to-panel latency
   await inPanel(open.s, PANEL_PROBE);
-  await open.s.pageEval(
-    `(q) => new Promise((done) => { const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done')) { ws.close(); done(true); } }; })`,
-    `rate:${SUSTAINED.perSecond}:${SUSTAINED.seconds}`,
-  );
+  await open.s.pageEval(SUSTAINED_REQUEST, `rate:${SUSTAINED.perSecond}:${SUSTAINED.seconds}`);
   await sleep(500);
   const sus = await inPanel(open.s, PANEL_READ);
-  results.sustained = {
-    per_second: SUSTAINED.perSecond,
-    seconds: SUSTAINED.seconds,
-    frames: sus.latencies.length,
-    latency_ms_median: round(median(sus.latencies), 1),
-    latency_ms_p99: round(pct(sus.latencies, 99), 1),
-    panel_long_task_ms: round(sus.longest, 0),
-  };
+  results.sustained = sustainedFigures(SUSTAINED, sus);
 } finally {
   for (const b of browsers) await b.s.close().catch(() => {});
   await server.close();
 }
 
-const head = results.scenarios.burst20k ?? Object.values(results.scenarios)[0];
-Object.assign(results, {
-  overhead_ratio_closed: head.ratio_closed,
-  overhead_ratio_open: head.ratio_open,
-  panel_ingest_per_s: head.panel_ingest_per_s,
-  panel_long_task_ms: Math.max(...Object.values(results.scenarios).map((s) => s.panel_long_task_ms), results.sustained.panel_long_task_ms),
-  latency_ms_median: results.sustained.latency_ms_median,
-  latency_ms_p99: results.sustained.latency_ms_p99,
-  smoke,
-  ...(ONLY ? { only: ONLY } : {}),
-  date: new Date().toISOString(),
-  seconds: Math.round((Date.now() - t0) / 1000),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, firefox: browsers[0]?.s.version },
-});
+Object.assign(results, headline(results, { smoke, only: ONLY, t0, machine: { firefox: browsers[0]?.s.version } }));
 
 // ---- report
 const pad = (x, n) => String(x ?? '—').padStart(n);

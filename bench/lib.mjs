@@ -1,5 +1,6 @@
 // What the bench's runs share: the Chromium build they measure, and how a page's memory is read.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { root, run } from '../scripts/env.mjs';
 
@@ -180,3 +181,68 @@ export async function panelThreadClock(browser, run) {
     wall_over_50: wall.filter((x) => x > 50).length,
   };
 }
+
+/** The sustained stream both browsers measure latency on (5,000 frames/s; 1 s in a smoke run). */
+export const sustainedOf = (smoke) => (smoke ? { perSecond: 5000, seconds: 1 } : { perSecond: 5000, seconds: 10 });
+
+/** Asks the bench server, from the page, for the sustained stream; resolves when it has ended. Arg: `rate:<n>:<s>`. */
+export const SUSTAINED_REQUEST = `(q) => new Promise((done) => { const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done')) { ws.close(); done(true); } }; })`;
+
+/** The sustained run's figures from what the panel read (`PANEL_READ` of either browser). */
+export function sustainedFigures(sustained, read) {
+  return {
+    per_second: sustained.perSecond,
+    seconds: sustained.seconds,
+    frames: read.latencies.length,
+    latency_ms_median: round(median(read.latencies), 1),
+    latency_ms_p99: round(pct(read.latencies, 99), 1),
+    panel_long_task_ms: round(read.longest, 0),
+  };
+}
+
+/** The results' headline figures, from the first scenario and the sustained run, and where they were taken. */
+export function headline(results, { smoke, only, t0, machine }) {
+  const head = results.scenarios.burst20k ?? Object.values(results.scenarios)[0];
+  return {
+    overhead_ratio_closed: head.ratio_closed,
+    overhead_ratio_open: head.ratio_open,
+    panel_ingest_per_s: head.panel_ingest_per_s,
+    panel_long_task_ms: Math.max(...Object.values(results.scenarios).map((s) => s.panel_long_task_ms), results.sustained.panel_long_task_ms),
+    latency_ms_median: results.sustained.latency_ms_median,
+    latency_ms_p99: results.sustained.latency_ms_p99,
+    smoke,
+    ...(only ? { only } : {}),
+    date: new Date().toISOString(),
+    seconds: Math.round((Date.now() - t0) / 1000),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, ...machine },
+  };
+}
+
+/**
+ * Panel-side source, spliced into each browser's probe where `w` (the panel window), `store` and `b` (the
+ * bench's counters) are in scope: wraps the store's receive to time it and to read the latency of frames stamped by
+ * the server. (Ingest is timed by the ingest queue where the build has one; see PANEL_READ.)
+ */
+export const WRAP_RECEIVE = `
+    const receive = store.receive.bind(store);
+    // the ingest queue hands the store a batch in parts, decoded: pass them on as they came
+    store.receive = (m, events) => {
+      const t = w.performance.now();
+      receive(m, events);
+      const dt = w.performance.now() - t;
+      b.busy += dt;
+      const n = store.log.nextId;
+      if (n !== b.seen) {
+        if (!b.first) b.first = t;
+        b.last = t + dt;
+        const now = Date.now();
+        // frames stamped by the server ("r<n>@<ms>") give the frame-to-panel latency
+        for (let id = Math.max(b.seen, store.log.base); id < n; id++) {
+          const f = store.log.frames[id - store.log.base];
+          const at = f && f.preview.indexOf('@');
+          if (at > 0 && f.preview[0] === 'r') b.latencies.push(now - Number(f.preview.slice(at + 1)));
+        }
+        b.seen = n;
+      }
+    };
+`;

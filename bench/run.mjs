@@ -15,10 +15,9 @@
 // Page-side time is the page's own measure: from asking the server for the traffic to its handler seeing the last
 // frame. Ratios are medians against `none`. Panel figures come from the live store in the panel.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { root, run } from '../scripts/env.mjs';
-import { chromeBuild, median, pageHeapMB, panelThreadClock, pct, printGoals, round, scenarioList, sleep, waitQuiet } from './lib.mjs';
+import { chromeBuild, headline, median, pageHeapMB, panelThreadClock, printGoals, round, scenarioList, sleep, sustainedFigures, sustainedOf, SUSTAINED_REQUEST, waitQuiet, WRAP_RECEIVE } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -61,7 +60,7 @@ const SCENARIOS = scenarioList(smoke).map(({ sends, maxRuns, ...sc }) => ({ ...s
 // BENCH_ONLY=phoenix20k,socketio20k runs only those scenarios (then the memory and latency runs): a partial result
 const ONLY = process.env.BENCH_ONLY?.split(',');
 const CHOSEN = ONLY ? SCENARIOS.filter((sc) => ONLY.includes(sc.id)) : SCENARIOS;
-const SUSTAINED = smoke ? { perSecond: 5000, seconds: 1 } : { perSecond: 5000, seconds: 10 };
+const SUSTAINED = sustainedOf(smoke);
 
 // WS_LENS_DIST measures another build (the last release's, for a before/after); BENCH_OUT writes elsewhere
 const extDir = chromeBuild();
@@ -72,27 +71,7 @@ const PANEL_PROBE = `(w) => {
   const store = w.__wsLens.store;
   if (!w.__bench) {
     const b = (w.__bench = { busy: 0, longest: 0, latencies: [], seen: 0, first: 0, last: 0 });
-    const receive = store.receive.bind(store);
-    // the ingest queue (0.5) hands the store a batch in parts, decoded: pass them on as they came
-    store.receive = (m, events) => {
-      const t = w.performance.now();
-      receive(m, events);
-      const dt = w.performance.now() - t;
-      b.busy += dt;
-      const n = store.log.nextId;
-      if (n !== b.seen) {
-        if (!b.first) b.first = t;
-        b.last = t + dt;
-        const now = Date.now();
-        // frames stamped by the server ("r<n>@<ms>") give the frame-to-panel latency
-        for (let id = Math.max(b.seen, store.log.base); id < n; id++) {
-          const f = store.log.frames[id - store.log.base];
-          const at = f && f.preview.indexOf('@');
-          if (at > 0 && f.preview[0] === 'r') b.latencies.push(now - Number(f.preview.slice(at + 1)));
-        }
-        b.seen = n;
-      }
-    };
+    ${WRAP_RECEIVE}
     new w.PerformanceObserver((l) => { for (const e of l.getEntries()) b.longest = Math.max(b.longest, e.duration); }).observe({ type: 'longtask', buffered: false });
   }
   const b = w.__bench;
@@ -254,36 +233,16 @@ try {
 
   // Sustained stream: frame-to-panel latency
   await open.s.panelEval(PANEL_PROBE);
-  await open.s.pageEval(`(q) => new Promise((done) => { const ws = new WebSocket('ws://' + location.host + '/burst'); ws.onopen = () => ws.send(q); ws.onmessage = (e) => { if (e.data.startsWith('rate-done')) { ws.close(); done(true); } }; })`, `rate:${SUSTAINED.perSecond}:${SUSTAINED.seconds}`);
+  await open.s.pageEval(SUSTAINED_REQUEST, `rate:${SUSTAINED.perSecond}:${SUSTAINED.seconds}`);
   await sleep(500);
   const sus = await open.s.panelEval(PANEL_READ);
-  results.sustained = {
-    per_second: SUSTAINED.perSecond,
-    seconds: SUSTAINED.seconds,
-    frames: sus.latencies.length,
-    latency_ms_median: round(median(sus.latencies), 1),
-    latency_ms_p99: round(pct(sus.latencies, 99), 1),
-    panel_long_task_ms: round(sus.longest, 0),
-  };
+  results.sustained = sustainedFigures(SUSTAINED, sus);
 } finally {
   for (const b of browsers) await b.s.close().catch(() => {});
   await server.close();
 }
 
-const head = results.scenarios.burst20k ?? Object.values(results.scenarios)[0];
-Object.assign(results, {
-  overhead_ratio_closed: head.ratio_closed,
-  overhead_ratio_open: head.ratio_open,
-  panel_ingest_per_s: head.panel_ingest_per_s,
-  panel_long_task_ms: Math.max(...Object.values(results.scenarios).map((s) => s.panel_long_task_ms), results.sustained.panel_long_task_ms),
-  latency_ms_median: results.sustained.latency_ms_median,
-  latency_ms_p99: results.sustained.latency_ms_p99,
-  smoke,
-  ...(ONLY ? { only: ONLY } : {}),
-  date: new Date().toISOString(),
-  seconds: Math.round((Date.now() - t0) / 1000),
-  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, mem_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, chromium: browsers[0]?.s.version },
-});
+Object.assign(results, headline(results, { smoke, only: ONLY, t0, machine: { chromium: browsers[0]?.s.version } }));
 
 // ---- report
 const pad = (x, n) => String(x ?? '-').padStart(n);
