@@ -4,7 +4,7 @@
  * log it is given in place, because copying a 100,000-row array for every batch is exactly what makes other
  * inspectors freeze on busy sockets. What changed is counted in `revisions`, which is how a view knows to redraw.
  */
-import { decodeEvents, type CaptureEvent, type DocContext, type HandlerRun, type PageToPanel, type Payload } from '../../src/shared/protocol';
+import { decodeEvents, eventRuns, type CaptureEvent, type DocContext, type HandlerRun, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
 import { decodeNewFrame, detectByHandshake, undecided, type DecoderRun } from './decoding';
 import type { ImportedMessage, ImportedSocket } from '../lib/har';
@@ -334,7 +334,8 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
       const kind = e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary';
       const frame = addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, e.bufferedAmount, undefined, e.rule, e.original, e.queued));
       if (sent && typeof e.stack === 'string' && e.stack) frame.stack = e.stack;
-      if (!sent && Array.isArray(e.handlers)) setHandlers(sock, frame, e.handlers, e.handlerMs);
+      const runs = sent ? undefined : eventRuns(e);
+      if (runs) setHandlers(sock, frame, runs, e.handlerMs);
       if (e.queued) {
         s.queued.set(`${doc.docId}#${e.seq}`, frame);
         s.revisions.queued++;
@@ -357,8 +358,9 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
     case 'handled': {
       // runs that came after their frame had left the page (a held frame given back, a flood's early batch)
       const frame = s.queued.get(`${doc.docId}#${e.ref}`) ?? findRecentRow(s, doc.docId, e.ref);
-      if (!frame || !Array.isArray(e.handlers)) return;
-      setHandlers(sock, frame, e.handlers, e.handlerMs);
+      const runs = eventRuns(e);
+      if (!frame || !runs) return;
+      setHandlers(sock, frame, runs, e.handlerMs);
       s.revisions.rows++;
       return;
     }

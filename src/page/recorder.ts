@@ -88,20 +88,18 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
    * else as a `handled` event after it.
    */
   function annotate(sid: number, seq: number, runs: HandlerRun[], total: number): void {
+    // the common case travels as the listener's name alone (see MessageEvent.handler)
+    const one = runs.length === 1 && runs[0].threw === undefined && runs[0].stopped === undefined ? runs[0].name : undefined;
     // not posted yet (an event the ring evicts unposted moves the cursor past it, see onEvict): set in place
     const slot = seq >= cursor ? ring.slot(seq) : -1;
-    if (slot >= 0) {
-      const e = ring.events[slot] as Draft<'message'>;
-      e.handlers = runs;
-      e.handlerMs = total;
-      return;
-    }
-    if (!subscribed) return;
-    const handled = draft('handled');
-    handled.ref = seq;
-    handled.handlers = runs;
-    handled.handlerMs = total;
-    record(sid, handled);
+    const target = slot >= 0 ? (ring.events[slot] as Draft<'message'>) : subscribed ? draft('handled') : undefined;
+    if (!target) return;
+    if (one !== undefined) target.handler = one;
+    else target.handlers = runs;
+    target.handlerMs = total;
+    if (slot >= 0) return;
+    (target as Draft<'handled'>).ref = seq;
+    record(sid, target as Draft<'handled'>);
   }
 
   /**

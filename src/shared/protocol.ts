@@ -82,6 +82,11 @@ export interface FrameEvent extends EventBase {
   stack?: string;
   /** a received frame, while the panel asks for handler timing: the page's `message` listeners that ran for it */
   handlers?: HandlerRun[];
+  /**
+   * ...or, instead of `handlers`, the common case: one listener ran, and neither threw nor stopped the others. Its
+   * name alone (its time is `handlerMs`): a flood of frames to one listener sends no runs array per frame.
+   */
+  handler?: string;
   /** their total time, ms */
   handlerMs?: number;
 }
@@ -111,7 +116,9 @@ export interface HandlerError {
 export interface HandledEvent extends EventBase {
   kind: 'handled';
   ref: number;
-  handlers: HandlerRun[];
+  /** as on a message event: the runs, or `handler` for the one listener that ran, neither throwing nor stopping */
+  handlers?: HandlerRun[];
+  handler?: string;
   handlerMs: number;
 }
 /** How a queued frame left its queue: `seq` of the message event it ends. */
@@ -531,6 +538,16 @@ export function decodeEvents(msg: Extract<PageToPanel, { type: 'events' }>): Cap
   } catch {
     return [];
   }
+}
+
+/**
+ * The handler runs a message or `handled` event carries, in either of its forms (see `handler`); undefined when it
+ * carries none. Page data: the runs still need checking.
+ */
+export function eventRuns(e: { handlers?: unknown; handler?: unknown; handlerMs?: unknown }): unknown[] | undefined {
+  if (Array.isArray(e.handlers)) return e.handlers;
+  if (typeof e.handler === 'string') return [{ name: e.handler, ms: e.handlerMs }];
+  return undefined;
 }
 
 /** Port names, so each side knows who is calling. */

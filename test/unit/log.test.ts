@@ -1,8 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { applyPageMessage, clearLog, createLog, dropOtherDocs, heldFrames, markDocGone, rate, rowById } from '../../panel/store/log';
+import { applyPageMessage, clearLog, createLog, dropOtherDocs, heldFrames, markDocGone, rate, rowById, runsOf } from '../../panel/store/log';
 import { events, hello, socketLife, text } from './fixtures';
 
 describe('the log', () => {
+  it("reads a frame's handler runs in both wire forms: a runs array, or the one listener's name", () => {
+    const s = createLog();
+    applyPageMessage(s, 0, hello('d1'));
+    const [created, open] = socketLife();
+    applyPageMessage(
+      s,
+      0,
+      events('d1', [
+        created,
+        open,
+        { kind: 'message', direction: 'received', payload: text('a'), handler: 'onTick', handlerMs: 1.5 },
+        { kind: 'message', direction: 'received', payload: text('b'), handlers: [{ name: 'first', ms: 1 }, { name: 'second', ms: 2, threw: { message: 'no' } }], handlerMs: 3 },
+        { kind: 'message', direction: 'received', payload: text('c') },
+      ]),
+    );
+    const [a, b, c] = s.frames.filter((f) => f.direction === 'received');
+    expect(runsOf(a)).toEqual([{ name: 'onTick', ms: 1.5 }]);
+    expect([a.handler, a.handlerMs, a.handlers]).toEqual(['onTick', 1.5, undefined]);
+    expect(runsOf(b)?.map((r) => r.name)).toEqual(['first', 'second']);
+    expect([b.threw, b.handlerMs]).toEqual([true, 3]);
+    expect(runsOf(c)).toBeUndefined();
+    // runs that come after their frame, in the short form too
+    applyPageMessage(s, 0, events('d1', [{ kind: 'handled', ref: c.seq, handler: 'late', handlerMs: 0.2 }], 5));
+    expect(runsOf(c)).toEqual([{ name: 'late', ms: 0.2 }]);
+  });
+
   it('builds sockets and frames from a socket life', () => {
     const s = createLog();
     expect(applyPageMessage(s, 0, hello('d1'))).toEqual({ subscribe: { docId: 'd1', since: -1 } });
