@@ -26,8 +26,8 @@ export interface WorkerCapture {
    * frame's origin, `bridgeDocId` the frame's own document.
    */
   fromBridge?(tabId: number, bridgeFrameId: number, bridgeOrigin: string, bridgeDocId: string, msg: unknown): boolean;
-  /** Firefox: the SharedWorker channels a bridge of this origin listens on (told at its start) */
-  sharedChannelsOf?(origin: string): string[];
+  /** Firefox: the SharedWorker and service worker channels a bridge of this origin listens on (told at its start) */
+  channelsOf?(origin: string): Promise<{ shared: string[]; service: string[] }>;
   /** a frame's bridge went away (navigation, removal, or the panel closed): its document's workers are gone too */
   bridgeGone?(tabId: number, bridgeFrameId: number, bridgeDocId: string): void;
 }

@@ -49,7 +49,9 @@ window.addEventListener(
       .then((reply) => {
         const r = reply as BridgeHelloReply | undefined;
         // Firefox: the SharedWorkers of this origin running already (a tab that connects later to one still sees it)
-        for (const name of Array.isArray(r?.shared) ? r.shared : []) if (typeof name === 'string') listenForWorkers(name, true);
+        for (const name of Array.isArray(r?.shared) ? r.shared : []) if (typeof name === 'string') listenForWorkers(name, 'shared_worker');
+        // and its service workers' (one may be running, its script not fetched again before this document's end)
+        for (const name of Array.isArray(r?.service) ? r.service : []) if (typeof name === 'string') listenForWorkers(name, 'service_worker');
         if (r?.panel) attach();
       })
       .catch(() => {});
@@ -69,6 +71,7 @@ function toHook(message: PanelToPage): void {
 // relayed if it carries that document's id, and a `hello` never is.
 const discovery = new Map<string, BroadcastChannel>();
 const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel | MessagePort; shared?: boolean }>();
+type SharedContext = NonNullable<WorkerLinkOpen['context']>;
 
 // Firefox: a worker the page built from a blob: or data: URL, hooked by this frame's document hook, which hands this
 // bridge the worker's port (src/page/worker-wrap-firefox.ts). Its first word is `link-open`; after that only messages
@@ -89,12 +92,12 @@ function adoptWorkerPort(port: MessagePort): void {
 }
 
 /**
- * `shared`: a SharedWorker's channel (the background names one per origin and tells every bridge of that origin). A
- * SharedWorker serves every tab of its origin: each bridge listening relays it to its own tab's panel, and the
- * background says when the last panel showing it let go (`worker-release`), so one tab's panel closing does not
- * unsubscribe it for the others.
+ * `shared`: a SharedWorker's or the service workers' channel of this origin (the background names them per origin
+ * and tells every bridge of that origin). Those serve every tab of their origin: each bridge listening relays them to
+ * its own tab's panel, and the background says when the last panel showing one let go (`worker-release`), so one
+ * tab's panel closing does not unsubscribe it for the others.
  */
-function listenForWorkers(name: string, shared = false): void {
+function listenForWorkers(name: string, shared?: SharedContext): void {
   if (discovery.has(name)) return;
   const channel = new BroadcastChannel(name);
   discovery.set(name, channel);
@@ -109,8 +112,8 @@ function listenForWorkers(name: string, shared = false): void {
         if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === id) bg.postMessage(msg);
       };
       const said: WorkerLinkOpen = envelope({ type: 'link-open' as const, docId: id, url: open.url });
-      if (shared) said.context = 'shared_worker';
-      workers.set(id, { open: said, traffic, shared });
+      if (shared) said.context = shared;
+      workers.set(id, { open: said, traffic, shared: !!shared });
       if (bg) bg.postMessage(workers.get(id)!.open);
     }
   };
@@ -135,7 +138,8 @@ function attach(): void {
 browser.runtime.onMessage.addListener((msg: unknown) => {
   if (!isBackgroundToBridge(msg)) return;
   if (msg.type === 'worker-channel') {
-    if (msg.shared === undefined || msg.shared === location.origin) listenForWorkers(msg.name, msg.shared !== undefined);
+    if (msg.shared === undefined) listenForWorkers(msg.name);
+    else if (msg.shared === location.origin) listenForWorkers(msg.name, msg.context ?? 'shared_worker');
   } else if (msg.type === 'worker-release') {
     if (workers.get(msg.docId)?.shared) toHook(envelope({ type: 'command' as const, docId: msg.docId, cmd: 'unsubscribe' as const }));
   }

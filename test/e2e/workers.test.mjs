@@ -18,7 +18,6 @@ async function workersOn(panel) {
 // Firefox's webRequest never sees a blob: or data: worker's script: the document hook re-makes those workers with the
 // hook in front (src/page/worker-wrap-firefox.ts); the http(s) ones get it from the background's filter
 const KINDS = ['classic', 'module', 'blob', 'data', 'nested'];
-const NOT_IN_FIREFOX = 'Firefox: not built (the channel reaches service workers, docs/reach-findings.md §9; a service worker needs a stable channel name and must not be updated by the extension)';
 
 scenario('workers: dedicated workers of every kind are captured and driven from the panel', async (s, panel, { origin, server }) => {
   await s.goto(`${origin}/blank.html`);
@@ -79,8 +78,7 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
   await panel.waitRow('close 4003 "closed in the worker"', 'event');
 });
 
-scenario('workers: a service worker that opens a socket on a message', async (s, panel, { origin, server, browserName, t }) => {
-  if (browserName === 'firefox') return t.skip(NOT_IN_FIREFOX);
+scenario('workers: a service worker that opens a socket on a message', async (s, panel, { origin, server }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
   await workersOn(panel);
