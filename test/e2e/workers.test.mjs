@@ -275,3 +275,46 @@ scenario('workers: a worker sees itself, its location, its imports and WebSocket
   assert.equal(withExt.classic.importScripts?.loaded, true);
   assert.equal(withExt.classic.echo?.[0], 'hi');
 });
+
+// A service worker that controls the page, over four loads: installed once and never again (the extension's filter
+// writes the same bytes at every update check: register(), the page's update(), the navigation's), and its view of
+// itself and the page's own messages with it are as without the extension
+scenario('workers: a service worker is not updated by the extension on reloads, and sees itself as without it', async (s, panel, { origin, plain }) => {
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/service-worker.html`);
+  const withExt = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
+  // the hook was in the worker (not a comparison of two unhooked runs): its socket is listed as a service worker's
+  await waitFor(async () => (await panel.conns()).some((c) => c.context === 'service_worker' && c.url.endsWith('/echo?from=sw-view')), {
+    timeout: 15000,
+    message: "the service worker's socket, listed as a service worker's",
+  });
+  const native = await plain(`${origin}/service-worker.html`);
+  const differ = [];
+  for (const part of Object.keys({ ...withExt, ...native }))
+    if (!isDeepStrictEqual(withExt[part], native[part]))
+      if (part !== 'view') differ.push(`${part}: ${JSON.stringify(withExt[part])} vs ${JSON.stringify(native[part])}`);
+      else
+        for (const k of Object.keys({ ...withExt.view, ...native.view }))
+          if (!isDeepStrictEqual(withExt.view[k], native.view[k])) differ.push(`view.${k}: ${JSON.stringify(withExt.view[k])} vs ${JSON.stringify(native.view[k])}`);
+  assert.deepEqual(differ, [], `differs with the extension: ${differ.join('; ')}`);
+  // and what both say: one install, on the first load only; controlled from the second
+  assert.deepEqual(withExt.events, ['1:activate', '1:install', '1:installing', '1:uncontrolled', '1:updatefound', '2:controlled', '3:controlled', '4:controlled']);
+  assert.equal(withExt.view.strict, true, "the worker's 'use strict' directive still applies");
+  assert.equal(withExt.view.importScripts?.loaded, true);
+  assert.equal(withExt.view.echo?.[0], 'hi');
+
+  // the extension's background stopped (Firefox stops an idle event page; Chromium its service worker) and started
+  // again by the next load: the worker's script is checked again, still the same bytes (the names are kept)
+  await s.stopBackground();
+  await s.goto(`${origin}/service-worker.html?loads=6`);
+  const after = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
+  assert.deepEqual(after.events, [...withExt.events, '5:controlled', '6:controlled'], 'not installed again after the background restarted');
+  // and still captured: the socket it opened for this load's report
+  const listed = await waitFor(async () => {
+    const c = (await panel.conns()).filter((x) => x.context === 'service_worker' && x.url.endsWith('/echo?from=sw-view'));
+    return c.length >= 2 && c;
+  }, { timeout: 15000, message: "the service worker's second socket" });
+  assert.ok(listed);
+});
