@@ -98,6 +98,7 @@ function onBridge(port: Runtime.Port): void {
       msg.doc.context = 'document';
     }
     toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message: msg }));
+    if (msg.type === 'hello' && frameId === 0) workers.newTopDocument?.(tabId);
   });
   port.onDisconnect.addListener(() => {
     const current = bridges.get(tabId);

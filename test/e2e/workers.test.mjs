@@ -279,7 +279,7 @@ scenario('workers: a worker sees itself, its location, its imports and WebSocket
 // A service worker that controls the page, over four loads: installed once and never again (the extension's filter
 // writes the same bytes at every update check: register(), the page's update(), the navigation's), and its view of
 // itself and the page's own messages with it are as without the extension
-scenario('workers: a service worker is not updated by the extension on reloads, and sees itself as without it', async (s, panel, { origin, plain }) => {
+scenario('workers: a service worker is not updated by the extension on reloads, and sees itself as without it', async (s, panel, { origin, plain, browserName }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
   await workersOn(panel);
@@ -311,7 +311,9 @@ scenario('workers: a service worker is not updated by the extension on reloads, 
   await s.goto(`${origin}/service-worker.html?loads=6`);
   const after = await s.waitForPage(`() => window.__conformance`, { timeout: 20000 });
   assert.deepEqual(after.events, [...withExt.events, '5:controlled', '6:controlled'], 'not installed again after the background restarted');
-  // and still captured: the socket it opened for this load's report
+  // and still captured (Firefox): the socket it opened for this load's report. Chromium's debugger sessions end with
+  // the extension's service worker, and a worker running when capture begins again is not hooked (Known limits)
+  if (browserName !== 'firefox') return;
   const listed = await waitFor(async () => {
     const c = (await panel.conns()).filter((x) => x.context === 'service_worker' && x.url.endsWith('/echo?from=sw-view'));
     return c.length >= 2 && c;
