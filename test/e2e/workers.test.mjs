@@ -97,6 +97,25 @@ scenario('workers: a service worker that opens a socket on a message', async (s,
   await panel.composeAndSend('panel-to-sw');
   await s.waitForPage(`() => (window.__reports.sw || []).includes('panel-to-sw')`);
   assert.ok(server.received('/echo').includes('panel-to-sw'));
+  // a rule applies in the service worker: its own send rewritten before it goes out
+  await panel.addRule({ direction: 'sent', 'match-type': 'text', match: 'sw-secret', action: 'rewrite', find: 'secret', replace: 'public' });
+  await s.pageEval(`() => { window.__send('sw', 'sw-secret-1'); return true; }`);
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('sw-public-1')`);
+  assert.ok(server.received('/echo').includes('sw-public-1') && !server.received('/echo').includes('sw-secret-1'), 'the rewritten frame went out, not the original');
+  await panel.waitRowRule('sw-public-1', 'sent', 'rewritten');
+  // injected as if the server sent it: only the worker's handler sees it
+  await panel.showSocket('/echo?from=sw');
+  await panel.type('composer-mode', 'text', 'change');
+  await panel.type('composer-input', 'injected-into-sw');
+  await panel.click('composer-inject');
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('injected-into-sw')`);
+  assert.ok(!server.received('/echo').includes('injected-into-sw'), 'an injected frame never goes out');
+  // closed from the panel with a code and reason: the worker's socket sees that close
+  await panel.type('close-code', '4004');
+  await panel.type('close-reason', 'closed in the service worker');
+  await panel.click('composer-close');
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('closed:4004')`);
+  await panel.waitRow('close 4004 "closed in the service worker"', 'event');
 });
 
 scenario('workers: the Workers switch off leaves new workers alone', async (s, panel, { origin }) => {
