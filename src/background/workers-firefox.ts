@@ -145,6 +145,18 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
   const prefix = (config: Promise<{ channel: string; realm: string }>) =>
     Promise.all([config, hookBundle()]).then(([c, code]) => `(()=>{const wsLensWorker=${JSON.stringify({ channel: c.channel, realm: c.realm })};${code}})();`);
 
+  /**
+   * the scripts of shared and service workers, by URL, with the config their hook got: a module one's static imports
+   * say `Sec-Fetch-Dest: worker` and `tabId -1` (measured, Firefox 153), and name the importing module as their
+   * `originUrl`; each gets the same config (one realm key, so the first module evaluated installs the hook)
+   */
+  const ofNoTab = new Map<string, Promise<{ channel: string; realm: string }>>();
+  const remember = (url: string, config: Promise<{ channel: string; realm: string }>) => {
+    ofNoTab.delete(url);
+    ofNoTab.set(url, config);
+    if (ofNoTab.size > 500) ofNoTab.delete(ofNoTab.keys().next().value!);
+  };
+
   webRequest.onBeforeSendHeaders.addListener(
     (d) => {
       const dest = d.requestHeaders?.find((h) => h.name.toLowerCase() === 'sec-fetch-dest')?.value;
@@ -156,7 +168,15 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
         if (origin === 'null') return undefined;
         const link = swLinks.of(origin);
         void link.then((l) => tellEveryTab(envelope({ type: 'worker-channel' as const, name: l.channel, shared: origin, context: 'service_worker' as const })));
+        remember(d.url, link);
         filter(d.requestId, prefix(link));
+        return undefined;
+      }
+      if (dest === 'worker' && d.tabId < 0) {
+        const importer = d.originUrl === undefined ? undefined : ofNoTab.get(d.originUrl);
+        if (!importer || originOf(d.url) !== originOf(d.originUrl!)) return undefined;
+        remember(d.url, importer);
+        filter(d.requestId, prefix(importer));
         return undefined;
       }
       let name: string | undefined;
@@ -166,6 +186,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
         name = sharedChannels.get(origin);
         if (!name) sharedChannels.set(origin, (name = 'wslens-' + secret()));
         tellEveryTab(envelope({ type: 'worker-channel' as const, name, shared: origin }));
+        remember(d.url, Promise.resolve({ channel: name, realm }));
       } else {
         if (d.tabId < 0 || off.has(d.tabId)) return undefined;
         const key = `${d.tabId}:${d.frameId}`;

@@ -118,6 +118,29 @@ scenario('workers: a service worker that opens a socket on a message', async (s,
   await panel.waitRow('close 4004 "closed in the service worker"', 'event');
 });
 
+// A module service worker's static imports are evaluated before it: in Firefox each module carries the hook (their
+// requests say Sec-Fetch-Dest: serviceworker too), so a socket an import opens while the graph loads is captured
+scenario('workers: a module service worker, and a socket its static import opens', async (s, panel, { origin, server }) => {
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await workersOn(panel);
+  await s.goto(`${origin}/workers.html?kinds=swmodule`);
+  assert.equal(await s.waitForPage(`() => window.__swModule`, { timeout: 20000 }), 'registered');
+  await s.waitForPage(`() => (window.__reports.swmodule || []).includes('hello-from-swmodule') && (window.__reports['swmodule-dep'] || []).includes('hello-from-swmodule-dep')`, { timeout: 20000 });
+  for (const from of ['swmodule', 'swmodule-dep']) {
+    const c = await waitFor(async () => (await panel.conns()).find((x) => x.url.endsWith(`/echo?from=${from}`)), { timeout: 15000, message: `the ${from} socket` });
+    assert.equal(c.context, 'service_worker', from);
+    await panel.showSocket(`/echo?from=${from}`);
+    await panel.waitRow(`hello-from-${from}`, 'sent');
+    await panel.waitRow(`hello-from-${from}`, 'received');
+  }
+  await panel.composeAndSend('panel-to-swmodule-dep');
+  await s.waitForPage(`() => (window.__reports['swmodule-dep'] || []).includes('panel-to-swmodule-dep')`);
+  assert.ok(server.received('/echo').includes('panel-to-swmodule-dep'));
+  // the hook once in the realm, not once per module: each socket listed once
+  assert.equal((await panel.conns()).filter((x) => x.url.endsWith('/echo?from=swmodule-dep')).length, 1);
+});
+
 scenario('workers: the Workers switch off leaves new workers alone', async (s, panel, { origin }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
