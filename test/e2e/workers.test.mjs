@@ -346,6 +346,7 @@ scenario('workers: a service worker is not updated by the extension on reloads, 
   assert.equal(withExt.view.strict, true, "the worker's 'use strict' directive still applies");
   assert.equal(withExt.view.importScripts?.loaded, true);
   assert.equal(withExt.view.echo?.[0], 'hi');
+  assert.ok(withExt.scriptText.startsWith("'use strict';") && withExt.view.ownText === withExt.scriptText, 'the script as fetched is the server\'s text');
 
   // the extension's background stopped (Firefox stops an idle event page; Chromium its service worker) and started
   // again by the next load: the worker's script is checked again, still the same bytes (the names are kept)

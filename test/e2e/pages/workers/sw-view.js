@@ -67,8 +67,14 @@ self.addEventListener('message', (e) => {
   if (d === 'send' && ws) return ws.send('from-sw-view');
   if (d !== 'report') return;
   e.waitUntil(
-    Promise.all([fetch('socket.js').then((r) => [r.status, r.url.replace(self.location.origin, '')]), relative()]).then(([fetched, echo]) => {
+    Promise.all([
+      fetch('socket.js').then((r) => [r.status, r.url.replace(self.location.origin, '')]),
+      relative(),
+      // its own script as a fetch gets it: the text the server sent (the hook and its channel's name are not in it)
+      fetch(self.location.href).then((r) => r.text()),
+    ]).then(([fetched, echo, own]) => {
       R.fetch = fetched;
+      R.ownText = own.slice(0, 80);
       R.echo = echo;
       R.resources = performance.getEntriesByType('resource').map((x) => x.name.replace(self.location.origin, '')).sort();
       e.source.postMessage({ report: R, seen });
