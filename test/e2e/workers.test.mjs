@@ -126,7 +126,9 @@ scenario('workers: a module service worker, and a socket its static import opens
   await workersOn(panel);
   await s.goto(`${origin}/workers.html?kinds=swmodule`);
   assert.equal(await s.waitForPage(`() => window.__swModule`, { timeout: 20000 }), 'registered');
-  await s.waitForPage(`() => (window.__reports.swmodule || []).includes('hello-from-swmodule') && (window.__reports['swmodule-dep'] || []).includes('hello-from-swmodule-dep')`, { timeout: 20000 });
+  await s
+    .waitForPage(`() => (window.__reports.swmodule || []).includes('hello-from-swmodule') && (window.__reports['swmodule-dep'] || []).includes('hello-from-swmodule-dep')`, { timeout: 20000 })
+    .catch(async (e) => assert.fail(`${e.message}; reports ${JSON.stringify(await s.pageEval('() => window.__reports'))}`));
   for (const from of ['swmodule', 'swmodule-dep']) {
     const c = await waitFor(async () => (await panel.conns()).find((x) => x.url.endsWith(`/echo?from=${from}`)), { timeout: 15000, message: `the ${from} socket` });
     assert.equal(c.context, 'service_worker', from);

@@ -12,5 +12,8 @@ self.addEventListener('message', (e) => {
   ws = new WebSocket(`ws://${self.location.host}/echo?from=swmodule`);
   ws.onopen = () => ws.send('hello-from-swmodule');
   ws.onmessage = (m) => tell({ kind: 'swmodule', got: m.data });
-  early.send('hello-from-swmodule-dep');
+  // (its state, for a failing run's report)
+  tell({ kind: 'swmodule-dep-state', got: early.readyState });
+  if (early.readyState === WebSocket.OPEN) early.send('hello-from-swmodule-dep');
+  else early.addEventListener('open', () => early.send('hello-from-swmodule-dep'));
 });
