@@ -62,21 +62,27 @@ scenario('workers: dedicated workers of every kind are captured and driven from 
     assert.ok(server.received('/echo').includes(`panel-to-${k}`), `the server got the panel's frame on the ${k} worker's socket`);
   }
 
-  // injected as if the server sent it: only the worker's handler sees it
-  await panel.showSocket('/echo?from=classic');
-  await panel.type('composer-mode', 'text', 'change');
-  await panel.type('composer-input', 'injected-into-worker');
-  await panel.click('composer-inject');
-  await s.waitForPage(`() => (window.__reports.classic || []).includes('injected-into-worker')`);
-  assert.ok(!server.received('/echo').includes('injected-into-worker'), 'an injected frame never goes out');
-
-  // closed from the panel with a code and reason: the worker's socket sees that close
-  await panel.type('close-code', '4003');
-  await panel.type('close-reason', 'closed in the worker');
-  await panel.click('composer-close');
-  await s.waitForPage(`() => (window.__reports.classic || []).includes('closed:4003')`);
-  await panel.waitRow('close 4003 "closed in the worker"', 'event');
+  await injectAndClose(s, panel, server, 'classic', { text: 'injected-into-worker', code: 4003, reason: 'closed in the worker' });
 });
+
+/**
+ * A frame injected into worker `kind`'s socket as if the server sent it (only the worker's handler sees it), then the
+ * socket closed from the panel with a code and reason (the worker's socket sees that close).
+ */
+async function injectAndClose(s, panel, server, kind, { text, code, reason }) {
+  const reported = (what) => s.waitForPage(`() => (window.__reports[${JSON.stringify(kind)}] || []).includes(${JSON.stringify(what)})`);
+  await panel.showSocket(`/echo?from=${kind}`);
+  await panel.type('composer-mode', 'text', 'change');
+  await panel.type('composer-input', text);
+  await panel.click('composer-inject');
+  await reported(text);
+  assert.ok(!server.received('/echo').includes(text), 'an injected frame never goes out');
+  await panel.type('close-code', String(code));
+  await panel.type('close-reason', reason);
+  await panel.click('composer-close');
+  await reported(`closed:${code}`);
+  await panel.waitRow(`close ${code} "${reason}"`, 'event');
+}
 
 scenario('workers: a service worker that opens a socket on a message', async (s, panel, { origin, server }) => {
   await s.goto(`${origin}/blank.html`);
@@ -103,23 +109,12 @@ scenario('workers: a service worker that opens a socket on a message', async (s,
   await s.waitForPage(`() => (window.__reports.sw || []).includes('sw-public-1')`);
   assert.ok(server.received('/echo').includes('sw-public-1') && !server.received('/echo').includes('sw-secret-1'), 'the rewritten frame went out, not the original');
   await panel.waitRowRule('sw-public-1', 'sent', 'rewritten');
-  // injected as if the server sent it: only the worker's handler sees it
-  await panel.showSocket('/echo?from=sw');
-  await panel.type('composer-mode', 'text', 'change');
-  await panel.type('composer-input', 'injected-into-sw');
-  await panel.click('composer-inject');
-  await s.waitForPage(`() => (window.__reports.sw || []).includes('injected-into-sw')`);
-  assert.ok(!server.received('/echo').includes('injected-into-sw'), 'an injected frame never goes out');
-  // closed from the panel with a code and reason: the worker's socket sees that close
-  await panel.type('close-code', '4004');
-  await panel.type('close-reason', 'closed in the service worker');
-  await panel.click('composer-close');
-  await s.waitForPage(`() => (window.__reports.sw || []).includes('closed:4004')`);
-  await panel.waitRow('close 4004 "closed in the service worker"', 'event');
+  await injectAndClose(s, panel, server, 'sw', { text: 'injected-into-sw', code: 4004, reason: 'closed in the service worker' });
 });
 
 // A module service worker's static imports are evaluated before it: in Firefox each module carries the hook (their
-// requests say Sec-Fetch-Dest: serviceworker too), so a socket an import opens while the graph loads is captured
+// requests say Sec-Fetch-Dest: worker, with no tab, and name the importing module), so a socket an import opens while
+// the graph loads is captured
 scenario('workers: a module service worker, and a socket its static import opens', async (s, panel, { origin, server }) => {
   await s.goto(`${origin}/blank.html`);
   await s.openPanel();
