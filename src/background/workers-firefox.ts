@@ -20,7 +20,7 @@ import browser, { type Runtime, type WebRequest } from 'webextension-polyfill';
 import { originOf } from './workerLink';
 import { createSwLinks, secret } from './sw-links-firefox';
 import { hookOffset } from '../shared/hook-offset';
-import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
+import { envelope, isPageToPanel, isWorkerGone, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
 import type { WorkerCapture } from './worker-capture';
 
 interface FirefoxWorker {
@@ -289,6 +289,15 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
           t.byFrame.set(w.frameId, w);
         }
         hello(w);
+        return true;
+      }
+      if (isWorkerGone(msg)) {
+        // a service worker its bridge no longer hears (stopped by the browser): its sockets went with it
+        const w = ofBridge(tabId, bridgeFrameId, bridgeDocId, msg.docId);
+        if (w?.context === 'service_worker') {
+          tabs.get(tabId)?.byFrame.delete(w.frameId);
+          deps.toPanel(tabId, envelope({ type: 'frame-gone' as const, frameId: w.frameId, docId: w.docId }));
+        }
         return true;
       }
       if (!isPageToPanel(msg) || msg.type === 'hello' || ('docId' in msg && msg.docId === bridgeDocId)) return false;

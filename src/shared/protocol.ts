@@ -447,6 +447,16 @@ export type BackgroundToBridge =
   /** Firefox: no panel of this tab shows that SharedWorker's document any more (the last one let go): unsubscribe it */
   | { source: typeof SOURCE; v: number; type: 'worker-release'; docId: string };
 
+/**
+ * Firefox, content bridge -> background over its runtime port: a service worker of its origin stopped answering the
+ * bridge's pings (Firefox stops an idle one after about 30 s, open sockets or not; its hook cannot say so).
+ */
+export type WorkerGone = { source: typeof SOURCE; v: number; type: 'worker-gone'; docId: string };
+
+export function isWorkerGone(x: unknown): x is WorkerGone {
+  return isLensMessage(x) && x.type === 'worker-gone' && typeof (x as Record<string, unknown>).docId === 'string';
+}
+
 /** Content bridge -> background over runtime.sendMessage at start-up: is a panel listening to my tab? */
 export type BridgeToBackground = { source: typeof SOURCE; v: number; type: 'bridge-hello' };
 /**

@@ -112,6 +112,28 @@ scenario('workers: a service worker that opens a socket on a message', async (s,
   await injectAndClose(s, panel, server, 'sw', { text: 'injected-into-sw', code: 4004, reason: 'closed in the service worker' });
 });
 
+// Firefox stops an idle service worker about 30 s after its last event, open sockets or not (measured: the same with
+// and without WS Lens), and the hook dies with it: the bridge's pings go unanswered and the panel says it is gone
+scenario('workers: a service worker Firefox stopped when idle is shown as gone, and the panel says a send cannot reach it', async (s, panel, { origin, server, browserName, t }) => {
+  if (browserName !== 'firefox') return t.skip('Chromium does not stop a service worker while the debugger is attached to it (Known limits)');
+  await s.goto(`${origin}/blank.html`);
+  await s.openPanel();
+  await s.goto(`${origin}/workers.html?kinds=sw`);
+  await s.waitForPage(`() => (window.__reports.sw || []).includes('hello-from-sw')`, { timeout: 20000 });
+  const conn = server.connections('/echo').at(-1);
+  await waitFor(() => conn.close, { timeout: 90000, interval: 500, message: 'the browser to stop the idle service worker (its socket closes)' });
+  assert.equal(conn.close.code, 1001, 'closed by the browser, going away');
+  const heading = await waitFor(
+    async () => (await panel.eval((w) => [...w.document.querySelectorAll('.doc-marker')].map((d) => d.textContent))).find((h) => h.startsWith('Service worker') && h.endsWith('(gone)')),
+    { timeout: 40000, interval: 500, message: "the service worker's heading to say it is gone" },
+  );
+  assert.match(heading, /\/workers\/sw\.js \(gone\)$/);
+  await panel.showSocket('/echo?from=sw');
+  await panel.composeAndSend('to-a-stopped-worker');
+  await waitFor(async () => (await panel.notices()).some((n) => /worker has ended/.test(n)), { timeout: 10000, message: 'the panel to say the worker has ended' });
+  assert.ok(!server.received('/echo').includes('to-a-stopped-worker'));
+});
+
 // A module service worker's static imports are evaluated before it: in Firefox each module carries the hook (their
 // requests say Sec-Fetch-Dest: worker, with no tab, and name the importing module), so a socket an import opens while
 // the graph loads is captured
