@@ -98,6 +98,7 @@ function onBridge(port: Runtime.Port): void {
       msg.doc.context = 'document';
     }
     toPanel(tabId, envelope({ type: 'from-frame' as const, frameId, message: msg }));
+    if (msg.type === 'hello' && frameId === 0) workers.newTopDocument?.(tabId);
   });
   port.onDisconnect.addListener(() => {
     const current = bridges.get(tabId);
@@ -131,9 +132,13 @@ browser.runtime.onConnect.addListener((port) => {
 browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender) => {
   if (!isLensMessage(msg) || msg.type !== 'bridge-hello' || sender.tab?.id === undefined) return undefined;
   const reply: BridgeHelloReply = { panel: panels.has(sender.tab.id) };
-  const shared = workers.sharedChannelsOf?.(senderOrigin(sender));
-  if (shared?.length) reply.shared = shared;
-  return Promise.resolve(reply);
+  const channels = workers.channelsOf?.(senderOrigin(sender));
+  if (!channels) return Promise.resolve(reply);
+  return channels.then(({ shared, service }) => {
+    if (shared.length) reply.shared = shared;
+    if (service.length) reply.service = service;
+    return reply;
+  }, () => reply);
 });
 
 browser.tabs.onRemoved.addListener((tabId) => {

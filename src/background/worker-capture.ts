@@ -26,8 +26,13 @@ export interface WorkerCapture {
    * frame's origin, `bridgeDocId` the frame's own document.
    */
   fromBridge?(tabId: number, bridgeFrameId: number, bridgeOrigin: string, bridgeDocId: string, msg: unknown): boolean;
-  /** Firefox: the SharedWorker channels a bridge of this origin listens on (told at its start) */
-  sharedChannelsOf?(origin: string): string[];
+  /** Firefox: the SharedWorker and service worker channels a bridge of this origin listens on (told at its start) */
+  channelsOf?(origin: string): Promise<{ shared: string[]; service: string[] }>;
+  /**
+   * Chromium: the tab's top frame has a new document. The panel forgets every other document then (without
+   * "preserve log"), but a service worker outlives a reload: it is introduced again (Firefox's are by their bridges)
+   */
+  newTopDocument?(tabId: number): void;
   /** a frame's bridge went away (navigation, removal, or the panel closed): its document's workers are gone too */
   bridgeGone?(tabId: number, bridgeFrameId: number, bridgeDocId: string): void;
 }

@@ -18,8 +18,9 @@
  */
 import browser, { type Runtime, type WebRequest } from 'webextension-polyfill';
 import { originOf } from './workerLink';
+import { createSwLinks, secret } from './sw-links-firefox';
 import { hookOffset } from '../shared/hook-offset';
-import { envelope, isPageToPanel, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
+import { envelope, isPageToPanel, isWorkerGone, isWorkerLinkOpen, type BackgroundToBridge, type BackgroundToPanel, type PanelToPage } from '../shared/protocol';
 import type { WorkerCapture } from './worker-capture';
 
 interface FirefoxWorker {
@@ -30,7 +31,7 @@ interface FirefoxWorker {
   frameId: number;
   docId: string;
   url: string;
-  context: 'worker' | 'shared_worker';
+  context: 'worker' | 'shared_worker' | 'service_worker';
 }
 
 interface Deps {
@@ -43,14 +44,9 @@ interface Deps {
 
 type Filtering = Pick<WebRequest.Static, 'filterResponseData' | 'onBeforeSendHeaders'>;
 
-const DESTS = new Set(['worker', 'sharedworker']);
+const DESTS = new Set(['worker', 'sharedworker', 'serviceworker']);
 /** how much of a script is read before the hook is placed (a BOM, a `#!` line and a directive prologue fit) */
 const HEAD_BYTES = 2048;
-
-function secret(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 export { hookOffset };
 
@@ -72,6 +68,8 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
    * resolved to an http: URL, which Firefox's WebSocket accepts and connects to)
    */
   const realm = 'wslens:' + secret();
+  /** a service worker's names are kept (sw-links-firefox.ts): a script that changes is an update */
+  const swLinks = createSwLinks();
   const tabs = new Map<number, { next: number; byFrame: Map<number, FirefoxWorker> }>();
   /** tabs whose panel has worker capture switched off */
   const off = new Set<number>();
@@ -137,21 +135,58 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
     f.onerror = () => {};
   }
 
+  /** every tab's bridges: a bridge of another origin leaves it (a shared or service worker is no tab's) */
+  const tellEveryTab = (message: BackgroundToBridge) =>
+    void browser.tabs.query({}).then((all) => {
+      for (const t of all) if (t.id !== undefined) browser.tabs.sendMessage(t.id, message).catch(() => {});
+    });
+
+  /** the hook and its config, inside an arrow function of its own: the worker's top-level declarations, `this` and module code stay the worker's */
+  const prefix = (config: Promise<{ channel: string; realm: string }>) =>
+    Promise.all([config, hookBundle()]).then(([c, code]) => `(()=>{const wsLensWorker=${JSON.stringify({ channel: c.channel, realm: c.realm })};${code}})();`);
+
+  /**
+   * the scripts of shared and service workers, by URL, with the config their hook got: a module one's static imports
+   * say `Sec-Fetch-Dest: worker` and `tabId -1` (measured, Firefox 153), and name the importing module as their
+   * `originUrl`; each gets the same config (one realm key, so the first module evaluated installs the hook)
+   */
+  const ofNoTab = new Map<string, Promise<{ channel: string; realm: string }>>();
+  const remember = (url: string, config: Promise<{ channel: string; realm: string }>) => {
+    ofNoTab.delete(url);
+    ofNoTab.set(url, config);
+    if (ofNoTab.size > 500) ofNoTab.delete(ofNoTab.keys().next().value!);
+  };
+
   webRequest.onBeforeSendHeaders.addListener(
     (d) => {
       const dest = d.requestHeaders?.find((h) => h.name.toLowerCase() === 'sec-fetch-dest')?.value;
       if (!dest || !DESTS.has(dest)) return undefined;
+      if (dest === 'serviceworker') {
+        // the origin's names, the same at every update check (the browser compares the filtered bytes); the
+        // Workers switch is per tab, and a service worker is no tab's (`tabId -1`)
+        const origin = originOf(d.url);
+        if (origin === 'null') return undefined;
+        const link = swLinks.of(origin);
+        void link.then((l) => tellEveryTab(envelope({ type: 'worker-channel' as const, name: l.channel, shared: origin, context: 'service_worker' as const })));
+        remember(d.url, link);
+        filter(d.requestId, prefix(link));
+        return undefined;
+      }
+      if (dest === 'worker' && d.tabId < 0) {
+        const importer = d.originUrl === undefined ? undefined : ofNoTab.get(d.originUrl);
+        if (!importer || originOf(d.url) !== originOf(d.originUrl!)) return undefined;
+        remember(d.url, importer);
+        filter(d.requestId, prefix(importer));
+        return undefined;
+      }
       let name: string | undefined;
       if (dest === 'sharedworker') {
         const origin = originOf(d.url);
         if (origin === 'null') return undefined;
         name = sharedChannels.get(origin);
         if (!name) sharedChannels.set(origin, (name = 'wslens-' + secret()));
-        const message: BackgroundToBridge = envelope({ type: 'worker-channel' as const, name, shared: origin });
-        // every tab: a bridge of another origin leaves it (the Workers switch is per tab; a SharedWorker is no tab's)
-        void browser.tabs.query({}).then((all) => {
-          for (const t of all) if (t.id !== undefined) browser.tabs.sendMessage(t.id, message).catch(() => {});
-        });
+        tellEveryTab(envelope({ type: 'worker-channel' as const, name, shared: origin }));
+        remember(d.url, Promise.resolve({ channel: name, realm }));
       } else {
         if (d.tabId < 0 || off.has(d.tabId)) return undefined;
         const key = `${d.tabId}:${d.frameId}`;
@@ -160,12 +195,7 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
         const message: BackgroundToBridge = envelope({ type: 'worker-channel' as const, name });
         browser.tabs.sendMessage(d.tabId, message, { frameId: d.frameId }).catch(() => {});
       }
-      const config = JSON.stringify({ channel: name, realm });
-      // an arrow function of its own: the worker's top-level declarations, `this` and module code stay the worker's
-      filter(
-        d.requestId,
-        hookBundle().then((code) => `(()=>{const wsLensWorker=${config};${code}})();`),
-      );
+      filter(d.requestId, prefix(Promise.resolve({ channel: name, realm })));
       return undefined;
     },
     { urls: ['<all_urls>'], types: ['script'] },
@@ -190,12 +220,12 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
   };
 
   /**
-   * The tab's panel went away: a SharedWorker it showed is unsubscribed (through this tab's bridge) only if no other
-   * tab's panel shows it (the bridge leaves shared ones subscribed when its panel goes)
+   * The tab's panel went away: a SharedWorker or service worker it showed is unsubscribed (through this tab's bridge)
+   * only if no other tab's panel shows it (the bridge leaves those subscribed when its panel goes)
    */
   const release = (tabId: number) => {
     for (const w of tabs.get(tabId)?.byFrame.values() ?? []) {
-      if (w.context !== 'shared_worker') continue;
+      if (w.context === 'worker') continue;
       let watched = false;
       for (const [other, t] of tabs) if (other !== tabId && deps.hasPanel(other)) for (const x of t.byFrame.values()) if (x.docId === w.docId) watched = true;
       if (!watched) browser.tabs.sendMessage(tabId, envelope({ type: 'worker-release' as const, docId: w.docId }), { frameId: w.bridgeFrameId }).catch(() => {});
@@ -225,9 +255,10 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
       status(tabId, false);
     },
     isWorkerFrame: (frameId) => frameId < 0,
-    sharedChannelsOf: (origin) => {
+    async channelsOf(origin) {
       const name = sharedChannels.get(origin);
-      return name ? [name] : [];
+      const service = await swLinks.channelOf(origin);
+      return { shared: name ? [name] : [], service: service ? [service] : [] };
     },
     defaultOn: true,
     deliver(tabId, frameId, message: PanelToPage) {
@@ -254,10 +285,19 @@ export function createFirefoxWorkerCapture(deps: Deps): WorkerCapture | undefine
         let w = ofBridge(tabId, bridgeFrameId, bridgeDocId, msg.docId);
         if (!w) {
           const t = tab(tabId);
-          w = { tabId, bridgeFrameId, bridgeDocId, frameId: t.next--, docId: msg.docId, url: msg.url!, context: msg.context === 'shared_worker' ? 'shared_worker' : 'worker' };
+          w = { tabId, bridgeFrameId, bridgeDocId, frameId: t.next--, docId: msg.docId, url: msg.url!, context: msg.context === 'shared_worker' || msg.context === 'service_worker' ? msg.context : 'worker' };
           t.byFrame.set(w.frameId, w);
         }
         hello(w);
+        return true;
+      }
+      if (isWorkerGone(msg)) {
+        // a service worker its bridge no longer hears (stopped by the browser): its sockets went with it
+        const w = ofBridge(tabId, bridgeFrameId, bridgeDocId, msg.docId);
+        if (w?.context === 'service_worker') {
+          tabs.get(tabId)?.byFrame.delete(w.frameId);
+          deps.toPanel(tabId, envelope({ type: 'frame-gone' as const, frameId: w.frameId, docId: w.docId }));
+        }
         return true;
       }
       if (!isPageToPanel(msg) || msg.type === 'hello' || ('docId' in msg && msg.docId === bridgeDocId)) return false;

@@ -146,12 +146,16 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
     return toWorkerHook((method, params) => send(tab, worker.sessionId, method, params), worker.receiver, message);
   }
 
+  function hello(tab: TabCapture, worker: Worker & { docId: string }): void {
+    const doc = { docId: worker.docId, url: worker.url, origin: originOf(worker.url), context: worker.context };
+    toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message: envelope({ type: 'hello' as const, doc }) }));
+  }
+
   function onBinding(tab: TabCapture, worker: Worker, payload: string): void {
     const { opened, message } = readWorkerCall(payload, worker.docId);
     if (opened !== undefined) {
       worker.docId = opened;
-      const hello = envelope({ type: 'hello' as const, doc: { docId: opened, url: worker.url, origin: originOf(worker.url), context: worker.context } });
-      toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message: hello }));
+      hello(tab, worker as Worker & { docId: string });
     } else if (message) toPanel(tab.tabId, envelope({ type: 'from-frame' as const, frameId: worker.frameId, message }));
   }
 
@@ -240,6 +244,10 @@ export function createWorkerCapture(toPanel: (tabId: number, message: Background
       if (worker.receiver) void post(tab, worker, message);
       else worker.pending.push(message);
       return true;
+    },
+    newTopDocument(tabId: number): void {
+      const tab = tabs.get(tabId);
+      for (const w of tab?.bySession.values() ?? []) if (w.context === 'service_worker' && w.docId !== undefined) hello(tab!, w as Worker & { docId: string });
     },
     isWorkerFrame: (frameId: number) => frameId < 0,
     defaultOn: false,

@@ -13,6 +13,7 @@ import {
   isPanelToPage,
   isWorkerLinkOpen,
   isWorkerPortHandOver,
+  type WorkerGone,
   workerChannel,
   type BridgeHelloReply,
   type PageToPanel,
@@ -49,7 +50,9 @@ window.addEventListener(
       .then((reply) => {
         const r = reply as BridgeHelloReply | undefined;
         // Firefox: the SharedWorkers of this origin running already (a tab that connects later to one still sees it)
-        for (const name of Array.isArray(r?.shared) ? r.shared : []) if (typeof name === 'string') listenForWorkers(name, true);
+        for (const name of Array.isArray(r?.shared) ? r.shared : []) if (typeof name === 'string') listenForWorkers(name, 'shared_worker');
+        // and its service workers' (one may be running, its script not fetched again before this document's end)
+        for (const name of Array.isArray(r?.service) ? r.service : []) if (typeof name === 'string') listenForWorkers(name, 'service_worker');
         if (r?.panel) attach();
       })
       .catch(() => {});
@@ -68,7 +71,8 @@ function toHook(message: PanelToPage): void {
 // Only the hooks know the names, and a hook speaks for its own document only: what it says on its channel is
 // relayed if it carries that document's id, and a `hello` never is.
 const discovery = new Map<string, BroadcastChannel>();
-const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel | MessagePort; shared?: boolean }>();
+const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel | MessagePort; shared?: boolean; heard?: number }>();
+type SharedContext = NonNullable<WorkerLinkOpen['context']>;
 
 // Firefox: a worker the page built from a blob: or data: URL, hooked by this frame's document hook, which hands this
 // bridge the worker's port (src/page/worker-wrap-firefox.ts). Its first word is `link-open`; after that only messages
@@ -89,34 +93,73 @@ function adoptWorkerPort(port: MessagePort): void {
 }
 
 /**
- * `shared`: a SharedWorker's channel (the background names one per origin and tells every bridge of that origin). A
- * SharedWorker serves every tab of its origin: each bridge listening relays it to its own tab's panel, and the
- * background says when the last panel showing it let go (`worker-release`), so one tab's panel closing does not
- * unsubscribe it for the others.
+ * `shared`: a SharedWorker's or the service workers' channel of this origin (the background names them per origin
+ * and tells every bridge of that origin). Those serve every tab of their origin: each bridge listening relays them to
+ * its own tab's panel, and the background says when the last panel showing one let go (`worker-release`), so one
+ * tab's panel closing does not unsubscribe it for the others.
  */
-function listenForWorkers(name: string, shared = false): void {
+function listenForWorkers(name: string, shared?: SharedContext): void {
   if (discovery.has(name)) return;
+  if (shared === 'service_worker') serviceChannels.add(name);
   const channel = new BroadcastChannel(name);
   discovery.set(name, channel);
   channel.onmessage = (e) => {
     const open: unknown = e.data;
     if (!isWorkerLinkOpen(open) || typeof open.url !== 'string' || open.docId === docId) return;
-    if (!workers.has(open.docId)) {
+    const known = workers.get(open.docId);
+    if (known) known.heard = Date.now();
+    else {
       const id = open.docId;
       const traffic = new BroadcastChannel(workerChannel(name, id));
       traffic.onmessage = (m) => {
         const msg: unknown = m.data;
+        const w = workers.get(id);
+        if (w) w.heard = Date.now();
         if (bg && isPageToPanel(msg) && msg.type !== 'hello' && msg.docId === id) bg.postMessage(msg);
       };
       const said: WorkerLinkOpen = envelope({ type: 'link-open' as const, docId: id, url: open.url });
-      if (shared) said.context = 'shared_worker';
-      workers.set(id, { open: said, traffic, shared });
+      if (shared) said.context = shared;
+      workers.set(id, { open: said, traffic, shared: !!shared, heard: Date.now() });
+      if (shared === 'service_worker') watchServiceWorkers();
       if (bg) bg.postMessage(workers.get(id)!.open);
     }
   };
   // workers that started before this channel was listened to say link-open again
   channel.postMessage(envelope({ type: 'link-ping' as const }));
 }
+
+// Firefox stops an idle service worker (about 30 s after its last event, measured, with and without WS Lens) and its
+// sockets with it, and its hook cannot say so: while a panel watches, the bridge pings the service workers' channel,
+// and one that has not answered for a while (nor sent anything) is gone, which the panel is told
+const PING_MS = 5000;
+const GONE_MS = 16000;
+let pinging: ReturnType<typeof setInterval> | undefined;
+function watchServiceWorkers(): void {
+  if (pinging !== undefined) return;
+  pinging = setInterval(() => {
+    if (!bg) return;
+    const now = Date.now();
+    let any = false;
+    for (const [id, w] of workers) {
+      if (w.open.context !== 'service_worker') continue;
+      if (now - (w.heard ?? now) < GONE_MS) {
+        any = true;
+        continue;
+      }
+      workers.delete(id);
+      w.traffic.close();
+      const gone: WorkerGone = envelope({ type: 'worker-gone' as const, docId: id });
+      bg.postMessage(gone);
+    }
+    if (!any) {
+      clearInterval(pinging);
+      pinging = undefined;
+      return;
+    }
+    for (const [name, channel] of discovery) if (serviceChannels.has(name)) channel.postMessage(envelope({ type: 'link-ping' as const }));
+  }, PING_MS);
+}
+const serviceChannels = new Set<string>();
 
 function attach(): void {
   if (bg || !hookPort) return;
@@ -129,13 +172,18 @@ function attach(): void {
   bg.onDisconnect.addListener(detach);
   const hello: PageToPanel = envelope({ type: 'hello' as const, doc: { docId, url: location.href } });
   bg.postMessage(hello);
-  for (const w of workers.values()) bg.postMessage(w.open);
+  for (const w of workers.values()) {
+    w.heard = Date.now();
+    bg.postMessage(w.open);
+  }
+  if ([...workers.values()].some((w) => w.open.context === 'service_worker')) watchServiceWorkers();
 }
 
 browser.runtime.onMessage.addListener((msg: unknown) => {
   if (!isBackgroundToBridge(msg)) return;
   if (msg.type === 'worker-channel') {
-    if (msg.shared === undefined || msg.shared === location.origin) listenForWorkers(msg.name, msg.shared !== undefined);
+    if (msg.shared === undefined) listenForWorkers(msg.name);
+    else if (msg.shared === location.origin) listenForWorkers(msg.name, msg.context ?? 'shared_worker');
   } else if (msg.type === 'worker-release') {
     if (workers.get(msg.docId)?.shared) toHook(envelope({ type: 'command' as const, docId: msg.docId, cmd: 'unsubscribe' as const }));
   }

@@ -390,8 +390,11 @@ export type WorkerLinkOpen = {
    * filtered script's first statement). The background checks that it is of the bridge's frame's origin.
    */
   url?: string;
-  /** Firefox: set by the content bridge (never taken from the hook) when it heard the worker on a SharedWorker's channel */
-  context?: 'shared_worker';
+  /**
+   * Firefox: set by the content bridge (never taken from the hook) when it heard the worker on a SharedWorker's or a
+   * service worker's channel
+   */
+  context?: 'shared_worker' | 'service_worker';
 };
 
 export function isWorkerLinkOpen(x: unknown): x is WorkerLinkOpen {
@@ -445,14 +448,29 @@ export type BackgroundToBridge =
        * belongs to no tab, webRequest says `tabId -1` of its script)
        */
       shared?: string;
+      /** with `shared`: the channel is the origin's service workers' (its name is kept, sw-links-firefox.ts) */
+      context?: 'service_worker';
     }
   /** Firefox: no panel of this tab shows that SharedWorker's document any more (the last one let go): unsubscribe it */
   | { source: typeof SOURCE; v: number; type: 'worker-release'; docId: string };
 
+/**
+ * Firefox, content bridge -> background over its runtime port: a service worker of its origin stopped answering the
+ * bridge's pings (Firefox stops an idle one after about 30 s, open sockets or not; its hook cannot say so).
+ */
+export type WorkerGone = { source: typeof SOURCE; v: number; type: 'worker-gone'; docId: string };
+
+export function isWorkerGone(x: unknown): x is WorkerGone {
+  return isLensMessage(x) && x.type === 'worker-gone' && typeof (x as Record<string, unknown>).docId === 'string';
+}
+
 /** Content bridge -> background over runtime.sendMessage at start-up: is a panel listening to my tab? */
 export type BridgeToBackground = { source: typeof SOURCE; v: number; type: 'bridge-hello' };
-/** Background -> content bridge, the answer to `bridge-hello`: Firefox adds the SharedWorker channels of its origin. */
-export type BridgeHelloReply = { panel: boolean; shared?: string[] };
+/**
+ * Background -> content bridge, the answer to `bridge-hello`: Firefox adds the SharedWorker channels of its origin,
+ * and its service workers' channel.
+ */
+export type BridgeHelloReply = { panel: boolean; shared?: string[]; service?: string[] };
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -525,7 +543,8 @@ export function isBackgroundToPanel(x: unknown): x is BackgroundToPanel {
 export function isBackgroundToBridge(x: unknown): x is BackgroundToBridge {
   if (!isLensMessage(x)) return false;
   const m = x as Record<string, unknown>;
-  if (x.type === 'worker-channel') return typeof m.name === 'string' && (m.shared === undefined || typeof m.shared === 'string');
+  if (x.type === 'worker-channel')
+    return typeof m.name === 'string' && (m.shared === undefined || typeof m.shared === 'string') && (m.context === undefined || (m.context === 'service_worker' && typeof m.shared === 'string'));
   if (x.type === 'worker-release') return typeof m.docId === 'string';
   return x.type === 'panel-present' || x.type === 'panel-gone';
 }

@@ -33,7 +33,8 @@ export async function startServer({ port = 0, host = '127.0.0.1' } = {}) {
     const script = /^\/workers\/([\w-]+\.m?js)$/.exec(u.pathname);
     if (script && fs.existsSync(path.join(pagesDir, 'workers', script[1]))) {
       const coep = u.searchParams.get('coep') === '1' ? { 'cross-origin-embedder-policy': 'require-corp' } : {};
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', ...coep });
+      // service-worker-allowed: a service worker of /workers/ may control the pages at / (service-worker.html)
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'service-worker-allowed': '/', ...coep });
       res.end(fs.readFileSync(path.join(pagesDir, 'workers', script[1])));
       return;
     }
