@@ -88,18 +88,21 @@ export function createRecorder(docId: string, sockets: SocketTable, dom: Dom, po
    * else as a `handled` event after it.
    */
   function annotate(sid: number, seq: number, runs: HandlerRun[], total: number): void {
-    // the common case travels as the listener's name alone (see MessageEvent.handler)
-    const one = runs.length === 1 && runs[0].threw === undefined && runs[0].stopped === undefined ? runs[0].name : undefined;
     // not posted yet (an event the ring evicts unposted moves the cursor past it, see onEvict): set in place
     const slot = seq >= cursor ? ring.slot(seq) : -1;
-    const target = slot >= 0 ? (ring.events[slot] as Draft<'message'>) : subscribed ? draft('handled') : undefined;
-    if (!target) return;
-    if (one !== undefined) target.handler = one;
-    else target.handlers = runs;
-    target.handlerMs = total;
-    if (slot >= 0) return;
-    (target as Draft<'handled'>).ref = seq;
-    record(sid, target as Draft<'handled'>);
+    if (slot >= 0) return setRuns(ring.events[slot] as Draft<'message'>, runs, total);
+    if (!subscribed) return;
+    const handled = draft('handled');
+    handled.ref = seq;
+    setRuns(handled, runs, total);
+    record(sid, handled);
+  }
+  /** The common case, one listener that neither threw nor stopped the others, travels as its name alone. */
+  function setRuns(e: Draft<'message'> | Draft<'handled'>, runs: HandlerRun[], total: number): void {
+    const only = runs.length === 1 ? runs[0] : undefined;
+    if (only && only.threw === undefined && only.stopped === undefined) e.handler = only.name;
+    else e.handlers = runs;
+    e.handlerMs = total;
   }
 
   /**
