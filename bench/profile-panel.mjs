@@ -1,10 +1,8 @@
 // npm run bench:profile-panel [-- <mode> <n>]: where the panel's ingest time goes, by function, from a CPU profile of
 // the panel's own document (not a guess). One Chromium with WS Lens and its panel open; a warm-up burst of `n` frames
-// of burst.html's `mode` (text, sio, phx, bin), then a profiled one. Prints the time inside the store's ingest and the
+// of burst.html's `mode` (text, sio, phx, bin), then a profiled one. Prints the time in the panel's ingest (the queue, decoding included) and the
 // functions with the most self time. WS_LENS_NOMINIFY=1 node scripts/build.mjs chrome first for readable names.
-import fs from 'node:fs';
-import path from 'node:path';
-import { root, run } from '../scripts/env.mjs';
+import { chromeBuild } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -12,9 +10,10 @@ const mode = process.argv[2] || 'phx';
 const n = Number(process.argv[3] || 20000);
 // the decoded modes send one frame before the n (an open packet, a join reply)
 const want = mode === 'sio' || mode === 'phx' ? n + 1 : n;
-if (!fs.existsSync(path.join(root, 'dist/chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
+// WS_LENS_DIST: another build's dist directory (a before/after), as for npm run bench
+const extDir = chromeBuild();
 const server = await startServer();
-const s = await launchChromium({ extDir: path.join(root, 'dist/chrome'), devtools: true });
+const s = await launchChromium({ extDir, devtools: true });
 const TIME_INGEST = `(w) => {
   const store = w.__wsLens.store;
   store.clear();

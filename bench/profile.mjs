@@ -5,14 +5,16 @@
 // IPC). Writes bench/profile.json.
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, run } from '../scripts/env.mjs';
+import { root } from '../scripts/env.mjs';
+import { chromeBuild } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
 const N = Number(process.argv[2] || 100000);
-if (!fs.existsSync(path.join(root, 'dist/chrome/manifest.json')) && !run(process.execPath, ['scripts/build.mjs', 'chrome']).ok) process.exit(1);
+// WS_LENS_DIST: another build's dist directory (a before/after), as for npm run bench
+const extDir = chromeBuild();
 const server = await startServer();
-const s = await launchChromium({ extDir: path.join(root, 'dist/chrome'), devtools: true });
+const s = await launchChromium({ extDir, devtools: true });
 // light categories: the trace itself must not become what it measures
 const CATEGORIES = ['devtools.timeline', 'toplevel', '__metadata'];
 
