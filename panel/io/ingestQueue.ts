@@ -52,7 +52,7 @@ export class IngestQueue {
     private later: (run: () => void) => void = macrotask(),
   ) {}
 
-  /** how many messages wait (a test and the benchmark read it: the flood is in when it is 0) */
+  /** how many messages wait to be applied, in part or whole (0: the store has everything that came) */
   get backlog(): number {
     return this.pending.length;
   }
