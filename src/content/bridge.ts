@@ -70,9 +70,15 @@ function toHook(message: PanelToPage): void {
 // sees); each worker's hook says `link-open` there and carries its traffic on a channel of its own document.
 // Only the hooks know the names, and a hook speaks for its own document only: what it says on its channel is
 // relayed if it carries that document's id, and a `hello` never is.
-const discovery = new Map<string, BroadcastChannel>();
-const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel | MessagePort; shared?: boolean; heard?: number }>();
 type SharedContext = NonNullable<WorkerLinkOpen['context']>;
+/** discovery channels by name; `shared` says which kind when the channel serves every tab of the origin */
+const discovery = new Map<string, { channel: BroadcastChannel; shared?: SharedContext }>();
+const workers = new Map<string, { open: WorkerLinkOpen; traffic: BroadcastChannel | MessagePort; heard?: number }>();
+/**
+ * a worker of every tab of its origin (a SharedWorker, a service worker: the bridge set `context`): its panel going
+ * does not unsubscribe it (see `worker-release`)
+ */
+const servesOrigin = (w: { open: WorkerLinkOpen }) => w.open.context !== undefined;
 
 // Firefox: a worker the page built from a blob: or data: URL, hooked by this frame's document hook, which hands this
 // bridge the worker's port (src/page/worker-wrap-firefox.ts). Its first word is `link-open`; after that only messages
@@ -100,9 +106,8 @@ function adoptWorkerPort(port: MessagePort): void {
  */
 function listenForWorkers(name: string, shared?: SharedContext): void {
   if (discovery.has(name)) return;
-  if (shared === 'service_worker') serviceChannels.add(name);
   const channel = new BroadcastChannel(name);
-  discovery.set(name, channel);
+  discovery.set(name, { channel, shared });
   channel.onmessage = (e) => {
     const open: unknown = e.data;
     if (!isWorkerLinkOpen(open) || typeof open.url !== 'string' || open.docId === docId) return;
@@ -119,7 +124,7 @@ function listenForWorkers(name: string, shared?: SharedContext): void {
       };
       const said: WorkerLinkOpen = envelope({ type: 'link-open' as const, docId: id, url: open.url });
       if (shared) said.context = shared;
-      workers.set(id, { open: said, traffic, shared: !!shared, heard: Date.now() });
+      workers.set(id, { open: said, traffic, heard: Date.now() });
       if (shared === 'service_worker') watchServiceWorkers();
       if (bg) bg.postMessage(workers.get(id)!.open);
     }
@@ -156,10 +161,9 @@ function watchServiceWorkers(): void {
       pinging = undefined;
       return;
     }
-    for (const [name, channel] of discovery) if (serviceChannels.has(name)) channel.postMessage(envelope({ type: 'link-ping' as const }));
+    for (const d of discovery.values()) if (d.shared === 'service_worker') d.channel.postMessage(envelope({ type: 'link-ping' as const }));
   }, PING_MS);
 }
-const serviceChannels = new Set<string>();
 
 function attach(): void {
   if (bg || !hookPort) return;
@@ -185,7 +189,8 @@ browser.runtime.onMessage.addListener((msg: unknown) => {
     if (msg.shared === undefined) listenForWorkers(msg.name);
     else if (msg.shared === location.origin) listenForWorkers(msg.name, msg.context ?? 'shared_worker');
   } else if (msg.type === 'worker-release') {
-    if (workers.get(msg.docId)?.shared) toHook(envelope({ type: 'command' as const, docId: msg.docId, cmd: 'unsubscribe' as const }));
+    const w = workers.get(msg.docId);
+    if (w && servesOrigin(w)) toHook(envelope({ type: 'command' as const, docId: msg.docId, cmd: 'unsubscribe' as const }));
   }
   else if (msg.type === 'panel-present') attach();
   else detach();
@@ -201,5 +206,5 @@ function detach(): void {
   bg = undefined;
   toHook(envelope({ type: 'command' as const, docId, cmd: 'unsubscribe' as const }));
   // a SharedWorker may still be watched from another tab: the background releases it when the last panel goes
-  for (const [id, w] of workers) if (!w.shared) toHook(envelope({ type: 'command' as const, docId: id, cmd: 'unsubscribe' as const }));
+  for (const [id, w] of workers) if (!servesOrigin(w)) toHook(envelope({ type: 'command' as const, docId: id, cmd: 'unsubscribe' as const }));
 }
