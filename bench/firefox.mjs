@@ -16,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { root, run } from '../scripts/env.mjs';
-import { headline, median, printGoals, round, scenarioList, sleep, sustainedFigures, sustainedOf, SUSTAINED_REQUEST, waitQuiet, WRAP_RECEIVE } from './lib.mjs';
+import { headline, interleaved, median, panelFigures, printGoals, round, scenarioList, sleep, sustainedFigures, sustainedOf, SUSTAINED_REQUEST, WRAP_RECEIVE } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchFirefox, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -182,18 +182,9 @@ try {
   const pids = browsers.map((b) => b.s.pid);
   for (const sc of CHOSEN) {
     const runs = sc.runs ?? RUNS;
-    const per = Object.fromEntries(VARIANTS.map((v) => [v, []]));
-    for (let r = 0; r < runs + WARMUP; r++) {
-      const order = r % 2 ? [...browsers].reverse() : browsers;
-      for (const v of order) {
-        await waitQuiet(pids);
-        const out = await oneRun(v, sc);
-        if (r >= WARMUP) per[v.variant].push(out);
-      }
-    }
+    const per = await interleaved(browsers, { runs, warmup: WARMUP, pids }, (v) => oneRun(v, sc));
     const med = (v) => median(per[v].map((o) => o.ms));
     const base = med('none');
-    const panel = per.open.map((o) => o.panel);
     results.scenarios[sc.id] = {
       label: sc.label,
       runs,
@@ -205,14 +196,7 @@ try {
       ratio_devtools_network: round(med('devtools-network') / base),
       // WS Lens's own share with the toolbox open: the open panel against the toolbox open without the add-on
       ratio_open_vs_devtools: round(med('open') / med('devtools')),
-      panel_frames: median(panel.map((p) => p.ingested)),
-      panel_decoded_frames: median(panel.map((p) => p.decoded)),
-      panel_ingest_per_s: round(median(panel.map((p) => (p.ingested / p.busy) * 1000)), 0),
-      panel_effective_per_s: round(median(panel.map((p) => (p.ingested / Math.max(1, p.span)) * 1000)), 0),
-      // the lag probe's longest lateness in any run (Firefox has no longtask entries)
-      panel_long_task_ms: round(Math.max(...panel.map((p) => p.longest)), 0),
-      // frames the panel never got in a run (the page's ring dropped them, or the panel's limit trimmed them)
-      panel_dropped: Math.max(...panel.map((p) => p.dropped + p.trimmed)),
+      ...panelFigures(per.open.map((o) => o.panel)),
     };
     console.log(`${sc.label}: done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   }

@@ -246,3 +246,34 @@ export const WRAP_RECEIVE = `
       }
     };
 `;
+
+/**
+ * One scenario in the given browsers, runs interleaved (A B C, then C B A, ...) so machine drift hits every variant
+ * alike, each run after the machine is quiet; the warm-up rounds are dropped. Returns each variant's runs.
+ */
+export async function interleaved(taking, { runs, warmup, pids }, oneRun) {
+  const per = Object.fromEntries(taking.map((b) => [b.variant, []]));
+  for (let r = 0; r < runs + warmup; r++) {
+    const order = r % 2 ? [...taking].reverse() : taking;
+    for (const v of order) {
+      await waitQuiet(pids);
+      const out = await oneRun(v);
+      if (r >= warmup) per[v.variant].push(out);
+    }
+  }
+  return per;
+}
+
+/** The panel's figures of a scenario, from what its probe read in each run of the `open` variant. */
+export function panelFigures(panel) {
+  return {
+    panel_frames: median(panel.map((p) => p.ingested)),
+    panel_decoded_frames: median(panel.map((p) => p.decoded)),
+    panel_ingest_per_s: round(median(panel.map((p) => (p.ingested / p.busy) * 1000)), 0),
+    panel_effective_per_s: round(median(panel.map((p) => (p.ingested / Math.max(1, p.span)) * 1000)), 0),
+    // Chromium: the longest `longtask` entry; Firefox: the lag probe's longest lateness (it has no longtask entries)
+    panel_long_task_ms: round(Math.max(...panel.map((p) => p.longest)), 0),
+    // frames the panel never got in a run (the page's ring dropped them, or the panel's limit trimmed them)
+    panel_dropped: Math.max(...panel.map((p) => p.dropped + p.trimmed)),
+  };
+}

@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { root, run } from '../scripts/env.mjs';
-import { chromeBuild, headline, median, pageHeapMB, panelThreadClock, printGoals, round, scenarioList, sleep, sustainedFigures, sustainedOf, SUSTAINED_REQUEST, waitQuiet, WRAP_RECEIVE } from './lib.mjs';
+import { chromeBuild, headline, interleaved, median, pageHeapMB, panelFigures, panelThreadClock, printGoals, round, scenarioList, sleep, sustainedFigures, sustainedOf, SUSTAINED_REQUEST, WRAP_RECEIVE } from './lib.mjs';
 import { startServer } from '../test/e2e/lib/server.mjs';
 import { launchChromium, waitFor } from '../test/e2e/lib/sessions.mjs';
 
@@ -151,6 +151,13 @@ async function oneRun(v, sc) {
   return out;
 }
 
+/** burst.html's traffic `q` in the browser `b`, until the page has it all and `ingested` holds of what its panel read */
+async function burstInto(b, q, ingested, what) {
+  await b.s.page.goto(`${server.origin}/burst.html?${q}`, { waitUntil: 'load' });
+  await b.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 100 });
+  await waitFor(async () => ingested(await b.s.panelEval(PANEL_READ)), { timeout: 120000, message: `the panel to ingest ${what}` });
+}
+
 const t0 = Date.now();
 const browsers = [];
 for (const variant of VARIANTS) browsers.push(await launch(variant));
@@ -159,20 +166,10 @@ try {
   for (const sc of CHOSEN) {
     const runs = sc.runs ?? RUNS;
     const variants = sc.variants ?? RECEIVING;
-    const per = Object.fromEntries(variants.map((v) => [v, []]));
     const taking = browsers.filter((b) => variants.includes(b.variant));
-    for (let r = 0; r < runs + WARMUP; r++) {
-      const order = r % 2 ? [...taking].reverse() : taking;
-      for (const v of order) {
-        await waitQuiet(browsers.map((b) => b.s.browser.process().pid));
-        const out = await oneRun(v, sc);
-        if (r >= WARMUP) per[v.variant].push(out);
-      }
-    }
+    const per = await interleaved(taking, { runs, warmup: WARMUP, pids: browsers.map((b) => b.s.browser.process().pid) }, (v) => oneRun(v, sc));
     const med = (v, f) => median(per[v].map(f).filter((x) => x !== undefined));
     const base = med('none', (o) => o.ms);
-    const panel = per.open.map((o) => o.panel);
-    const ingested = median(panel.map((p) => p.ingested));
     results.scenarios[sc.id] = {
       label: sc.label,
       runs,
@@ -195,12 +192,7 @@ try {
       ratio_open_vs_untimed: per.untimed ? round(med('open', (o) => o.ms) / med('untimed', (o) => o.ms)) : null,
       // received frames that got their handler runs in the open variant: all of them, or the ratio measured nothing
       timed_frames: Math.min(...per.open.map((o) => o.panel.timed)),
-      panel_frames: ingested,
-      panel_decoded_frames: median(panel.map((p) => p.decoded)),
-      panel_ingest_per_s: round(median(panel.map((p) => (p.ingested / p.busy) * 1000)), 0),
-      panel_effective_per_s: round(median(panel.map((p) => (p.ingested / Math.max(1, p.span)) * 1000)), 0),
-      panel_long_task_ms: round(Math.max(...panel.map((p) => p.longest)), 0),
-      panel_dropped: Math.max(...panel.map((p) => p.dropped + p.trimmed)),
+      ...panelFigures(per.open.map((o) => o.panel)),
       page_heap_mb: { none: round(med('none', (o) => o.pageHeapMB), 1), closed: round(med('closed', (o) => o.pageHeapMB), 1), open: round(med('open', (o) => o.pageHeapMB), 1) },
     };
     console.log(`${sc.label}: done (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
@@ -211,9 +203,7 @@ try {
   await open.s.panelEval(PANEL_PROBE);
   const before = await open.s.panelEval(PANEL_HEAP);
   const n = smoke ? 10000 : 100000;
-  await open.s.page.goto(`${server.origin}/burst.html?mode=text&n=${n}`, { waitUntil: 'load' });
-  await open.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 100 });
-  await waitFor(async () => (await open.s.panelEval(PANEL_READ)).ingested >= n + 3, { timeout: 120000, message: 'the panel to ingest the memory run' });
+  await burstInto(open, `mode=text&n=${n}`, (p) => p.ingested >= n + 3, 'the memory run');
   const after = await open.s.panelEval(PANEL_HEAP);
   results.panel_mb_per_100k_frames = round(((after - before) / 1048576) * (100000 / n), 1);
 
@@ -225,9 +215,7 @@ try {
   ]) {
     await open.s.panelEval(PANEL_PROBE);
     results.panel_thread_clock[id] = await panelThreadClock(open.s.browser, async () => {
-      await open.s.page.goto(`${server.origin}/burst.html?${q}`, { waitUntil: 'load' });
-      await open.s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 100 });
-      await waitFor(async () => { const p = await open.s.panelEval(PANEL_READ); return p.ingested + p.dropped >= frames + 3; }, { timeout: 120000, message: 'the panel to ingest the traced burst' });
+      await burstInto(open, q, (p) => p.ingested + p.dropped >= frames + 3, 'the traced burst');
     });
   }
 
