@@ -202,11 +202,12 @@ export function sustainedFigures(sustained, read) {
 
 /** The results' headline figures, from the first scenario and the sustained run, and where they were taken. */
 export function headline(results, { smoke, only, t0, machine }) {
-  const head = results.scenarios.burst20k ?? Object.values(results.scenarios)[0];
+  // BENCH_ONLY may name no scenario at all (only the memory and latency runs)
+  const head = results.scenarios.burst20k ?? Object.values(results.scenarios)[0] ?? {};
   return {
-    overhead_ratio_closed: head.ratio_closed,
-    overhead_ratio_open: head.ratio_open,
-    panel_ingest_per_s: head.panel_ingest_per_s,
+    overhead_ratio_closed: head.ratio_closed ?? null,
+    overhead_ratio_open: head.ratio_open ?? null,
+    panel_ingest_per_s: head.panel_ingest_per_s ?? null,
     panel_long_task_ms: Math.max(...Object.values(results.scenarios).map((s) => s.panel_long_task_ms), results.sustained.panel_long_task_ms),
     latency_ms_median: results.sustained.latency_ms_median,
     latency_ms_p99: results.sustained.latency_ms_p99,
