@@ -21,6 +21,16 @@ try {
   const cdp = await panelTarget.createCDPSession();
   const first = await s.panelEval(`(w) => w.__wsLens.store.log.nextId`);
   const before = await s.panelEval(HEAP);
+  const snapshot = async () => {
+    let text = '';
+    const onChunk = ({ chunk }) => (text += chunk);
+    cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+    return shapes(JSON.parse(text));
+  };
+  await cdp.send('HeapProfiler.enable');
+  const was = await snapshot();
   await s.page.goto(`${server.origin}/burst.html?mode=${mode}&n=${n}`, { waitUntil: 'load' });
   await s.page.waitForFunction(() => window.__burstMs, { timeout: 180000, polling: 50 });
   await waitFor(async () => (await s.panelEval(`(w) => w.__wsLens.store.log.nextId`)) - first >= want, { timeout: 120000, message: 'the panel to ingest the burst' });
@@ -28,17 +38,19 @@ try {
   const after = await s.panelEval(HEAP);
   console.log(`${mode} x${n}: panel heap ${(before / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MB, ${((((after - before) / 1048576) * 100000) / n).toFixed(1)} MB per 100k frames`);
 
-  let text = '';
-  cdp.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => (text += chunk));
-  await cdp.send('HeapProfiler.enable');
-  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
-  summarize(JSON.parse(text));
+  const now = await snapshot();
+  const total = (m) => [...m.values()].reduce((n, g) => n + g.bytes, 0);
+  console.log(`heap snapshots: ${(total(was) / 1048576).toFixed(1)} -> ${(total(now) / 1048576).toFixed(1)} MB; what grew most (MB, objects):`);
+  const grew = [...now].map(([key, g]) => [key, g.bytes - (was.get(key)?.bytes ?? 0), g.count - (was.get(key)?.count ?? 0)]);
+  for (const [key, bytes, count] of grew.sort((a, b) => b[1] - a[1]).slice(0, 25))
+    console.log(`${(bytes / 1048576).toFixed(2).padStart(6)} ${String(count).padStart(9)}  ${key.slice(0, 160)}`);
 } finally {
   await s.close();
   server.close?.();
 }
 
-function summarize(snap) {
+/** self bytes and object count by shape */
+function shapes(snap) {
   const { node_fields: nf, edge_fields: ef, node_types: [types], edge_types: [edgeTypes] } = snap.snapshot.meta;
   const N = nf.length;
   const E = ef.length;
@@ -61,6 +73,7 @@ function summarize(snap) {
       key = `{${props.filter((p) => p !== '__proto__' && p !== 'map').join(',')}}`;
     } else if (type === 'object' || type === 'closure') key = `${type} ${name}`;
     else if (type === 'hidden' || type === 'code' || type === 'object shape') key = `${type} ${name.slice(0, 40)}`;
+    else if (type === 'native' && process.env.HEAP_BUFFERS && name.includes('ArrayBufferData')) key = `native ${name} ${nodes[i + iSize]}`;
     else if (type === 'native') key = `native ${name.slice(0, 50)}`;
     else if (type === 'string' && process.env.HEAP_STRINGS) key = `string ${name.length > 24 ? 'len>24' : name.replace(/[0-9]/g, '#')}`;
     else key = type;
@@ -71,7 +84,5 @@ function summarize(snap) {
     edge += count * E;
   }
   void eTo;
-  console.log('   MB     count  shape');
-  for (const [key, g] of [...groups].sort((a, b) => b[1].bytes - a[1].bytes).slice(0, 30))
-    console.log(`${(g.bytes / 1048576).toFixed(2).padStart(6)} ${String(g.count).padStart(9)}  ${key.slice(0, 160)}`);
+  return groups;
 }

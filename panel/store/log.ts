@@ -7,6 +7,7 @@
 import { decodeEvents, eventRuns, type CaptureEvent, type DocContext, type HandlerRun, type PageToPanel, type Payload } from '../../src/shared/protocol';
 import { socketKey, type Doc, type Frame, type Socket } from './model';
 import { decodeNewFrame, detectByHandshake, undecided, type DecoderRun } from './decoding';
+import { createRowStore, type RowStore } from './rows';
 import type { ImportedMessage, ImportedSocket } from '../lib/har';
 import { isRecord } from '../lib/isRecord';
 
@@ -39,7 +40,9 @@ export interface Log {
   sockets: Map<string, Socket>;
   /** sockets in order of creation */
   socketOrder: string[];
+  /** the rows, oldest first: handles onto `rows`' columns (see rows.ts) */
   frames: Frame[];
+  rows: RowStore;
   /** id of frames[0]; grows as old frames are trimmed */
   base: number;
   nextId: number;
@@ -63,6 +66,7 @@ export function createLog(maxFrames = DEFAULT_MAX_FRAMES): Log {
     sockets: new Map(),
     socketOrder: [],
     frames: [],
+    rows: createRowStore(previewOf),
     base: 0,
     nextId: 0,
     maxFrames,
@@ -222,25 +226,19 @@ export function rate(times: number[], now: number): number {
   return n;
 }
 
-/**
- * Append a row. Rows are built as one literal with `id` first and every field a row can get (V8 keeps them in one
- * fast shape): spreading a base object into each row and adding `id` afterwards made ingest several times slower
- * (measured in Node on this store: 58,566 → 669,930 plain frames/s, 50,162 → 268,433 decoded Socket.IO frames/s).
- */
-function addFrame(s: Log, f: Frame): Frame {
-  const frame = f as Frame;
-  frame.id = s.nextId++;
-  s.frames.push(frame);
-  if (s.frames.length > s.maxFrames) trim(s, s.frames.length - s.maxFrames);
-  return frame;
-}
-
 /** Drop the oldest frames; amortised by trimming a tenth extra at once so this is rare under a flood. */
 function trim(s: Log, atLeast: number): void {
   const n = Math.min(s.frames.length, Math.max(atLeast, Math.floor(s.maxFrames / 10)));
+  detachQueued(s, (f) => f.id < s.base + n);
   s.frames.splice(0, n);
+  s.rows.trimFront(n);
   s.base += n;
   s.trimmed += n;
+}
+
+/** Rows still waiting for a verdict outlive their place in the columns: they keep their own copy of their fields. */
+function detachQueued(s: Log, leaving: (f: Frame) => boolean): void {
+  for (const f of s.queued.values()) if (leaving(f)) s.rows.detach(f);
 }
 
 /** what every row of one event shares: its socket, document and timing */
@@ -248,11 +246,15 @@ type RowBase = Pick<Frame, 'socketKey' | 'docId' | 'frameId' | 'seq' | 'time' | 
 
 /** A lifecycle row (created, open, error, closing, close) or a page-dispatched event's; `rule`: a chaos mark. */
 function addEventRow(s: Log, base: RowBase, label: string, preview: string, kind: 'event' | 'page' = 'event', rule?: Frame['rule']): void {
-  addFrame(s, row(base, 'event', kind, preview, undefined, label, undefined, undefined, undefined, rule));
+  addRow(s, base, 'event', kind, preview, undefined, label, undefined, undefined, undefined, rule);
 }
 
-/** A row with every field in place, always in this order (see addFrame). */
-function row(
+/**
+ * Append a row with the next id: its common fields go into the columns, its rare ones onto its handle. `preview` is
+ * an event row's text; a message's is read from its payload (previewOf).
+ */
+function addRow(
+  s: Log,
   base: RowBase,
   direction: Frame['direction'],
   kind: Frame['kind'],
@@ -266,39 +268,35 @@ function row(
   original?: string,
   queued?: boolean,
 ): Frame {
-  // Only the fields most rows have: a field every row carries costs 4 bytes a row even when undefined (a frame's
-  // shape is fixed at creation), and the rest are rare (events, rules, page-made frames). Sent frames carry
-  // bufferedAmount, so it stays in the common shape: sent and received rows keep one shape, which ingest, filter
-  // and render read fast (see README Performance, "Then the log's rows").
-  // the page's words arrive as new strings from each batch's JSON.parse (a copy of "received" per row, 1.9 MB per
-  // 100,000 frames in a heap snapshot): rows keep the panel's own constants
-  const f: Frame = {
-    id: 0,
+  const f = s.rows.append({
     socketKey: base.socketKey,
     docId: base.docId,
     frameId: base.frameId,
     seq: base.seq,
     time: base.time,
     mono: base.mono,
-    direction: direction === 'received' ? 'received' : direction === 'sent' ? 'sent' : 'event',
+    direction,
     kind,
     preview,
     payload: payload && internType(payload),
     bufferedAmount,
-    decoded: undefined,
-    handler: undefined,
-    handlerMs: undefined,
-  };
+  });
+  s.nextId++;
+  s.frames.push(f);
   if (label !== undefined) f.label = label;
   if (origin !== undefined) f.origin = origin;
   if (discarded !== undefined) f.discarded = discarded;
   if (rule !== undefined) f.rule = rule;
   if (original !== undefined) f.original = original;
   if (queued !== undefined) f.queued = queued;
+  if (s.frames.length > s.maxFrames) trim(s, s.frames.length - s.maxFrames);
   return f;
 }
 
-/** A payload whose `type` is the panel's constant, not the batch's copy of the word. */
+/**
+ * A payload whose `type` is the panel's constant: the page's words arrive as new strings from each batch's
+ * JSON.parse (a copy of the word per row in a heap snapshot).
+ */
 function internType(p: Payload): Payload {
   const t = p.type;
   (p as { type: Payload['type'] }).type = t === 'text' ? 'text' : t === 'binary' ? 'binary' : t === 'blob' ? 'blob' : t;
@@ -329,7 +327,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
         // the page's own dispatchEvent, or a send() on a closing or closed socket: shown, marked, never counted or
         // decoded as the socket's traffic (the socket carried neither)
         const kind = e.origin === 'page' ? 'page' : e.payload.type === 'text' ? 'text' : 'binary';
-        addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, undefined, e.discarded));
+        addRow(s, base, e.direction, kind, '', e.payload, undefined, e.origin, undefined, e.discarded);
         return;
       }
       if (sent) {
@@ -343,7 +341,7 @@ function applyEvent(s: Log, doc: Doc, e: CaptureEvent): void {
         pushRate(sock.recentIn, e.time);
       }
       const kind = e.origin === 'injected' ? 'injected' : e.payload.type === 'text' ? 'text' : 'binary';
-      const frame = addFrame(s, row(base, e.direction, kind, previewOf(e.payload), e.payload, undefined, e.origin, e.bufferedAmount, undefined, e.rule, e.original, e.queued));
+      const frame = addRow(s, base, e.direction, kind, '', e.payload, undefined, e.origin, e.bufferedAmount, undefined, e.rule, e.original, e.queued);
       if (sent && typeof e.stack === 'string' && e.stack) frame.stack = e.stack;
       const runs = sent ? undefined : eventRuns(e);
       if (runs) setHandlers(sock, frame, runs, e.handlerMs);
@@ -583,7 +581,9 @@ function forgetSocket(s: Log, key: string): void {
 /** Clear the rows; live sockets stay in the list, with their counters, so they remain selectable. */
 export function clearLog(s: Log): void {
   s.base = s.nextId;
+  detachQueued(s, () => true);
   s.frames = [];
+  s.rows.reset(s.base);
   s.trimmed = 0;
   s.droppedInPage = 0;
   for (const d of s.docs.values()) d.dropped = 0;
@@ -601,10 +601,12 @@ export function clearLog(s: Log): void {
 export function dropOtherDocs(s: Log, keepDocIds: Set<string>): void {
   for (const [key, sock] of s.sockets) if (!keepDocIds.has(sock.docId)) forgetSocket(s, key);
   s.socketOrder = s.socketOrder.filter((k) => s.sockets.has(k));
-  const keep = s.frames.filter((f) => keepDocIds.has(f.docId));
+  const keep: Frame[] = [];
+  const dropped: Frame[] = [];
+  for (const f of s.frames) (keepDocIds.has(f.docId) ? keep : dropped).push(f);
   s.base = s.nextId - keep.length;
   // renumber so ids stay contiguous with `base`
-  keep.forEach((f, i) => (f.id = s.base + i));
+  s.rows.keepOnly(keep, dropped, s.base);
   s.frames = keep;
   for (const id of [...s.docs.keys()]) if (!keepDocIds.has(id)) s.docs.delete(id);
   for (const [key, f] of s.queued) if (!keepDocIds.has(f.docId)) s.queued.delete(key);
