@@ -141,6 +141,8 @@ export function buildScript(
     const expects: ScriptExpect[] = [];
     let replies = onConnect;
     let trigger = fromFirstRow || s.openedAt === undefined ? frames[0].time : Math.min(s.openedAt, frames[0].time);
+    // when each of the page's frames was sent, for the echoes below
+    const sentAt = new Map<ScriptExpect, number>();
     for (const f of frames) {
       first = Math.min(first, f.time);
       last = Math.max(last, f.time);
@@ -151,6 +153,7 @@ export function buildScript(
         const e: ScriptExpect = { ...wire(f), replies: [] };
         if (e.text !== undefined) e.match = options.match === 'regex' ? { regex: exactRegex(e.text) } : options.match;
         expects.push(e);
+        sentAt.set(e, f.time);
         replies = e.replies;
         trigger = f.time;
       } else {
@@ -158,7 +161,7 @@ export function buildScript(
         replies.push({ ...wire(f), after: Math.max(0, Math.round(f.time - trigger)) });
       }
     }
-    if (options.match === 'json' && options.ignore.length) for (const e of expects) addEchoes(e, options.ignore);
+    if (options.match === 'json' && options.ignore.length) for (const e of expects) addEchoes(e, options.ignore, sentAt.get(e)!);
     out.push({ url: s.url, protocols: s.protocols, onConnect, expects });
   }
   return {
@@ -213,16 +216,37 @@ function parseJson(text: string): { value: unknown } | undefined {
   }
 }
 
+/** How far from a frame's recorded time a value may be and still read as the clock then. */
+const CLOCK_WINDOW_MS = 60_000;
+
+/**
+ * Whether `value` reads as the time `at` (ms since the epoch) on a clock: ms or s since the epoch (a float too), or
+ * an ISO 8601 date and time, within a minute of it.
+ */
+function isClockReading(value: unknown, at: number): boolean {
+  const near = (ms: number) => Math.abs(ms - at) <= CLOCK_WINDOW_MS;
+  if (typeof value === 'number') return near(value) || near(value * 1000);
+  return typeof value === 'string' && /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(value) && near(Date.parse(value));
+}
+
 /**
  * The page's frame had an ignored field (an id) whose value the server's answer carried at a field of the same name:
  * the answer echoes it, so the replay will echo the page's new value there. Only the same key name counts, so a
  * `"result": 7` is not taken for an echo of `"id": 7`.
+ *
+ * A timestamp (a value that reads as the clock when the page sent the frame, `sentAt`) is no evidence of an echo:
+ * the page and the server each stamp their frames with their own clock, and on a fast link (a server on localhost)
+ * the two read the same millisecond, or the same second, often enough, so equal `ts` fields there would make an echo
+ * of a coincidence, and the same capture export differently from one recording to the next. A server that does send
+ * the page's time back (a ping's in its pong) gets its recorded value replayed instead; the matching ignores it anyway.
  */
-function addEchoes(e: ScriptExpect, ignore: readonly string[]): void {
+function addEchoes(e: ScriptExpect, ignore: readonly string[], sentAt: number): void {
   if (e.text === undefined) return;
   const sent = parseJson(e.text);
   if (!sent || typeof sent.value !== 'object' || sent.value === null) return;
-  const ignored = leaves(sent.value).filter((l) => l.keys.length && isIgnored(l.keys, ignore) && l.value !== null && typeof l.value !== 'boolean');
+  const ignored = leaves(sent.value).filter(
+    (l) => l.keys.length && isIgnored(l.keys, ignore) && l.value !== null && typeof l.value !== 'boolean' && !isClockReading(l.value, sentAt),
+  );
   if (!ignored.length) return;
   for (const r of e.replies) {
     if (r.text === undefined) continue;
@@ -328,7 +352,8 @@ export function describeScript(script: CaptureScript, appVersion: string, now: D
     'How a page frame matches a recorded one (`match` of each frame; edit it):',
     "  'text': the same text; 'json': the same JSON, keys in any order, leaving out IGNORE (a bare key such as id",
     "  anywhere, a path such as $.meta.ts exactly there); a /regex/: tested against the text. Binary frames: the same",
-    '  bytes. An ignored field the server echoed in its answer (an id) is echoed with the page\'s new value (`echo`).',
+    '  bytes. An ignored field the server echoed in its answer (an id) is echoed with the page\'s new value (`echo`);',
+    '  a timestamp the answer had too is not taken for an echo (two clocks can read the same millisecond).',
     "UNMATCHED 'fail': a frame the capture does not have is an error; 'pass': it goes on to the real server (then the",
     "server's own frames reach the page too). Close frames are not replayed.",
   );

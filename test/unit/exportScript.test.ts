@@ -86,6 +86,35 @@ describe('the exchange from a capture', () => {
     expect(t.expects[0].match).toBe('text');
   });
 
+  it('takes no timestamp for an echo: two clocks read in the same millisecond (or second) on a fast link', () => {
+    // the page stamps its frame, the server its answer, in the same ms (a server on localhost): no echo of ts
+    const exchange = (sent: string, answer: string) => {
+      const log = createLog();
+      applyPageMessage(
+        log,
+        0,
+        events('doc', [
+          { kind: 'created', time: T, url: 'ws://127.0.0.1:4000/x', protocols: [], stack: '' },
+          { kind: 'open', time: T + 1, protocol: '', extensions: '' },
+          { kind: 'message', time: T + 10, direction: 'sent', payload: text(sent), bufferedAmount: 0 },
+          { kind: 'message', time: T + 11, direction: 'received', payload: text(answer) },
+        ]),
+      );
+      return buildScript(socketsOf(log), log.frames as Frame[], { ...OPTIONS, ignore: ['id', 'ts', 'at', 'sent'] }).sockets[0].expects[0].replies[0].echo;
+    };
+    const ms = T + 10;
+    expect(exchange(`{"id":"a1","ts":${ms},"op":"sum"}`, `{"id":"a1","result":5,"ts":${ms}}`)).toEqual({ '$.id': '$.id' });
+    // seconds, a float of seconds, an ISO date and time
+    expect(exchange(`{"id":3,"ts":${ms / 1000}}`, `{"id":3,"ts":${ms / 1000}}`)).toEqual({ '$.id': '$.id' });
+    expect(exchange(`{"id":3,"ts":${Math.floor(ms / 1000)}}`, `{"id":3,"ts":${Math.floor(ms / 1000)}}`)).toEqual({ '$.id': '$.id' });
+    const iso = new Date(ms).toISOString();
+    expect(exchange(`{"id":3,"at":"${iso}"}`, `{"id":3,"at":"${iso}"}`)).toEqual({ '$.id': '$.id' });
+    // a JSON-RPC id (a small number) is still an echo, and so is a number far from the clock
+    expect(exchange('{"jsonrpc":"2.0","id":1,"method":"sum"}', '{"jsonrpc":"2.0","id":1,"result":5}')).toEqual({ '$.id': '$.id' });
+    expect(exchange('{"id":"q","sent":1234567890123}', '{"id":"q","sent":1234567890123}')).toEqual({ '$.id': '$.id', '$.sent': '$.sent' });
+    expect(exchange('{"ts":' + ms + '}', '{"ts":' + ms + '}')).toBeUndefined();
+  });
+
   it('writes a regex per frame that matches exactly that text', () => {
     const [s] = script({ match: 'regex' }).sockets;
     for (const e of s.expects.filter((x) => x.text !== undefined)) {
