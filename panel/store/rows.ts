@@ -191,6 +191,15 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
     }
   }
 
+  // JSON (an export, a test reading the log) sees own properties only: a row is written out with all its fields
+  Object.defineProperty(Row.prototype, 'toJSON', {
+    value(this: Row) {
+      const out: Record<string, unknown> = { id: this.id };
+      for (const k of COLUMN_FIELDS) if (this[k] !== undefined) out[k] = this[k];
+      return Object.assign(out, this);
+    },
+  });
+
   function append(r: RowInit): Frame {
     const id = base + length;
     const k = (id - origin) >> CHUNK_BITS;

@@ -2,9 +2,9 @@
 // axe.run(document) answers with the violations, reduced to what a reader needs (rule, impact, where, why).
 //   await injectAxe(panel); const violations = await runAxe(panel);
 // Chromium: the panel frame evaluates the source itself (DevTools protocol evaluation is not subject to the
-// extension page's CSP). Firefox: the frame script that panelEval runs in evaluates it in a sandbox whose prototype
-// is the panel window, without Xrays, so axe's `window` and `document` are the panel's and it leaves `axe` on the
-// panel window; options and results stay inside that sandbox, and only a JSON string comes back.
+// extension page's CSP). Firefox: panelEval's function runs in a sandbox whose prototype is the panel window,
+// without Xrays (see sessions.mjs), and evaluates the source there, so axe's `window` and `document` are the
+// panel's and it leaves `axe` on the panel window; options and results stay inside, and only a JSON string comes back.
 import fs from 'node:fs';
 import path from 'node:path';
 import { root } from '../../../scripts/env.mjs';
@@ -14,12 +14,8 @@ const AXE_SOURCE = fs.readFileSync(path.join(root, 'node_modules', 'axe-core', '
 /** Firefox: run `code` (a script whose completion value is the answer, a promise allowed) in the panel's realm. */
 function inFirefoxPanel(panel, code) {
   return panel.eval(
-    (w, code) => {
-      /* global Components, content */
-      const Cu = Components.utils;
-      const sandbox = Cu.Sandbox(content, { sandboxPrototype: content, wantXrays: false });
-      return Cu.evalInSandbox(code, sandbox);
-    },
+    // panelEval's functions run in such a sandbox already: a global eval there is the sandbox's
+    (w, code) => (0, eval)(code),
     code,
   );
 }

@@ -74,6 +74,22 @@ function withWaiters(session) {
   return session;
 }
 
+/**
+ * What a panel function returns, as plain data: the log's rows are handles whose fields are accessors (panel/store/
+ * rows.ts), which neither CDP's by-value results nor JSON see, so rows go as their toJSON, inside arrays and plain
+ * objects too. Runs in the panel (its source is inlined).
+ */
+function plainResult(v, depth = 0) {
+  if (!v || typeof v !== 'object' || depth > 40) return v;
+  if (Array.isArray(v)) return v.map((x) => plainResult(x, depth + 1));
+  const proto = Object.getPrototypeOf(v);
+  if (typeof v.toJSON === 'function' && proto !== Date.prototype) return v.toJSON();
+  if (proto !== Object.prototype && proto !== null) return v;
+  const out = {};
+  for (const k of Object.keys(v)) out[k] = plainResult(v[k], depth + 1);
+  return out;
+}
+
 // ----------------------------------------------------------------------------------------------------- Chromium
 // theme: 'dark' makes the system dark (--force-dark-mode): DevTools follows it by default, and so does
 // devtools.panels.themeName, which the panel reads when it loads
@@ -151,7 +167,7 @@ export async function launchChromium({ extDir, devtools = !!extDir, headless = t
     },
     panelEval(src, ...args) {
       if (!panelFrame) throw new Error('panel not open');
-      return panelFrame.evaluate(`(${src})(window, ...${JSON.stringify(args)})`);
+      return panelFrame.evaluate(`(async () => (${plainResult})(await (${src})(window, ...${JSON.stringify(args)})))()`);
     },
     /** Dock DevTools to the bottom of a wide window, as a developer usually has it, for screenshots. */
     async screenshotPanel(file, { width = 1280, height = 720 } = {}) {
@@ -365,7 +381,7 @@ export async function launchFirefox({ extDir, headless = true, theme, prefs: ext
       // Marionette cannot switch into the extension panel's remote <browser>; a message-manager frame script can
       // run code there. No eval in it (the extension CSP forbids it), so the function source is inlined.
       const r = await chromeEval(
-        `const [src, args, resolve] = arguments;
+        `const [src, args, plain, resolve] = arguments;
         const win = Services.wm.getMostRecentWindow('navigator:browser');
         const tb = [...win.document.querySelectorAll('browser')].find((b) => b.currentURI && b.currentURI.spec === 'about:devtools-toolbox');
         const iframe = tb && tb.contentDocument.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
@@ -374,12 +390,17 @@ export async function launchFirefox({ extDir, headless = true, theme, prefs: ext
         const mm = ext.messageManager;
         const tag = 'wslens:' + Math.random();
         mm.addMessageListener(tag, function l(msg) { mm.removeMessageListener(tag, l); resolve(msg.data); });
-        // content is an Xray view of the panel window, which hides its expandos (window.__wsLens): waive it
-        const code = '(async () => { let r; try { r = { value: await (' + src + ')(content.wrappedJSObject, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
+        // The function runs in a sandbox of the panel's own principal without Xrays: from the frame script, content
+        // is an Xray view of the panel window, which hides its expandos (window.__wsLens), and a waiver does not
+        // reach the objects the panel's code hands to the function's callbacks (an Array's find gets Xrays of the
+        // log's rows, whose fields are accessors on their class: invisible through an Xray). The result is made
+        // JSON in the sandbox, where a row's toJSON runs.
+        const inner = '(async () => { try { return JSON.stringify({ value: (' + plain + ')(await (' + src + ')(window, ...' + JSON.stringify(args) + ')) }); } catch (e) { return JSON.stringify({ error: String(e) }); } })()';
+        const code = '(async () => { let r; try { const sb = Components.utils.Sandbox(content, { sandboxPrototype: content, wantXrays: false }); r = JSON.parse(await Components.utils.evalInSandbox(' + JSON.stringify(inner) + ', sb)); } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', r); })()';
         // the data: URL is read as Latin-1, so anything beyond ASCII goes in as \\u escapes (valid in strings, regexes and names)
         const ascii = code.replace(/[\\u0080-\\uffff]/g, (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
         mm.loadFrameScript('data:,' + encodeURIComponent(ascii), false);`,
-        [src, args],
+        [src, args, String(plainResult)],
       );
       if (r.error) throw new Error(`panelEval: ${r.error}`);
       return r.value;
