@@ -1,7 +1,7 @@
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
 import { usePanel, useView } from './hooks/usePanel';
-import { useVirtualizer } from './hooks/useVirtualizer';
+import { useFixedRows } from './hooks/useFixedRows';
 import { formatBytes, formatClock, formatMs, formatRelative, plural } from '../lib/format';
 import { runsOf } from '../store/log';
 import type { Frame } from '../store/model';
@@ -14,13 +14,13 @@ const ROW = 21;
 const OVERSCAN = 12;
 
 /**
- * The last rows, where a table that follows the tail shows them. The virtualiser learns a new scroll offset only from
+ * The last rows, where a table that follows the tail shows them. The window learns a new scroll offset only from
  * the scroll event a frame after the table scrolled, so its range lags one update behind: rendering that range meant
  * two renders and two paints per update under a flood, the first of rows about to scroll away.
  */
 function tailItems(count: number, viewport: number): { index: number; start: number }[] {
   const n = Math.min(count, Math.ceil(viewport / ROW) + OVERSCAN);
-  // item starts count the header row, as the virtualiser's do (scrollMargin)
+  // item starts count the header row, as the window's do (its margin)
   return Array.from({ length: n }, (_, i) => ({ index: count - n + i, start: ROW + (count - n + i) * ROW }));
 }
 const ARROWS = { sent: '↑', received: '↓', event: '•' } as const;
@@ -84,13 +84,13 @@ export function FrameTable() {
   };
   const { shown: count, total } = panel.counts();
   // the column headers are the grid's first row, sticky at the top of the scroller: the rows start one row down
-  const v = useVirtualizer({ count, estimateSize: () => ROW, overscan: OVERSCAN, scrollMargin: ROW, getScrollElement: () => scroller.current });
+  const v = useFixedRows(scroller, count, ROW, OVERSCAN, ROW);
 
-  // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the
-  // virtualiser's known total size (the browser clamps it): scrollToIndex measures and re-measures, forcing a
-  // layout per render, which made the longest tasks under a flood. Before paint, so the frame painted is the tail.
+  // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the known
+  // total size (the browser clamps it), with no read of the layout, which would force one per render under a flood.
+  // Before paint, so the frame painted is the tail.
   useLayoutEffect(() => {
-    if (following.current && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.getTotalSize() + ROW;
+    if (following.current && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.totalSize + ROW;
   });
   const onScroll = () => {
     const el = scroller.current!;
@@ -103,7 +103,7 @@ export function FrameTable() {
     const id = panel.rowIdAt(at);
     if (id === undefined) return;
     panel.selectRow(id);
-    v.scrollToIndex(at, { align: 'auto' });
+    v.scrollToIndex(at, 'auto');
   };
   const onKey = (e: KeyboardEvent) => {
     const cur = selected === undefined ? -1 : panel.indexOfRow(selected);
@@ -126,8 +126,8 @@ export function FrameTable() {
 
   const sortMark = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
   const ariaSort = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? 'descending' : 'ascending') : undefined);
-  const atTail = following.current && !sort.desc && v.scrollRect;
-  const items = atTail ? tailItems(count, v.scrollRect!.height) : v.getVirtualItems();
+  const atTail = following.current && !sort.desc && v.viewport;
+  const items = atTail ? tailItems(count, v.viewport!.height) : v.items;
   const first = items.length ? items[0].index : 0;
   const rows = panel.rowsInRange(first, items.length ? items[items.length - 1].index + 1 : 0);
   const empty = total === 0;
@@ -180,7 +180,7 @@ export function FrameTable() {
             Data
           </span>
         </div>
-        <div class="frames-rows" role="rowgroup" style={{ height: `${v.getTotalSize()}px` }}>
+        <div class="frames-rows" role="rowgroup" style={{ height: `${v.totalSize}px` }}>
           {items.map((it) => {
             const f: Frame | undefined = rows[it.index - first];
             if (!f) return null;
@@ -273,7 +273,7 @@ export function FrameTable() {
           data-testid="jump-latest"
           onClick={() => {
             setFollow(true);
-            v.scrollToIndex(count - 1, { align: 'end' });
+            v.scrollToIndex(count - 1, 'end');
           }}
         >
           ↓ Jump to latest
