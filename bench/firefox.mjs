@@ -65,7 +65,7 @@ const IN_PANEL_REALM = `(w, code) => {
   }
 }`;
 async function inPanel(s, code) {
-  return JSON.parse(await s.panelEval(IN_PANEL_REALM, `JSON.stringify(${code})`));
+  return JSON.parse(await s.panelEvalPrivileged(IN_PANEL_REALM, `JSON.stringify(${code})`));
 }
 
 // Installed in the panel before each run: time spent in the store's ingest, arrivals for latency, and the lag probe.
@@ -125,7 +125,7 @@ const PANEL_JS_BYTES = `(pid) => new Promise((resolve) => {
   }, null, () => resolve({ ...sum, windows: tops.size, parts }), null, false);
 })`;
 async function panelHeap(s) {
-  const pid = await s.panelEval(PANEL_GC);
+  const pid = await s.panelEvalPrivileged(PANEL_GC);
   const r = await s.chromeEval(PANEL_JS_BYTES, pid);
   if (r.windows !== 1) throw new Error(`panel memory: ${r.windows} panel windows in process ${pid}`);
   return r;

@@ -281,6 +281,38 @@ export async function launchFirefox({ extDir, headless = true, theme, prefs: ext
     return (await send('WebDriver:ExecuteAsyncScript', { script: body, args }, 60000)).value;
   };
 
+  // Marionette cannot switch into the extension panel's remote <browser>; a message-manager frame script can run
+  // code there. The panel's CSP forbids eval in the panel: the function's source is inlined into the frame script
+  // (privileged) or evaluated in a sandbox of the panel's principal, which the panel's CSP does not govern.
+  const frameScriptEval = async (src, args, privileged) => {
+    const r = await chromeEval(
+        `const [src, args, plain, privileged_, resolve] = arguments;
+        const win = Services.wm.getMostRecentWindow('navigator:browser');
+        const tb = [...win.document.querySelectorAll('browser')].find((b) => b.currentURI && b.currentURI.spec === 'about:devtools-toolbox');
+        const iframe = tb && tb.contentDocument.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
+        const ext = iframe && iframe.contentDocument.getElementById('webext-panels-browser');
+        if (!ext) { resolve({ error: 'panel not open' }); return; }
+        const mm = ext.messageManager;
+        const tag = 'wslens:' + Math.random();
+        mm.addMessageListener(tag, function l(msg) { mm.removeMessageListener(tag, l); resolve(msg.data); });
+        // The function runs in a sandbox of the panel's own principal without Xrays: from the frame script, content
+        // is an Xray view of the panel window, which hides its expandos (window.__wsLens), and a waiver does not
+        // reach the objects the panel's code hands to the function's callbacks (an Array's find gets Xrays of the
+        // log's rows, whose fields are accessors on their class: invisible through an Xray). The result is made
+        // JSON in the sandbox, where a row's toJSON runs.
+        const inner = '(async () => { try { return JSON.stringify({ value: (' + plain + ')(await (' + src + ')(window, ...' + JSON.stringify(args) + ')) }); } catch (e) { return JSON.stringify({ error: String(e) }); } })()';
+        const sandboxed = '(async () => { let r; try { const sb = Components.utils.Sandbox(content, { sandboxPrototype: content, wantXrays: false }); r = JSON.parse(await Components.utils.evalInSandbox(' + JSON.stringify(inner) + ', sb)); } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', r); })()';
+        const privileged = '(async () => { let r; try { r = { value: await (' + src + ')(content.wrappedJSObject, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
+        const code = privileged_ ? privileged : sandboxed;
+        // the data: URL is read as Latin-1, so anything beyond ASCII goes in as \\u escapes (valid in strings, regexes and names)
+        const ascii = code.replace(/[\\u0080-\\uffff]/g, (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+        mm.loadFrameScript('data:,' + encodeURIComponent(ascii), false);`,
+      [src, args, String(plainResult), privileged],
+    );
+    if (r.error) throw new Error(`panelEval: ${r.error}`);
+    return r.value;
+  };
+
   const session = {
     browserName: 'firefox',
     version: sess.capabilities.browserVersion,
@@ -377,33 +409,15 @@ export async function launchFirefox({ extDir, headless = true, theme, prefs: ext
       if (r.error) throw new Error(`Firefox openPanel: ${r.error}`);
       await waitFor(() => session.panelEval(`(w) => !!w.document.querySelector('.app')`), { message: 'the panel to render' });
     },
-    async panelEval(src, ...args) {
-      // Marionette cannot switch into the extension panel's remote <browser>; a message-manager frame script can
-      // run code there. No eval in it (the extension CSP forbids it), so the function source is inlined.
-      const r = await chromeEval(
-        `const [src, args, plain, resolve] = arguments;
-        const win = Services.wm.getMostRecentWindow('navigator:browser');
-        const tb = [...win.document.querySelectorAll('browser')].find((b) => b.currentURI && b.currentURI.spec === 'about:devtools-toolbox');
-        const iframe = tb && tb.contentDocument.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
-        const ext = iframe && iframe.contentDocument.getElementById('webext-panels-browser');
-        if (!ext) { resolve({ error: 'panel not open' }); return; }
-        const mm = ext.messageManager;
-        const tag = 'wslens:' + Math.random();
-        mm.addMessageListener(tag, function l(msg) { mm.removeMessageListener(tag, l); resolve(msg.data); });
-        // The function runs in a sandbox of the panel's own principal without Xrays: from the frame script, content
-        // is an Xray view of the panel window, which hides its expandos (window.__wsLens), and a waiver does not
-        // reach the objects the panel's code hands to the function's callbacks (an Array's find gets Xrays of the
-        // log's rows, whose fields are accessors on their class: invisible through an Xray). The result is made
-        // JSON in the sandbox, where a row's toJSON runs.
-        const inner = '(async () => { try { return JSON.stringify({ value: (' + plain + ')(await (' + src + ')(window, ...' + JSON.stringify(args) + ')) }); } catch (e) { return JSON.stringify({ error: String(e) }); } })()';
-        const code = '(async () => { let r; try { const sb = Components.utils.Sandbox(content, { sandboxPrototype: content, wantXrays: false }); r = JSON.parse(await Components.utils.evalInSandbox(' + JSON.stringify(inner) + ', sb)); } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', r); })()';
-        // the data: URL is read as Latin-1, so anything beyond ASCII goes in as \\u escapes (valid in strings, regexes and names)
-        const ascii = code.replace(/[\\u0080-\\uffff]/g, (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-        mm.loadFrameScript('data:,' + encodeURIComponent(ascii), false);`,
-        [src, args, String(plainResult)],
-      );
-      if (r.error) throw new Error(`panelEval: ${r.error}`);
-      return r.value;
+    panelEval(src, ...args) {
+      return frameScriptEval(src, args, false);
+    },
+    /**
+     * Firefox only: `src` runs in the panel's frame script itself, with its privileges (Components, Services,
+     * ChromeUtils: a GC, the memory reporters, the debugger), and gets the panel window through a waiver.
+     */
+    panelEvalPrivileged(src, ...args) {
+      return frameScriptEval(String(src), args, true);
     },
     /**
      * Trusted keys for the panel, typed as the user's keyboard would: nsITextInputProcessor in the browser (parent)
