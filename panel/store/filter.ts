@@ -93,8 +93,11 @@ function textRegex(source: string, flags: string): RegExp {
  * an undecided socket's rows get only when shown: decoding every row to search it would cost a flood its speed).
  */
 function textTest(f: Frame, test: (s: string) => boolean): boolean {
-  if (test(f.preview)) return true;
-  if (f.payload?.type === 'text' && f.payload.data.length > f.preview.length && test(f.payload.data)) return true;
+  // each read of a row's preview and payload is made from its columns (rows.ts): read them once
+  const preview = f.preview;
+  if (test(preview)) return true;
+  const p = f.payload;
+  if (p?.type === 'text' && p.data.length > preview.length && test(p.data)) return true;
   const d = f.decoded;
   return d !== undefined && (test(d.summary) || test(d.search));
 }

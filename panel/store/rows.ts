@@ -25,6 +25,11 @@ interface Where {
   socketKey: string;
   docId: string;
   frameId: number;
+  /**
+   * `time - mono` of its first row. The hook stamps `time` as its document's timeOrigin + `mono`, so most rows' time
+   * is this plus their mono, exactly, and is not kept; a row whose sum differs (an imported file's) keeps its own.
+   */
+  clock?: number;
 }
 
 const DIRECTIONS: readonly FrameDirection[] = ['sent', 'received', 'event'];
@@ -39,8 +44,11 @@ const IN_CHUNK = CHUNK - 1;
 
 interface Chunk {
   where: Where[];
-  seq: Float64Array;
-  time: Float64Array;
+  /** the hook's seq counts from 0; a seq that is no int32 moves the chunk's to `seqWide` */
+  seq: Int32Array;
+  seqWide?: Float64Array;
+  /** the times that are not `where.clock + mono` (NaN: that sum) */
+  time?: Float64Array;
   mono: Float64Array;
   /** direction and kind, as indexes into DIRECTIONS and KINDS */
   code: Uint8Array;
@@ -79,6 +87,8 @@ export interface RowStore {
   /** id of the first row held */
   readonly base: number;
   readonly length: number;
+  /** rows whose time could not be read from their clock and mono, so is kept (see Where.clock) */
+  readonly timesKept: number;
   /** a new row with the next id (`base + length`) */
   append(init: RowInit): Frame;
   /** forget the `n` oldest rows */
@@ -100,6 +110,7 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
   let length = 0;
   let origin = 0;
   let chunks: Chunk[] = [];
+  let timesKept = 0;
   const wheres = new Map<string, Where>();
 
   function whereOf(socketKey: string, docId: string, frameId: number): Where {
@@ -130,10 +141,15 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
       return chunkOf(this.id)?.where[(this.id - origin) & IN_CHUNK].frameId as number;
     }
     get seq(): number {
-      return chunkOf(this.id)?.seq[(this.id - origin) & IN_CHUNK] as number;
+      const ch = chunkOf(this.id);
+      return (ch && (ch.seqWide ?? ch.seq)[(this.id - origin) & IN_CHUNK]) as number;
     }
     get time(): number {
-      return chunkOf(this.id)?.time[(this.id - origin) & IN_CHUNK] as number;
+      const ch = chunkOf(this.id);
+      if (!ch) return undefined as unknown as number;
+      const i = (this.id - origin) & IN_CHUNK;
+      const kept = ch.time?.[i];
+      return kept === undefined || Number.isNaN(kept) ? (ch.where[i].clock as number) + ch.mono[i] : kept;
     }
     get mono(): number {
       return chunkOf(this.id)?.mono[(this.id - origin) & IN_CHUNK] as number;
@@ -205,9 +221,15 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
     const k = (id - origin) >> CHUNK_BITS;
     const ch = (chunks[k] ??= newChunk());
     const i = (id - origin) & IN_CHUNK;
-    ch.where[i] = whereOf(r.socketKey, r.docId, r.frameId);
-    ch.seq[i] = r.seq;
-    ch.time[i] = r.time;
+    const w = (ch.where[i] = whereOf(r.socketKey, r.docId, r.frameId));
+    if (ch.seqWide) ch.seqWide[i] = r.seq;
+    else if ((r.seq | 0) === r.seq) ch.seq[i] = r.seq;
+    else (ch.seqWide = Float64Array.from(ch.seq))[i] = r.seq;
+    w.clock ??= r.time - r.mono;
+    if (w.clock + r.mono !== r.time) {
+      (ch.time ??= nanArray())[i] = r.time;
+      timesKept++;
+    }
     ch.mono[i] = r.mono;
     const code = (DIRECTIONS.indexOf(r.direction) << KIND_BITS) | KINDS.indexOf(r.kind);
     ch.code[i] = code;
@@ -230,6 +252,9 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
     },
     get length() {
       return length;
+    },
+    get timesKept() {
+      return timesKept;
     },
     append,
     trimFront(n) {
@@ -267,8 +292,7 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
 function newChunk(): Chunk {
   return {
     where: new Array<Where>(CHUNK),
-    seq: new Float64Array(CHUNK),
-    time: new Float64Array(CHUNK),
+    seq: new Int32Array(CHUNK),
     mono: new Float64Array(CHUNK),
     code: new Uint8Array(CHUNK),
     data: new Array<string | Payload>(CHUNK),

@@ -37,6 +37,22 @@ describe('the row store', () => {
     }
   });
 
+  it("reads a row's time from its socket's clock and its mono, and keeps the times that are not that sum", () => {
+    const rows = createRowStore(previewOf);
+    const origin = 1_764_806_400_123.4567;
+    const monos = [12.3, 1500.0001, 99_999.87654, 3_600_000.1];
+    // as the hook stamps them: its document's timeOrigin plus mono
+    const stamped = monos.map((mono, i) => rows.append(at(i, { socketKey: 'd#1', frameId: 0, mono, time: origin + mono })));
+    expect(rows.timesKept).toBe(0);
+    expect(stamped.map((f) => f.time)).toEqual(monos.map((m) => origin + m));
+    // an imported file's times, or a clock that moved: kept as they are
+    const odd = rows.append(at(9, { socketKey: 'd#1', frameId: 0, mono: 20, time: origin + 5000 }));
+    expect([odd.time, rows.timesKept]).toEqual([origin + 5000, 1]);
+    // a seq that is no int32 is kept whole too
+    const big = rows.append(at(10, { seq: 2 ** 40 + 0.5 }));
+    expect([big.seq, stamped[3].seq]).toEqual([2 ** 40 + 0.5, 3]);
+  });
+
   it('keeps a payload that is not a whole text as it came, and an event row its text', () => {
     const rows = createRowStore(previewOf);
     const cut = rows.append(at(0, { payload: text('x'.repeat(500), true, 90_000) }));

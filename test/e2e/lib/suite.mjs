@@ -33,12 +33,12 @@ function serveThisFile() {
   after(() => server?.close());
 }
 
-/** the same page in the same browser without the extension: the reference for "changes nothing" */
-async function plain(url) {
+/** the same page in the same browser without the extension: the reference for "changes nothing" (what `probe` reads) */
+async function plain(url, probe = `() => window.__conformance`) {
   const s = await launchSession(browserName, {});
   try {
     await s.goto(url);
-    return await s.waitForPage(`() => window.__conformance`, { timeout: 15000 });
+    return await s.waitForPage(probe, { timeout: 15000 });
   } finally {
     await s.close();
   }
