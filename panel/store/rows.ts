@@ -68,20 +68,8 @@ interface Chunk {
 /** the columnar fields of a row, which `detach` copies into the handle */
 const COLUMN_FIELDS = ['socketKey', 'docId', 'frameId', 'seq', 'time', 'mono', 'direction', 'kind', 'preview', 'payload', 'bufferedAmount', 'decoded', 'handler', 'handlerMs'] as const;
 
-export interface RowInit {
-  socketKey: string;
-  docId: string;
-  frameId: number;
-  seq: number;
-  time: number;
-  mono: number;
-  direction: FrameDirection;
-  kind: FrameKind;
-  /** an event row's text; a message's preview is its payload's (`preview`) */
-  preview: string;
-  payload?: Payload;
-  bufferedAmount?: number;
-}
+/** a new row's columnar fields; `preview` is read only for an event row (a message's is its payload's) */
+export type RowInit = Pick<Frame, 'socketKey' | 'docId' | 'frameId' | 'seq' | 'time' | 'mono' | 'direction' | 'kind' | 'preview' | 'payload' | 'bufferedAmount'>;
 
 export interface RowStore {
   /** id of the first row held */
