@@ -238,19 +238,22 @@ export function createControl(deps: ControlDeps) {
       const head = l.entries[0];
       if (head.held) return;
       if (head.due > now) {
-        if (!l.timer) {
-          l.timer = true;
-          N.setTimeout(() => {
-            l.timer = false;
-            pump(l);
-          }, head.due - now);
-        }
+        pumpLater(l, head.due - now);
         return;
       }
       N.reflectApply(N.arrayShift, l.entries, []);
       waiting--;
       emit(l, head, head.outcome ?? 'forwarded');
     }
+  }
+
+  function pumpLater(l: Lane, ms: number): void {
+    if (l.timer) return;
+    l.timer = true;
+    N.setTimeout(() => {
+      l.timer = false;
+      pump(l);
+    }, ms);
   }
 
   function emit(l: Lane, e: Entry, outcome: Outcome): void {
@@ -375,7 +378,10 @@ export function createControl(deps: ControlDeps) {
         recordFrame(sid, sent, raw, { rule });
         const seq = recordFrame(sid, sent, raw, { rule: copy, queued: true });
         enqueue(l, entry(seq, raw, false, now + 1, now));
-        pump(l);
+        // a timer, never pump() here: with Firefox's 1 ms clock the copy's due time can pass before this returns,
+        // and pump would deliver the copy inside the original's dispatch, before the page's listeners see the
+        // original (the chaos e2e caught it once in Firefox ESR 140 on a slow machine)
+        pumpLater(l, 1);
         return FRAME_RECORDED;
       }
       case 'disconnect': {

@@ -18,7 +18,7 @@ function rule(patch: Partial<RuleDraft>): Rule {
 }
 
 /** a control over fake sockets: what went on the wire, what the page got, the events, and the chaos closes */
-function setup(rules: Rule[], { sockets = 1, offline = false } = {}) {
+function setup(rules: Rule[], { sockets = 1, offline = false, now = () => Date.now() } = {}) {
   const wire: string[] = [];
   const page: string[] = [];
   const events: Record<string, unknown>[] = [];
@@ -51,7 +51,7 @@ function setup(rules: Rule[], { sockets = 1, offline = false } = {}) {
     socket: (sid) => made[sid - 1],
     each: (fn) => made.forEach(fn),
     send: (s, d) => s.send(d),
-    now: () => Date.now(),
+    now,
     wall: () => Date.now(),
   });
   expect(c.setRules(rules, 30_000, offline)).toBeUndefined();
@@ -127,6 +127,16 @@ describe('chaos on frames', () => {
     vi.advanceTimersByTime(1);
     expect(t.page).toEqual(['down', 'next']);
     expect(t.tags()).toEqual(['up:duplicate', 'up:duplicate copy', 'down:duplicate', 'down:duplicate copy', 'next:']);
+  });
+
+  it("a received frame's copy is never delivered inside the original's dispatch, even when the clock moves on meanwhile", () => {
+    // Firefox's performance.now() moves in whole milliseconds: a tick can fall between two reads in one call
+    let t0 = 0;
+    const t = setup([rule({ direction: 'received', matchType: 'text', match: 'down', action: 'duplicate', percent: 100 })], { now: () => (t0 += 1) });
+    expect(t.c.frame(1, false, 'down')).toBe(control.FRAME_RECORDED);
+    expect(t.page).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(t.page).toEqual(['down']);
   });
 
   it('jitters each frame within its range, keeping their order', () => {
