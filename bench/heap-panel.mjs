@@ -55,7 +55,7 @@ function shapes(snap) {
   const N = nf.length;
   const E = ef.length;
   const [iType, iName, iSize, iEdges] = ['type', 'name', 'self_size', 'edge_count'].map((f) => nf.indexOf(f));
-  const [eType, eName, eTo] = ['type', 'name_or_index', 'to_node'].map((f) => ef.indexOf(f));
+  const [eType, eName] = ['type', 'name_or_index'].map((f) => ef.indexOf(f));
   const { nodes, edges, strings } = snap;
   const groups = new Map();
   let edge = 0;
@@ -83,6 +83,5 @@ function shapes(snap) {
     groups.set(key, g);
     edge += count * E;
   }
-  void eTo;
   return groups;
 }

@@ -43,9 +43,10 @@ export interface Log {
   /** the rows, oldest first: handles onto `rows`' columns (see rows.ts) */
   frames: Frame[];
   rows: RowStore;
-  /** id of frames[0]; grows as old frames are trimmed */
-  base: number;
-  nextId: number;
+  /** id of frames[0]; grows as old frames are trimmed (the row store's) */
+  readonly base: number;
+  /** the id the next row gets: base + the rows held */
+  readonly nextId: number;
   maxFrames: number;
   /** frames trimmed by the panel's own limit */
   trimmed: number;
@@ -61,14 +62,19 @@ export interface Log {
 }
 
 export function createLog(maxFrames = DEFAULT_MAX_FRAMES): Log {
+  const rows = createRowStore(previewOf);
   return {
     docs: new Map(),
     sockets: new Map(),
     socketOrder: [],
     frames: [],
-    rows: createRowStore(previewOf),
-    base: 0,
-    nextId: 0,
+    rows,
+    get base() {
+      return rows.base;
+    },
+    get nextId() {
+      return rows.base + rows.length;
+    },
     maxFrames,
     trimmed: 0,
     droppedInPage: 0,
@@ -232,7 +238,6 @@ function trim(s: Log, atLeast: number): void {
   detachQueued(s, (f) => f.id < s.base + n);
   s.frames.splice(0, n);
   s.rows.trimFront(n);
-  s.base += n;
   s.trimmed += n;
 }
 
@@ -281,7 +286,6 @@ function addRow(
     payload: payload && internType(payload),
     bufferedAmount,
   });
-  s.nextId++;
   s.frames.push(f);
   if (label !== undefined) f.label = label;
   if (origin !== undefined) f.origin = origin;
@@ -580,10 +584,9 @@ function forgetSocket(s: Log, key: string): void {
 
 /** Clear the rows; live sockets stay in the list, with their counters, so they remain selectable. */
 export function clearLog(s: Log): void {
-  s.base = s.nextId;
   detachQueued(s, () => true);
   s.frames = [];
-  s.rows.reset(s.base);
+  s.rows.reset(s.nextId);
   s.trimmed = 0;
   s.droppedInPage = 0;
   for (const d of s.docs.values()) d.dropped = 0;
@@ -604,9 +607,8 @@ export function dropOtherDocs(s: Log, keepDocIds: Set<string>): void {
   const keep: Frame[] = [];
   const dropped: Frame[] = [];
   for (const f of s.frames) (keepDocIds.has(f.docId) ? keep : dropped).push(f);
-  s.base = s.nextId - keep.length;
-  // renumber so ids stay contiguous with `base`
-  s.rows.keepOnly(keep, dropped, s.base);
+  // renumber so ids stay contiguous, ending where they did
+  s.rows.keepOnly(keep, dropped, s.nextId - keep.length);
   s.frames = keep;
   for (const id of [...s.docs.keys()]) if (!keepDocIds.has(id)) s.docs.delete(id);
   for (const [key, f] of s.queued) if (!keepDocIds.has(f.docId)) s.queued.delete(key);

@@ -36,7 +36,8 @@ interface Where {
 const DIRECTIONS: readonly FrameDirection[] = ['sent', 'received', 'event'];
 const KINDS: readonly FrameKind[] = ['text', 'binary', 'event', 'injected', 'page'];
 const KIND_BITS = 3;
-const EVENT_CODE = DIRECTIONS.indexOf('event') << KIND_BITS;
+/** an event row: no payload, its text in `data` */
+const isEventCode = (code: number) => code >> KIND_BITS === directionIndex('event');
 
 const CHUNK_BITS = 13;
 /** rows per chunk: 8,192 rows of columns are about 0.4 MB, small beside the default limit of 200,000 rows */
@@ -159,19 +160,19 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
       if (!ch) return undefined as unknown as string;
       const i = (this.id - origin) & IN_CHUNK;
       const d = ch.data[i];
-      return ch.code[i] >> KIND_BITS === EVENT_CODE >> KIND_BITS ? (d as string) : preview(unpack(d));
+      return isEventCode(ch.code[i]) ? (d as string) : preview(unpack(d));
     }
     get payload(): Payload | undefined {
       const ch = chunkOf(this.id);
       if (!ch) return undefined;
       const i = (this.id - origin) & IN_CHUNK;
-      return ch.code[i] >> KIND_BITS === EVENT_CODE >> KIND_BITS ? undefined : unpack(ch.data[i]);
+      return isEventCode(ch.code[i]) ? undefined : unpack(ch.data[i]);
     }
     set payload(p: Payload | undefined) {
       const ch = chunkOf(this.id);
       const i = (this.id - origin) & IN_CHUNK;
       // an event row has none to replace
-      if (ch && p && ch.code[i] >> KIND_BITS !== EVENT_CODE >> KIND_BITS) ch.data[i] = pack(p);
+      if (ch && p && !isEventCode(ch.code[i])) ch.data[i] = pack(p);
     }
     get bufferedAmount(): number | undefined {
       return orUndefined(chunkOf(this.id)?.buffered?.[(this.id - origin) & IN_CHUNK]);
@@ -225,7 +226,7 @@ export function createRowStore(preview: (p: Payload) => string): RowStore {
     ch.mono[i] = r.mono;
     const code = (directionIndex(r.direction) << KIND_BITS) | kindIndex(r.kind);
     ch.code[i] = code;
-    ch.data[i] = code >> KIND_BITS === EVENT_CODE >> KIND_BITS || !r.payload ? r.preview : pack(r.payload);
+    ch.data[i] = isEventCode(code) || !r.payload ? r.preview : pack(r.payload);
     if (r.bufferedAmount !== undefined) (ch.buffered ??= nanArray())[i] = r.bufferedAmount;
     length++;
     return new Row(id) as unknown as Frame;

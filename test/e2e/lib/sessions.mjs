@@ -286,7 +286,7 @@ export async function launchFirefox({ extDir, headless = true, theme, prefs: ext
   // (privileged) or evaluated in a sandbox of the panel's principal, which the panel's CSP does not govern.
   const frameScriptEval = async (src, args, privileged) => {
     const r = await chromeEval(
-        `const [src, args, plain, privileged_, resolve] = arguments;
+        `const [src, args, plain, privileged, resolve] = arguments;
         const win = Services.wm.getMostRecentWindow('navigator:browser');
         const tb = [...win.document.querySelectorAll('browser')].find((b) => b.currentURI && b.currentURI.spec === 'about:devtools-toolbox');
         const iframe = tb && tb.contentDocument.querySelector('iframe[id^="toolbox-panel-iframe-webext-devtools-panel-"]');
@@ -301,9 +301,9 @@ export async function launchFirefox({ extDir, headless = true, theme, prefs: ext
         // log's rows, whose fields are accessors on their class: invisible through an Xray). The result is made
         // JSON in the sandbox, where a row's toJSON runs.
         const inner = '(async () => { try { return JSON.stringify({ value: (' + plain + ')(await (' + src + ')(window, ...' + JSON.stringify(args) + ')) }); } catch (e) { return JSON.stringify({ error: String(e) }); } })()';
-        const sandboxed = '(async () => { let r; try { const sb = Components.utils.Sandbox(content, { sandboxPrototype: content, wantXrays: false }); r = JSON.parse(await Components.utils.evalInSandbox(' + JSON.stringify(inner) + ', sb)); } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', r); })()';
-        const privileged = '(async () => { let r; try { r = { value: await (' + src + ')(content.wrappedJSObject, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()';
-        const code = privileged_ ? privileged : sandboxed;
+        const code = privileged
+          ? '(async () => { let r; try { r = { value: await (' + src + ')(content.wrappedJSObject, ...' + JSON.stringify(args) + ') }; } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', JSON.parse(JSON.stringify(r === undefined ? {} : r))); })()'
+          : '(async () => { let r; try { const sb = Components.utils.Sandbox(content, { sandboxPrototype: content, wantXrays: false }); r = JSON.parse(await Components.utils.evalInSandbox(' + JSON.stringify(inner) + ', sb)); } catch (e) { r = { error: String(e) }; } sendAsyncMessage(' + JSON.stringify(tag) + ', r); })()';
         // the data: URL is read as Latin-1, so anything beyond ASCII goes in as \\u escapes (valid in strings, regexes and names)
         const ascii = code.replace(/[\\u0080-\\uffff]/g, (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
         mm.loadFrameScript('data:,' + encodeURIComponent(ascii), false);`,
