@@ -78,13 +78,16 @@ export function FrameTable() {
   // The effect below runs after paint, so a render committed before the user scrolled up would scroll back down
   // and its scroll event would turn following on again: the effect and onScroll read this ref, never a closure.
   const following = useRef(true);
+  const sortDesc = useRef(sort.desc);
+  sortDesc.current = sort.desc;
   const setFollow = (on: boolean) => {
     following.current = on;
     setFollowState(on);
   };
   const { shown: count, total } = panel.counts();
   // the column headers are the grid's first row, sticky at the top of the scroller: the rows start one row down
-  const v = useFixedRows(scroller, count, ROW, OVERSCAN, ROW);
+  // while it follows the tail it renders tailItems(), whatever the offset: its own scrolling renders nothing more
+  const v = useFixedRows(scroller, count, ROW, OVERSCAN, ROW, () => following.current && !sortDesc.current);
 
   // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the known
   // total size (the browser clamps it), with no read of the layout, which would force one per render under a flood.

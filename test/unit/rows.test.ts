@@ -2,7 +2,7 @@
 // boundaries, trimming and renumbering; a trimmed or dropped handle never reads another row's fields; a detached one
 // keeps its own.
 import { describe, expect, it } from 'vitest';
-import { createRowStore, type RowInit } from '../../panel/store/rows';
+import { createRowStore, RETIRED_ID, type RowInit } from '../../panel/store/rows';
 import { previewOf } from '../../panel/store/log';
 import type { Payload } from '../../src/shared/protocol';
 
@@ -109,7 +109,7 @@ describe('the row store', () => {
     expect(held.outcome).toBe('forwarded');
   });
 
-  it('keeps some rows renumbered, and the dropped ones read only their own fields', () => {
+  it('keeps some rows renumbered, and the dropped ones read as empty, never as a renumbered row', () => {
     const rows = createRowStore(previewOf);
     const handles = Array.from({ length: 10 }, (_, i) => rows.append(at(i)));
     handles[4].decoded = { protocol: 'json', summary: 'four', fields: {}, search: '' };
@@ -124,7 +124,12 @@ describe('the row store', () => {
       [9, 8],
     ]);
     expect(keep[2].decoded?.summary).toBe('four');
-    // a dropped row's id now names another row; its handle still says what it was
-    expect([dropped[0].id, dropped[0].seq, dropped[0].preview]).toEqual([1, 1, 'm1']);
+    // dropped[0] was id 1; ids 5-9 now name the kept rows, and no dropped handle reads one of them
+    expect(dropped.map((f) => [f.id, f.seq, f.preview, f.direction])).toEqual(dropped.map(() => [RETIRED_ID, undefined, undefined, undefined]));
+    // one that was detached before (a held row trimmed earlier) keeps its own copy
+    const more = Array.from({ length: 3 }, (_, i) => rows.append(at(20 + i)));
+    rows.detach(more[1]);
+    rows.keepOnly([more[0]], [more[1], more[2]], 0);
+    expect([more[1].seq, more[2].seq, more[0].seq, more[0].id]).toEqual([21, undefined, 20, 0]);
   });
 });

@@ -6,7 +6,7 @@
  * a heap snapshot; README Performance, "Rows in columns"). Rows here never differ in height, so none of that is
  * needed.
  */
-import { useLayoutEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { RefObject } from 'preact';
 
 export interface FixedRowItem {
@@ -24,26 +24,41 @@ export interface FixedRows {
   scrollToIndex(index: number, align: 'auto' | 'end'): void;
 }
 
-export function useFixedRows(scroller: RefObject<HTMLElement | null>, count: number, row: number, overscan: number, margin: number): FixedRows {
-  const [view, setView] = useState<{ top: number; height: number } | null>(null);
+/**
+ * `pinned`: while it answers true (the table follows its tail and renders the last rows whatever the offset), a
+ * scroll only records the new offset and renders nothing. Under a flood every update scrolls the table, and each
+ * scroll event re-rendered it a second time, in the same task as the animation frame's render (`bench/profile.mjs`:
+ * a scroll dispatch of 3–5 ms on the panel's clock in most tasks over 50 ms wall).
+ */
+export function useFixedRows(scroller: RefObject<HTMLElement | null>, count: number, row: number, overscan: number, margin: number, pinned: () => boolean = () => false): FixedRows {
+  const [, rendered] = useState(0);
+  const view = useRef<{ top: number; height: number } | null>(null);
 
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el) return;
-    const read = () => setView((was) => (was && was.top === el.scrollTop && was.height === el.clientHeight ? was : { top: el.scrollTop, height: el.clientHeight }));
-    read();
-    el.addEventListener('scroll', read, { passive: true });
-    const sized = new ResizeObserver(read);
+    const read = (scrolled: boolean) => {
+      const was = view.current;
+      if (was && was.top === el.scrollTop && was.height === el.clientHeight) return;
+      const sized = !was || was.height !== el.clientHeight;
+      view.current = { top: el.scrollTop, height: el.clientHeight };
+      if (sized || !scrolled || !pinned()) rendered((n) => n + 1);
+    };
+    const onScroll = () => read(true);
+    const onResize = () => read(false);
+    onResize();
+    el.addEventListener('scroll', onScroll, { passive: true });
+    const sized = new ResizeObserver(onResize);
     sized.observe(el);
     return () => {
-      el.removeEventListener('scroll', read);
+      el.removeEventListener('scroll', onScroll);
       sized.disconnect();
     };
     // the scroller is the table's own element, rendered once for its life
   }, []);
 
-  const top = view?.top ?? 0;
-  const height = view?.height ?? 0;
+  const top = view.current?.top ?? 0;
+  const height = view.current?.height ?? 0;
   // row i spans margin + i·row … margin + (i+1)·row; the header covers the first `margin` of the viewport
   const firstInView = Math.floor(top / row);
   const endInView = Math.ceil((top + height - margin) / row);
@@ -55,7 +70,7 @@ export function useFixedRows(scroller: RefObject<HTMLElement | null>, count: num
   return {
     items,
     totalSize: count * row,
-    viewport: view && { height: view.height },
+    viewport: view.current && { height: view.current.height },
     scrollToIndex(index, align) {
       const el = scroller.current;
       if (!el) return;
