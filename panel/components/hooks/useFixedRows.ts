@@ -40,9 +40,9 @@ export function useFixedRows(scroller: RefObject<HTMLElement | null>, count: num
     const read = (scrolled: boolean) => {
       const was = view.current;
       if (was && was.top === el.scrollTop && was.height === el.clientHeight) return;
-      const sized = !was || was.height !== el.clientHeight;
+      const resized = !was || was.height !== el.clientHeight;
       view.current = { top: el.scrollTop, height: el.clientHeight };
-      if (sized || !scrolled || !pinned()) rendered((n) => n + 1);
+      if (resized || !scrolled || !pinned()) rendered((n) => n + 1);
     };
     const onScroll = () => read(true);
     const onResize = () => read(false);
