@@ -80,6 +80,8 @@ export function FrameTable() {
   const following = useRef(true);
   const sortDesc = useRef(sort.desc);
   sortDesc.current = sort.desc;
+  // the table shows its tail while it follows and sorts oldest first (the scroll hook's callback reads refs)
+  const followsTail = () => following.current && !sortDesc.current;
   const setFollow = (on: boolean) => {
     following.current = on;
     setFollowState(on);
@@ -87,13 +89,13 @@ export function FrameTable() {
   const { shown: count, total } = panel.counts();
   // the column headers are the grid's first row, sticky at the top of the scroller: the rows start one row down
   // while it follows the tail it renders tailItems(), whatever the offset: its own scrolling renders nothing more
-  const v = useFixedRows(scroller, count, ROW, OVERSCAN, ROW, () => following.current && !sortDesc.current);
+  const v = useFixedRows(scroller, count, ROW, OVERSCAN, ROW, followsTail);
 
   // Follow new frames until the user scrolls up; then offer "jump to latest". One scrollTop write from the known
   // total size (the browser clamps it), with no read of the layout, which would force one per render under a flood.
   // Before paint, so the frame painted is the tail.
   useLayoutEffect(() => {
-    if (following.current && count && !sort.desc && scroller.current) scroller.current.scrollTop = v.totalSize + ROW;
+    if (followsTail() && count && scroller.current) scroller.current.scrollTop = v.totalSize + ROW;
   });
   const onScroll = () => {
     const el = scroller.current!;
@@ -129,7 +131,7 @@ export function FrameTable() {
 
   const sortMark = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? ' ▼' : ' ▲') : '');
   const ariaSort = (by: SortSpec['by']) => (sort.by === by ? (sort.desc ? 'descending' : 'ascending') : undefined);
-  const atTail = following.current && !sort.desc && v.viewport;
+  const atTail = followsTail() && v.viewport;
   const items = atTail ? tailItems(count, v.viewport!.height) : v.items;
   const first = items.length ? items[0].index : 0;
   const rows = panel.rowsInRange(first, items.length ? items[items.length - 1].index + 1 : 0);
